@@ -1,0 +1,5 @@
+/** `nnref train` — not built yet (see the open issues). */
+export async function run(_argv: string[]): Promise<number> {
+  console.error("nnref train: not built yet");
+  return 1;
+}

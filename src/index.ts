@@ -1,0 +1,10 @@
+/**
+ * nnref — the public API. Everything a program can do, the CLI does through
+ * these exports too.
+ */
+export * from "./tensor.js";
+export * from "./random.js";
+export * from "./ops/errors.js";
+export type * from "./ops/op.js";
+export * from "./ops/registry.js";
+export * from "./ops/activations.js";

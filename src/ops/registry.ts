@@ -1,0 +1,17 @@
+/**
+ * Every reference op by its vectors-format name. This is the table that
+ * gradcheck, `nnref check` / `nnref vectors` and the backend dispatch read.
+ * Each op file exports its list; adding an op means adding it to that list.
+ */
+import type { OpDef } from "./op.js";
+import { activationOps } from "./activations.js";
+
+const all: OpDef[] = [...activationOps];
+
+/** Reference ops by name. */
+export const referenceOps: ReadonlyMap<string, OpDef> = new Map(all.map((op) => [op.name, op]));
+
+/** The reference op called `name`, or undefined. */
+export function findOp(name: string): OpDef | undefined {
+  return referenceOps.get(name);
+}

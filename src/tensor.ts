@@ -1,0 +1,226 @@
+/**
+ * The one data type of nnref: a dense, contiguous, row-major (C-order) array
+ * with a shape. Float tensors hold values (float32 or float64); int32 tensors
+ * hold class indices (the vectors format's "int64").
+ *
+ * No hidden state: a Tensor is its `data`, its `shape` and its `dtype`.
+ * Gradients, graph nodes and parameters live elsewhere (src/autograd, src/nn).
+ */
+import type { Random } from "./random.js";
+
+/** Element type of a tensor. */
+export type DType = "float32" | "float64" | "int32";
+/** Element types that carry real values (everything an op differentiates). */
+export type FloatDType = "float32" | "float64";
+/** The typed arrays behind float tensors. */
+export type FloatArray = Float32Array | Float64Array;
+/** Every typed array a tensor may hold. */
+export type DataArray = Float32Array | Float64Array | Int32Array;
+/** A shape: one non-negative integer per dimension; `[]` is a scalar. */
+export type Shape = readonly number[];
+/** A number, or arrays of arrays of numbers, as written in code or JSON. */
+export type NestedArray = number | NestedArray[];
+
+/** Number of elements of a shape (1 for a scalar). */
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** `[2, 3, 4]` — how shapes are printed in every error message. */
+export function shapeString(shape: Shape): string {
+  return `[${shape.join(", ")}]`;
+}
+
+/** The dtype of a typed array. */
+export function dtypeOf(data: DataArray): DType {
+  if (data instanceof Float32Array) return "float32";
+  if (data instanceof Float64Array) return "float64";
+  if (data instanceof Int32Array) return "int32";
+  throw new TypeError(`Tensor: expected Float32Array, Float64Array or Int32Array data, got ${Object.prototype.toString.call(data)}`);
+}
+
+/** A new zero-filled typed array of `n` elements of `dtype`. */
+export function allocate(dtype: "float32", n: number): Float32Array;
+export function allocate(dtype: "float64", n: number): Float64Array;
+export function allocate(dtype: "int32", n: number): Int32Array;
+export function allocate(dtype: FloatDType, n: number): FloatArray;
+export function allocate(dtype: DType, n: number): DataArray;
+export function allocate(dtype: DType, n: number): DataArray {
+  switch (dtype) {
+    case "float32": return new Float32Array(n);
+    case "float64": return new Float64Array(n);
+    case "int32": return new Int32Array(n);
+    default: throw new TypeError(`allocate: expected dtype "float32", "float64" or "int32", got ${JSON.stringify(dtype)}`);
+  }
+}
+
+function checkShape(shape: Shape, where: string): void {
+  if (!Array.isArray(shape)) throw new TypeError(`${where}: expected shape to be an array of integers, got ${JSON.stringify(shape)}`);
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new RangeError(`${where}: expected shape of non-negative integers, got ${JSON.stringify(shape)}`);
+    }
+  }
+}
+
+/** A dense row-major array with a shape. Construct with the helpers below. */
+export class Tensor {
+  /** The elements in row-major order; `data.length === size`. */
+  readonly data: DataArray;
+  /** One entry per dimension; `[]` for a scalar. */
+  readonly shape: Shape;
+  /** Derived from `data`: "float32", "float64" or "int32". */
+  readonly dtype: DType;
+
+  /** Wraps `data` (not copied) with `shape`; throws if their sizes disagree. */
+  constructor(data: DataArray, shape: Shape) {
+    checkShape(shape, "Tensor");
+    this.dtype = dtypeOf(data);
+    if (sizeOf(shape) !== data.length) {
+      throw new RangeError(`Tensor: shape ${shapeString(shape)} needs ${sizeOf(shape)} elements, got data of length ${data.length}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+  }
+
+  /** Number of elements. */
+  get size(): number { return this.data.length; }
+  /** Number of dimensions. */
+  get rank(): number { return this.shape.length; }
+
+  /** The same data under another shape of equal size (a view: no copy). One entry may be -1. */
+  reshape(shape: Shape): Tensor {
+    const s = [...shape];
+    const unknown = s.indexOf(-1);
+    if (unknown >= 0) {
+      const known = sizeOf(s.filter((_, i) => i !== unknown));
+      if (known === 0 || this.size % known !== 0) throw new RangeError(`reshape: cannot infer -1 in ${shapeString(shape)} for ${this.size} elements`);
+      s[unknown] = this.size / known;
+    }
+    if (sizeOf(s) !== this.size) throw new RangeError(`reshape: expected a shape of ${this.size} elements for ${shapeString(this.shape)}, got ${shapeString(shape)}`);
+    return new Tensor(this.data, s);
+  }
+
+  /** A deep copy. */
+  clone(): Tensor {
+    return new Tensor(this.data.slice() as DataArray, this.shape);
+  }
+
+  /** A copy converted to `dtype` (float64 → float32 rounds to nearest). */
+  astype(dtype: DType): Tensor {
+    const out = allocate(dtype, this.size);
+    if (dtype === "int32") {
+      for (let i = 0; i < out.length; i++) out[i] = Math.trunc(this.data[i]);
+    } else {
+      out.set(this.data);
+    }
+    return new Tensor(out, this.shape);
+  }
+
+  /** Element at a multi-index (bounds-checked; for tests and teaching, not hot loops). */
+  at(...index: number[]): number {
+    if (index.length !== this.rank) throw new RangeError(`at: expected ${this.rank} indices for shape ${shapeString(this.shape)}, got ${index.length}`);
+    let flat = 0;
+    for (let d = 0; d < this.rank; d++) {
+      const i = index[d];
+      if (!Number.isInteger(i) || i < 0 || i >= this.shape[d]) throw new RangeError(`at: index ${JSON.stringify(index)} out of range for shape ${shapeString(this.shape)}`);
+      flat = flat * this.shape[d] + i;
+    }
+    return this.data[flat];
+  }
+
+  /** Nested plain arrays (a number for a scalar). */
+  toArray(): NestedArray {
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.rank) return this.data[offset];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** `Tensor(float32 [2, 3])` — for messages and the REPL. */
+  toString(): string {
+    return `Tensor(${this.dtype} ${shapeString(this.shape)})`;
+  }
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: Shape, dtype: DType = "float32"): Tensor {
+  checkShape(shape, "zeros");
+  return new Tensor(allocate(dtype, sizeOf(shape)), shape);
+}
+
+/** A tensor of ones. */
+export function ones(shape: Shape, dtype: DType = "float32"): Tensor {
+  return full(shape, 1, dtype);
+}
+
+/** A tensor filled with `value`. */
+export function full(shape: Shape, value: number, dtype: DType = "float32"): Tensor {
+  const t = zeros(shape, dtype);
+  t.data.fill(value);
+  return t;
+}
+
+/** Zeros with the shape and dtype of `t`. */
+export function zerosLike(t: Tensor): Tensor {
+  return zeros(t.shape, t.dtype);
+}
+
+/** A tensor from flat values and a shape (values are copied). */
+export function fromArray(values: ArrayLike<number>, shape: Shape, dtype: DType = "float32"): Tensor {
+  checkShape(shape, "fromArray");
+  if (values.length !== sizeOf(shape)) throw new RangeError(`fromArray: shape ${shapeString(shape)} needs ${sizeOf(shape)} values, got ${values.length}`);
+  const data = allocate(dtype, values.length);
+  for (let i = 0; i < values.length; i++) data[i] = values[i];
+  return new Tensor(data, shape);
+}
+
+/**
+ * A tensor from nested arrays, e.g. `tensor([[1, 2], [3, 4]])` → shape [2, 2].
+ * Ragged input is an error.
+ */
+export function tensor(values: NestedArray, dtype: DType = "float32"): Tensor {
+  const shape: number[] = [];
+  let probe: NestedArray = values;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    probe = probe.length > 0 ? probe[0] : 0;
+    if (shape[shape.length - 1] === 0) break;
+  }
+  const flat: number[] = [];
+  const walk = (v: NestedArray, dim: number, path: string): void => {
+    if (dim === shape.length) {
+      if (typeof v !== "number") throw new TypeError(`tensor: expected a number at ${path || "top"}, got ${JSON.stringify(v)}`);
+      flat.push(v);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[dim]) {
+      throw new RangeError(`tensor: ragged nested array at ${path || "top"}: expected ${shape[dim]} entries, got ${Array.isArray(v) ? v.length : JSON.stringify(v)}`);
+    }
+    v.forEach((x, i) => walk(x, dim + 1, `${path}[${i}]`));
+  };
+  walk(values, 0, "");
+  return fromArray(flat, shape, dtype);
+}
+
+/** Samples of N(mean, std²) from `rng`. */
+export function randn(shape: Shape, rng: Random, options: { mean?: number; std?: number; dtype?: FloatDType } = {}): Tensor {
+  const { mean = 0, std = 1, dtype = "float32" } = options;
+  const t = zeros(shape, dtype);
+  for (let i = 0; i < t.size; i++) t.data[i] = mean + std * rng.normal();
+  return t;
+}
+
+/** Samples of U[low, high) from `rng`. */
+export function randu(shape: Shape, rng: Random, options: { low?: number; high?: number; dtype?: FloatDType } = {}): Tensor {
+  const { low = 0, high = 1, dtype = "float32" } = options;
+  const t = zeros(shape, dtype);
+  for (let i = 0; i < t.size; i++) t.data[i] = low + (high - low) * rng.uniform();
+  return t;
+}
