@@ -8,3 +8,4 @@ export * from "./ops/errors.js";
 export type * from "./ops/op.js";
 export * from "./ops/registry.js";
 export * from "./ops/activations.js";
+export * from "./backend/dispatch.js";
