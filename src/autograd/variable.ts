@@ -1,0 +1,167 @@
+/**
+ * Reverse-mode automatic differentiation on a computational graph
+ * (000, "Implementing neural networks": automatic differentiation on a
+ * computational graph — gradients for any leaf, and along some paths only).
+ *
+ * A `Variable` wraps a Tensor. Applying an op (see ./apply.ts) to variables of
+ * which at least one requires a gradient records a `Node`: which op ran, its
+ * attributes, the cache its backward needs, and its inputs. `backward()`
+ * walks the nodes in reverse topological order (an iterative sort: no
+ * recursion, so deep graphs cannot overflow the stack) and calls each op's
+ * own hand-derived backward — the graph never derives a gradient itself; it
+ * only adds up the contributions that arrive at a variable.
+ *
+ * Accumulation: leaf gradients ADD UP across backward calls (as in PyTorch);
+ * call `zeroGrad()` (or the optimizer's) between steps. A graph may be
+ * backpropagated more than once: its caches are kept until it is dropped.
+ */
+import { Tensor, allocate, type FloatArray, type FloatDType, type Shape } from "../tensor.js";
+import type { OpDef } from "../ops/op.js";
+
+/** One recorded op application. */
+export interface Node {
+  /** The op that ran (reference or kernel — the same interface). */
+  readonly op: OpDef;
+  /** Its validated attributes. */
+  readonly attrs: unknown;
+  /** What its forward left for its backward. */
+  readonly cache: unknown;
+  /** Input variables by argument name (absent optional inputs are missing). */
+  readonly inputs: Readonly<Record<string, Variable>>;
+  /** Output variables by output name. */
+  readonly outputs: Readonly<Record<string, Variable>>;
+}
+
+/** A tensor in the graph: its value, and (after backward) its gradient. */
+export class Variable {
+  /** The value. */
+  value: Tensor;
+  /** dL/d(this) after `backward()`, for leaves that require it (and variables that `retainGrad()`); else null. */
+  grad: Tensor | null = null;
+  /** Whether gradients flow to (or through) this variable. */
+  readonly requiresGrad: boolean;
+  /** The node that produced this variable; null for a leaf. */
+  readonly node: Node | null;
+  /** Whether a non-leaf keeps its gradient in `.grad` (see `retainGrad`). */
+  keepsGrad = false;
+
+  /** A leaf (no node) or, when `node` is given, an op's output. */
+  constructor(value: Tensor, requiresGrad = false, node: Node | null = null) {
+    this.value = value;
+    this.requiresGrad = requiresGrad;
+    this.node = node;
+  }
+
+  get shape(): Shape { return this.value.shape; }
+  get dtype(): FloatDType { return this.value.dtype as FloatDType; }
+  /** True for variables created by the user (not by an op). */
+  get isLeaf(): boolean { return this.node === null; }
+
+  /** The same value cut from the graph: no gradient flows back through it. */
+  detach(): Variable {
+    return new Variable(this.value, false, null);
+  }
+
+  /** Keep this non-leaf variable's gradient in `.grad` after backward (leaves always keep theirs). */
+  retainGrad(): this {
+    this.keepsGrad = true;
+    return this;
+  }
+
+  /** Sets `.grad` to null. */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  /**
+   * Backpropagates from this variable. Without `upstream` the variable must be
+   * a scalar (shape [] or one element) and dL/dL = 1 is used; otherwise
+   * `upstream` is dL/d(this), of this variable's shape.
+   */
+  backward(upstream?: Tensor): void {
+    if (!this.requiresGrad) throw new Error("backward: this variable does not require a gradient (no input of its graph requires one, or it was computed under noGrad)");
+    let seed: Tensor;
+    if (upstream === undefined) {
+      if (this.value.size !== 1) throw new Error(`backward: expected a scalar to start from (or an explicit upstream gradient), got shape [${this.shape.join(", ")}]`);
+      seed = new Tensor(allocate(this.dtype, 1).fill(1), this.shape);
+    } else {
+      if (upstream.size !== this.value.size || upstream.rank !== this.value.rank || upstream.shape.some((d, i) => d !== this.shape[i])) {
+        throw new Error(`backward: expected upstream of shape [${this.shape.join(", ")}], got [${upstream.shape.join(", ")}]`);
+      }
+      seed = upstream;
+    }
+    backpropagate(this, seed);
+  }
+}
+
+/** A copy of `a` with `b` added elementwise (gradients that meet at one variable). */
+function addInto(a: Tensor | undefined, b: Tensor): Tensor {
+  if (a === undefined) return b;
+  const out = allocate(a.dtype as FloatDType, a.size) as FloatArray;
+  const x = a.data, y = b.data;
+  for (let i = 0; i < out.length; i++) out[i] = x[i] + y[i];
+  return new Tensor(out, a.shape);
+}
+
+/** Nodes reachable from `root`, ordered so that every node comes after all nodes that consume its outputs. */
+function reverseTopologicalOrder(root: Variable): Node[] {
+  const order: Node[] = [];
+  const visited = new Set<Node>();
+  if (!root.node) return order;
+  // Iterative post-order DFS: (node, next input index) frames.
+  const stack: Array<{ node: Node; inputs: Variable[]; next: number }> = [];
+  const push = (node: Node) => {
+    visited.add(node);
+    stack.push({ node, inputs: Object.values(node.inputs), next: 0 });
+  };
+  push(root.node);
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.next < frame.inputs.length) {
+      const v = frame.inputs[frame.next++];
+      if (v.node && v.requiresGrad && !visited.has(v.node)) push(v.node);
+    } else {
+      order.push(frame.node);
+      stack.pop();
+    }
+  }
+  return order.reverse();
+}
+
+function backpropagate(root: Variable, seed: Tensor): void {
+  const pending = new Map<Variable, Tensor>();
+  pending.set(root, seed);
+  if (root.node === null) {
+    root.grad = addInto(root.grad ?? undefined, seed);
+    return;
+  }
+  for (const node of reverseTopologicalOrder(root)) {
+    const upstream: Record<string, Tensor> = {};
+    let any = false;
+    for (const name of node.op.differentiableOutputs) {
+      const out = node.outputs[name];
+      const g = out ? pending.get(out) : undefined;
+      if (g) {
+        upstream[name] = g;
+        any = true;
+        pending.delete(out);
+        if (out.keepsGrad) out.grad = addInto(out.grad ?? undefined, g);
+      } else if (out) {
+        upstream[name] = new Tensor(allocate(out.dtype, out.value.size), out.shape);
+      }
+    }
+    if (!any) continue;
+    if (!node.op.backward) throw new Error(`backward: op ${node.op.name} has no backward`);
+    const grads = node.op.backward(upstream, node.cache, node.attrs);
+    for (const [name, input] of Object.entries(node.inputs)) {
+      if (!input.requiresGrad || !node.op.grads.includes(name)) continue;
+      const g = grads[name];
+      if (!g) throw new Error(`backward: op ${node.op.name} returned no gradient for ${name}`);
+      if (input.node === null) {
+        input.grad = addInto(input.grad ?? undefined, g);
+      } else {
+        pending.set(input, addInto(pending.get(input), g));
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * A chain of modules applied in order; children are named "0", "1", … as in
+ * PyTorch's nn.Sequential, so parameter names read `3.weight`.
+ */
+import type { Shape } from "../tensor.js";
+import type { Variable } from "../autograd/variable.js";
+import { Module } from "./module.js";
+
+/** y = f_k(… f_2(f_1(x))) — 000's MLP as composed layers. */
+export class Sequential extends Module {
+  private readonly layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers;
+    layers.forEach((layer, i) => this.registerModule(String(i), layer));
+  }
+
+  /** The i-th layer. */
+  at(i: number): Module {
+    const m = this.layers[i];
+    if (!m) throw new RangeError(`Sequential.at: index ${i} out of range for ${this.layers.length} layers`);
+    return m;
+  }
+
+  /** Number of layers. */
+  get length(): number {
+    return this.layers.length;
+  }
+
+  forward(x: Variable): Variable {
+    let h = x;
+    for (const layer of this.layers) h = layer.forward(h);
+    return h;
+  }
+
+  outputShape(inputShape: Shape): Shape {
+    return this.layers.reduce((s, layer) => layer.outputShape(s), inputShape);
+  }
+}
