@@ -1,5 +1,92 @@
-/** `nnref check` — not built yet (see the open issues). */
-export async function run(_argv: string[]): Promise<number> {
-  console.error("nnref check: not built yet");
-  return 1;
+/**
+ * `nnref check FILE [--backend js|wasm] [--dtype float32|float64] [--verbose]`
+ *
+ * Runs every case of a test-vectors file against the library (checkVectors in
+ * src/check/vectors.ts), prints one line per failing case with its worst
+ * element, and closes with `N passed, M failed`. Exit status 0 only when
+ * nothing failed; 1 when a case failed or the file cannot be read; 2 for bad
+ * arguments.
+ */
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { checkVectors, formatCaseResult } from "../check/vectors.js";
+import { readVectors } from "../io/vectors.js";
+import type { BackendName } from "../backend/dispatch.js";
+import type { FloatDType } from "../tensor.js";
+
+const USAGE = `usage: nnref check FILE [--backend js|wasm] [--dtype float32|float64] [--verbose]
+
+Checks every case of an nnref-vectors file (see docs/vectors/README.md):
+forward outputs, and gradients where the case gives them.
+
+  --backend js|wasm          run on the reference ops (js) or the wasm kernels
+                             where they exist (default: the active backend)
+  --dtype float32|float64    compute dtype (default float32, the format's own;
+                             float64 runs the float64 reference)
+  --verbose                  also print the passing cases and their worst error
+
+Prints one line per failing case and closes with "N passed, M failed".
+Exit status: 0 when nothing failed, 1 otherwise, 2 for bad arguments.`;
+
+/** Runs `nnref check` with `argv` (after the command name); returns the exit status. */
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        backend: { type: "string" },
+        dtype: { type: "string" },
+        verbose: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    console.error(`nnref check: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    console.error(`nnref check: expected one FILE, got ${positionals.length === 0 ? "none" : positionals.join(" ")}\n\n${USAGE}`);
+    return 2;
+  }
+  const backend = values.backend;
+  if (backend !== undefined && backend !== "js" && backend !== "wasm") {
+    console.error(`nnref check: --backend: expected js or wasm, got ${JSON.stringify(backend)}`);
+    return 2;
+  }
+  const dtype = values.dtype ?? "float32";
+  if (dtype !== "float32" && dtype !== "float64") {
+    console.error(`nnref check: --dtype: expected float32 or float64, got ${JSON.stringify(dtype)}`);
+    return 2;
+  }
+  const file = positionals[0];
+
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : err instanceof Error ? err.message : String(err);
+    console.error(`nnref check: cannot read ${file}: ${why}`);
+    return 1;
+  }
+  let report;
+  try {
+    const vectors = readVectors(text, { dtype: dtype as FloatDType });
+    report = checkVectors(vectors, { dtype: dtype as FloatDType, ...(backend ? { backend: backend as BackendName } : {}) });
+  } catch (err) {
+    console.error(`nnref check: ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  for (const r of report.results) {
+    if (!r.passed || values.verbose) console.log(formatCaseResult(r));
+  }
+  console.log(`${report.passed} passed, ${report.failed} failed`);
+  return report.failed === 0 ? 0 : 1;
 }
