@@ -9,3 +9,5 @@ export type * from "./ops/op.js";
 export * from "./ops/registry.js";
 export * from "./ops/activations.js";
 export * from "./backend/dispatch.js";
+export * from "./io/vectors.js";
+export * from "./check/vectors.js";
