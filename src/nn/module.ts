@@ -176,4 +176,32 @@ export abstract class Module {
   call(x: Variable): Variable {
     return this.forward(x);
   }
+
+  /**
+   * Follows the data through this module's leaves in execution order, as
+   * `forward` would, but with a `tracer` value instead of a tensor (e.g. a
+   * shape: `nnref summary` walks models this way). Default: a module without
+   * children is a leaf (`tracer.leaf`); otherwise its children run one after
+   * the other, as in Sequential. A module whose forward branches (residual
+   * blocks, Inception, squeeze-and-excitation) overrides this to trace each
+   * branch from the value they share and `tracer.join` the results.
+   */
+  trace<T>(input: T, tracer: Tracer<T>, name = ""): T {
+    if (this.childrenByName.size === 0) return tracer.leaf(name, this, input);
+    let value = input;
+    for (const [childName, child] of this.childrenByName) value = child.trace(value, tracer, name ? `${name}.${childName}` : childName);
+    return value;
+  }
+}
+
+/** What `Module.trace` does at a leaf and where branches meet. */
+export interface Tracer<T> {
+  /** The leaf `module`, named `name` (dotted, as in the state dict), applied to `input`. */
+  leaf(name: string, module: Module, input: T): T;
+  /**
+   * Branch outputs combined by an op that is no module, inside module `name`:
+   * "add" (a residual sum of equal shapes), "concat" (along channels, dim 1)
+   * or "scale" (inputs[0] [N, C, H, W] scaled per channel by inputs[1] [N, C]).
+   */
+  join(name: string, kind: "add" | "concat" | "scale", inputs: T[]): T;
 }
