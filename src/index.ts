@@ -11,3 +11,5 @@ export * from "./ops/activations.js";
 export * from "./backend/dispatch.js";
 export * from "./io/vectors.js";
 export * from "./check/vectors.js";
+export * from "./autograd/index.js";
+export * from "./nn/index.js";
