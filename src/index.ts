@@ -8,6 +8,8 @@ export * from "./ops/errors.js";
 export type * from "./ops/op.js";
 export * from "./ops/registry.js";
 export * from "./ops/activations.js";
+export * from "./ops/gemm.js";
+export * from "./ops/conv2d.js";
 export * from "./backend/dispatch.js";
 export * from "./io/vectors.js";
 export * from "./check/vectors.js";

@@ -5,8 +5,9 @@
  */
 import type { OpDef } from "./op.js";
 import { activationOps } from "./activations.js";
+import { conv2dOps } from "./conv2d.js";
 
-const all: OpDef[] = [...activationOps];
+const all: OpDef[] = [...activationOps, ...conv2dOps];
 
 /** Reference ops by name. */
 export const referenceOps: ReadonlyMap<string, OpDef> = new Map(all.map((op) => [op.name, op]));
