@@ -220,8 +220,10 @@ function runCase(op: OpDef, c: VectorCase, dtype: FloatDType): CaseResult {
 
 /** Whether `file` is already a read VectorsFile (tensors, not raw JSON). */
 function isReadFile(file: unknown): file is VectorsFile {
-  if (typeof file !== "object" || file === null || !Array.isArray((file as VectorsFile).cases)) return false;
-  return (file as VectorsFile).cases.every((c) => isMalformed(c) || (typeof c.inputs === "object" && c.inputs !== null && Object.values(c.inputs).every((t) => t instanceof Tensor)));
+  if (typeof file !== "object" || file === null) return false;
+  const f = file as VectorsFile;
+  if (f.format !== VECTORS_FORMAT || f.version !== VECTORS_VERSION || !Array.isArray(f.cases)) return false;
+  return f.cases.every((c) => isMalformed(c) || (typeof c.inputs === "object" && c.inputs !== null && Object.values(c.inputs).every((t) => t instanceof Tensor)));
 }
 
 /**

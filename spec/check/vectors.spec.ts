@@ -1,0 +1,336 @@
+// The vectors oracle (src/check/vectors.ts) and the `nnref check` / `nnref
+// vectors` commands: every registered op round-trips through a file in both
+// dtypes; hand-computed cases pass; wrong values, unknown ops, malformed
+// cases and bad files are reported (never a crash), with the worst element
+// named; the CLI prints `N passed, M failed` and exits 0 only when nothing failed.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { checkVectors, formatCaseResult, makeVectors, vectorOpNames, type CheckReport } from "../../src/check/vectors.js";
+import { VectorsFileError, readVectors, writeVectors, type VectorCase } from "../../src/io/vectors.js";
+import { findOp } from "../../src/ops/registry.js";
+import { getBackend, isWasmAvailable } from "../../src/backend/dispatch.js";
+import { main } from "../../src/cli/main.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "nnref-vectors-spec-"));
+
+/** A file around raw JSON cases. */
+function file(cases: unknown[]): Record<string, unknown> {
+  return { format: "nnref-vectors", version: 1, source: "spec", cases };
+}
+
+function t(shape: number[], data: (number | string)[]): { shape: number[]; data: (number | string)[] } {
+  return { shape, data };
+}
+
+function only(report: CheckReport) {
+  assert.is(report.results.length, 1);
+  return report.results[0];
+}
+
+// ───────────────────────────── round trip ─────────────────────────────
+
+test("every registered vector op round-trips: makeVectors → writeVectors → readVectors → checkVectors passes, float32 and float64", () => {
+  const names = vectorOpNames();
+  assert.ok(names.includes("relu") && names.includes("sigmoid"), `registered: ${names.join(", ")}`);
+  for (const name of names) {
+    const made = makeVectors(name, { count: 3, seed: 7 });
+    const text = writeVectors(made.cases as VectorCase[], made.source);
+    for (const dtype of ["float32", "float64"] as const) {
+      const report = checkVectors(readVectors(text, { dtype }), { dtype });
+      const failures = report.results.filter((r) => !r.passed).map(formatCaseResult);
+      assert.is(report.failed, 0, `${name} (${dtype}): ${failures.join("; ")}`);
+      assert.is(report.passed, 3);
+    }
+  }
+});
+
+test("makeVectors: inputs are float32 values, attrs are the op's validated attrs, names op/k, same seed same text", () => {
+  for (const name of vectorOpNames()) {
+    const op = findOp(name)!;
+    const made = makeVectors(name, { count: 2, seed: 3 });
+    made.cases.forEach((raw, k) => {
+      const c = raw as VectorCase;
+      assert.is(c.name, `${name}/${k}`);
+      assert.equal(op.attrs(c.attrs), c.attrs, `${name}: the written attrs are already complete and valid`);
+      for (const group of [c.inputs, c.outputs, c.upstream ?? {}, c.grads ?? {}]) {
+        for (const x of Object.values(group)) assert.ok(x.dtype === "float32" || x.dtype === "int32", `${name}: ${x}`);
+      }
+      if (op.backward && op.grads.length > 0) {
+        assert.ok(c.upstream && c.grads, `${name}: an op with gradients gets upstream and grads`);
+        assert.equal(Object.keys(c.upstream!).sort(), op.differentiableOutputs.filter((o) => o in c.outputs).sort());
+      }
+    });
+    const again = makeVectors(name, { count: 2, seed: 3 });
+    assert.is(writeVectors(again.cases as VectorCase[], ""), writeVectors(made.cases as VectorCase[], ""), `${name}: same seed, same cases`);
+  }
+  const a = writeVectors(makeVectors("sigmoid", { seed: 1 }).cases as VectorCase[], "");
+  const b = writeVectors(makeVectors("sigmoid", { seed: 2 }).cases as VectorCase[], "");
+  assert.is.not(a, b);
+});
+
+test("makeVectors refuses unknown ops and dropout", () => {
+  assert.throws(() => makeVectors("no_such_op"), /makeVectors: unknown op "no_such_op"/);
+  assert.throws(() => makeVectors("dropout"), /dropout is not a vector op/);
+  assert.not.ok(vectorOpNames().includes("dropout"));
+});
+
+// ───────────────────────────── values computed by hand ─────────────────────────────
+
+test("hand-computed cases pass: relu′(0) = 0, σ(0) = ½, σ(ln 3) = ¾, σ′(0) = ¼", () => {
+  const ln3 = Math.log(3);
+  const report = checkVectors(JSON.stringify(file([
+    {
+      name: "relu/hand", op: "relu", attrs: {},
+      inputs: { input: t([2, 2], [-1, 0, 2, 0.5]) },
+      outputs: { output: t([2, 2], [0, 0, 2, 0.5]) },
+      upstream: { output: t([2, 2], [3, 3, 3, -1]) },
+      grads: { input: t([2, 2], [0, 0, 3, -1]) },
+    },
+    {
+      // σ(ln 3) = 1/(1 + 1/3) = 3/4; σ′ = σ(1 − σ): ¼ at 0, 3/16 at ln 3.
+      name: "sigmoid/hand", op: "sigmoid",
+      inputs: { input: t([3], [0, ln3, -ln3]) },
+      outputs: { output: t([3], [0.5, 0.75, 0.25]) },
+      upstream: { output: t([3], [1, 1, 2]) },
+      grads: { input: t([3], [0.25, 0.1875, 0.375]) },
+    },
+  ])));
+  assert.equal(report.results.map((r) => [r.name, r.passed]), [["relu/hand", true], ["sigmoid/hand", true]]);
+  assert.is(report.passed, 2);
+  assert.is(report.failed, 0);
+});
+
+test("the pass rule |actual − expected| ≤ atol + rtol·|expected|, at its edge", () => {
+  // relu(1.75) = 1.75 against expected 1 with rtol ½, atol ¼: allowed exactly 0.75 (all exact in float32).
+  const edge = (input: number) => only(checkVectors(file([{
+    name: "edge", op: "relu", inputs: { input: t([1], [input]) }, outputs: { output: t([1], [1]) }, rtol: 0.5, atol: 0.25,
+  }])));
+  assert.ok(edge(1.75).passed);
+  assert.ok(edge(0.25).passed);
+  const beyond = edge(1.875);
+  assert.not.ok(beyond.passed);
+  assert.equal(beyond.worst, { field: "outputs.output", index: 0, at: [0], expected: 1, actual: 1.875, error: 0.875, allowed: 0.75 });
+});
+
+test("a wrong value fails, naming the worst element (field, index, expected, actual, error)", () => {
+  const report = checkVectors(file([{
+    name: "relu/wrong", op: "relu",
+    inputs: { input: t([2, 3], [1, 2, 3, 4, 5, 6]) },
+    outputs: { output: t([2, 3], [1, 2.001, 3, 4, 5, 6.5]) },
+    upstream: { output: t([2, 3], [1, 1, 1, 1, 1, 1]) },
+    grads: { input: t([2, 3], [1, 1, 1, 1, 1.2, 1]) },
+  }]));
+  const r = only(report);
+  assert.not.ok(r.passed);
+  assert.is(report.failed, 1);
+  // Errors in tolerance units (atol + rtol·|e|): output[1] 0.001/2.1e-4 ≈ 4.8, output[5] 0.5/6.6e-4 ≈ 760, grads[4] 0.2/1.3e-4 ≈ 1540.
+  const w = r.worst!;
+  assert.is(w.field, "grads.input");
+  assert.is(w.index, 4);
+  assert.equal(w.at, [1, 1]);
+  assert.is(w.expected, Math.fround(1.2));
+  assert.is(w.actual, 1);
+  assert.ok(Math.abs(w.error - 0.2) < 1e-6);
+  assert.is(formatCaseResult(r), "FAIL relu/wrong: grads.input[4] (at [1, 1]): expected 1.2, actual 1, error 2.00e-1 (allowed 1.30e-4)");
+});
+
+test("NaN expected matches NaN; an infinity must match exactly", () => {
+  const one = (input: (number | string)[], output: (number | string)[], op = "sigmoid") =>
+    only(checkVectors(file([{ name: "c", op, inputs: { input: t([input.length], input) }, outputs: { output: t([output.length], output) } }])));
+  assert.ok(one(["NaN"], ["NaN"]).passed); // σ(NaN) = NaN
+  assert.ok(one(["Infinity", "-Infinity"], [1, 0]).passed);
+  const notNaN = one(["NaN"], [0.5]);
+  assert.not.ok(notNaN.passed);
+  assert.ok(Number.isNaN(notNaN.worst!.actual));
+  assert.ok(one(["Infinity"], ["Infinity"], "relu").passed);
+  assert.not.ok(one(["Infinity"], [3.4028234663852886e38], "relu").passed);
+  assert.not.ok(one([1], ["Infinity"], "relu").passed);
+  assert.not.ok(one(["-Infinity"], ["-Infinity"], "relu").passed); // relu(−∞) = 0
+});
+
+test("a shape mismatch fails with both shapes, never compares elementwise", () => {
+  const r = only(checkVectors(file([{ name: "s", op: "relu", inputs: { input: t([3], [1, 2, 3]) }, outputs: { output: t([1, 3], [1, 2, 3]) } }])));
+  assert.not.ok(r.passed);
+  assert.is(r.message, "outputs.output: expected shape [1, 3], got [3]");
+  const u = only(checkVectors(file([{
+    name: "u", op: "relu", inputs: { input: t([3], [1, 2, 3]) }, outputs: { output: t([3], [1, 2, 3]) },
+    upstream: { output: t([1], [1]) }, grads: { input: t([3], [1, 1, 1]) },
+  }])));
+  assert.not.ok(u.passed);
+  assert.is(u.message, "upstream.output: expected the output's shape [3], got [1]");
+});
+
+test("an int64 tensor where the op gives floats fails with a clear message", () => {
+  const r = only(checkVectors(file([{ name: "i", op: "relu", inputs: { input: t([2], [1, 2]) }, outputs: { output: { shape: [2], dtype: "int64", data: [1, 2] } } }])));
+  assert.not.ok(r.passed);
+  assert.match(r.message!, /^outputs\.output: expected an int64 \(index\) tensor, got float32$/);
+  const f = only(checkVectors(file([{ name: "f", op: "relu", inputs: { input: { shape: [2], dtype: "int64", data: [1, 2] } }, outputs: { output: t([2], [1, 2]) } }])));
+  assert.not.ok(f.passed);
+  assert.match(f.message!, /^forward: relu: input: expected a float32 or float64 tensor, got int32 tensor of shape \[2\]$/);
+});
+
+test("unknown op, dropout and malformed cases are failures; the other cases still run", () => {
+  const short = { name: "short", op: "relu", inputs: { input: t([2, 2], [1, 2, 3]) }, outputs: { output: t([2, 2], [1, 2, 3, 4]) } };
+  const missing = { name: "missing", op: "sigmoid", inputs: {}, outputs: { output: t([1], [0.5]) } };
+  const good = { name: "good", op: "relu", inputs: { input: t([1], [2]) }, outputs: { output: t([1], [2]) } };
+  const report = checkVectors(JSON.stringify(file([
+    { name: "mystery", op: "no_such_op", inputs: { input: t([1], [1]) }, outputs: { output: t([1], [1]) } },
+    good,
+    { name: "drop", op: "dropout", inputs: { input: t([1], [1]) }, outputs: { output: t([1], [1]) } },
+    short,
+    missing,
+    { op: "relu" },
+  ])));
+  assert.is(report.passed, 1);
+  assert.is(report.failed, 5);
+  const byName = Object.fromEntries(report.results.map((r) => [r.name, r]));
+  assert.is(byName.mystery.message, 'unknown op "no_such_op"');
+  assert.ok(byName.good.passed);
+  assert.is(byName.drop.message, "dropout is not a vector op: its randomness is checked by properties, not by vectors");
+  assert.is(byName.short.message, 'case "short": inputs.input: shape [2, 2] needs 4 values, got 3');
+  assert.is(formatCaseResult(byName.short), "FAIL short: inputs.input: shape [2, 2] needs 4 values, got 3");
+  assert.is(byName.missing.message, 'case "missing": inputs.input: missing (sigmoid needs input)');
+  assert.is(byName["cases[5]"].message, "cases[5]: name: expected a non-empty string, got nothing");
+});
+
+test("a file that cannot be read throws VectorsFileError (invalid JSON, wrong format or version)", () => {
+  assert.throws(() => checkVectors('{"format": "nnref-vectors", "version": 1, "cases": [1,]}'), (e: unknown) => e instanceof VectorsFileError && /invalid JSON at line 1, column 55/.test((e as Error).message));
+  assert.throws(() => checkVectors({ format: "nnref-vectors", version: 3, cases: [] }), /version: expected 1/);
+  assert.throws(() => checkVectors({ format: "onnx", version: 1, cases: [] }), /not an nnref-vectors file/);
+});
+
+test("checkVectors leaves the active backend as it found it", () => {
+  const before = getBackend();
+  const good = file([{ name: "g", op: "relu", inputs: { input: t([1], [2]) }, outputs: { output: t([1], [2]) } }]);
+  assert.is(checkVectors(good, { backend: "js" }).backend, "js");
+  if (isWasmAvailable()) {
+    assert.is(checkVectors(good, { backend: "wasm" }).failed, 0);
+  } else {
+    assert.throws(() => checkVectors(good, { backend: "wasm" }), /wasm backend is unavailable/);
+  }
+  assert.is(getBackend(), before);
+});
+
+// ───────────────────────────── the CLI ─────────────────────────────
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = console.log, error = console.error, write = process.stdout.write;
+  console.log = (...a: unknown[]) => void out.push(a.join(" "));
+  console.error = (...a: unknown[]) => void err.push(a.join(" "));
+  process.stdout.write = ((chunk: string) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    console.log = log;
+    console.error = error;
+    process.stdout.write = write;
+  }
+}
+
+function writeTemp(name: string, content: string | object): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
+  return path;
+}
+
+const passing = writeTemp("passing.json", file([
+  { name: "a", op: "relu", inputs: { input: t([2], [-1, 2]) }, outputs: { output: t([2], [0, 2]) } },
+  { name: "b", op: "sigmoid", inputs: { input: t([1], [0]) }, outputs: { output: t([1], [0.5]) } },
+]));
+const failing = writeTemp("failing.json", file([
+  { name: "a", op: "relu", inputs: { input: t([2], [-1, 2]) }, outputs: { output: t([2], [0, 2]) } },
+  { name: "wrong", op: "relu", inputs: { input: t([2], [-1, 2]) }, outputs: { output: t([2], [0, 3]) } },
+  { name: "mystery", op: "no_such_op", inputs: { input: t([1], [1]) }, outputs: { output: t([1], [1]) } },
+]));
+
+test("nnref check: all pass → exit 0, closing line `N passed, M failed`", async () => {
+  const r = await cli(["check", passing]);
+  assert.is(r.code, 0);
+  assert.equal(r.out, ["2 passed, 0 failed"]);
+  const verbose = await cli(["check", passing, "--verbose", "--dtype", "float64", "--backend", "js"]);
+  assert.is(verbose.code, 0);
+  assert.is(verbose.out.length, 3);
+  assert.match(verbose.out[0], /^ok {3}a: worst outputs\.output/);
+  assert.is(verbose.out[2], "2 passed, 0 failed");
+});
+
+test("nnref check: a failing case → one line per failure with the worst element, exit 1", async () => {
+  const r = await cli(["check", failing]);
+  assert.is(r.code, 1);
+  assert.equal(r.out, [
+    "FAIL wrong: outputs.output[1]: expected 3, actual 2, error 1.00e+0 (allowed 3.10e-4)",
+    'FAIL mystery: unknown op "no_such_op"',
+    "1 passed, 2 failed",
+  ]);
+});
+
+test("nnref check: unreadable or invalid files → one clear line, exit 1, no stack", async () => {
+  const missing = await cli(["check", join(dir, "nope.json")]);
+  assert.is(missing.code, 1);
+  assert.equal(missing.err, [`nnref check: cannot read ${join(dir, "nope.json")}: no such file`]);
+  const bad = writeTemp("bad.json", '{"format": "nnref-vectors",\n"version": 1, "cases": [}');
+  const invalid = await cli(["check", bad]);
+  assert.is(invalid.code, 1);
+  assert.equal(invalid.err, [`nnref check: ${bad}: invalid JSON at line 2, column 25 (position 52): unexpected "}", expected a JSON value`]);
+  const version = await cli(["check", writeTemp("v2.json", { format: "nnref-vectors", version: 2, cases: [] })]);
+  assert.is(version.code, 1);
+  assert.match(version.err[0], /version: expected 1 \(the only version this reader knows\), got 2$/);
+  assert.is(version.out.length, 0);
+});
+
+test("nnref check: bad arguments → exit 2; --help → exit 0", async () => {
+  assert.is((await cli(["check"])).code, 2);
+  assert.is((await cli(["check", passing, "--dtype", "float16"])).code, 2);
+  assert.is((await cli(["check", passing, "--backend", "gpu"])).code, 2);
+  assert.is((await cli(["check", passing, "--frobnicate"])).code, 2);
+  const help = await cli(["check", "--help"]);
+  assert.is(help.code, 0);
+  assert.match(help.out[0], /^usage: nnref check FILE/);
+});
+
+test("nnref vectors: --op/--count/--seed/--out writes a file that nnref check passes", async () => {
+  const out = join(dir, "made.json");
+  const r = await cli(["vectors", "--op", "relu", "--op", "sigmoid", "--count", "2", "--seed", "5", "--out", out]);
+  assert.is(r.code, 0);
+  const made = readVectors(readFileSync(out, "utf8"));
+  assert.equal(made.cases.map((c) => c.name), ["relu/0", "relu/1", "sigmoid/0", "sigmoid/1"]);
+  const checked = await cli(["check", out]);
+  assert.is(checked.code, 0);
+  assert.equal(checked.out, ["4 passed, 0 failed"]);
+  // stdout by default, and the same text for the same seed
+  const stdout = await cli(["vectors", "--op", "relu", "--op", "sigmoid", "--count", "2", "--seed", "5"]);
+  assert.is(stdout.out.join(""), readFileSync(out, "utf8"));
+  const all = await cli(["vectors", "--all", "--count", "1"]);
+  assert.is(all.code, 0);
+  assert.is(readVectors(all.out.join("")).cases.length, vectorOpNames().length);
+});
+
+test("nnref vectors: unknown op → exit 1; no op or bad count → exit 2", async () => {
+  const unknown = await cli(["vectors", "--op", "no_such_op"]);
+  assert.is(unknown.code, 1);
+  assert.match(unknown.err[0], /unknown op "no_such_op"; ops with vectors: relu, sigmoid/);
+  assert.match((await cli(["vectors", "--op", "dropout"])).err[0], /dropout is not a vector op/);
+  assert.is((await cli(["vectors"])).code, 2);
+  assert.is((await cli(["vectors", "--op", "relu", "--count", "0"])).code, 2);
+  assert.is((await cli(["vectors", "--op", "relu", "--count", "two"])).code, 2);
+  assert.match((await cli(["vectors", "--help"])).out[0], /^usage: nnref vectors/);
+});
+
+test("the real process: `nnref check` exits 1 on a failing file and prints the closing line, no stack", () => {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), "check", failing], { cwd: root, encoding: "utf8" });
+  assert.is(r.status, 1, r.stderr);
+  assert.is(r.stdout.trimEnd().split("\n").pop(), "1 passed, 2 failed");
+  assert.not.match(r.stderr, /\n\s+at /);
+});
+
+test.run();
