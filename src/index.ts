@@ -10,6 +10,7 @@ export * from "./ops/registry.js";
 export * from "./ops/activations.js";
 export * from "./ops/gemm.js";
 export * from "./ops/conv2d.js";
+export * from "./ops/pool.js";
 export * from "./backend/dispatch.js";
 export * from "./io/vectors.js";
 export * from "./check/vectors.js";

@@ -217,6 +217,17 @@ test("checkVectors leaves the active backend as it found it", () => {
   assert.is(getBackend(), before);
 });
 
+test("docs/vectors/reference.json (the repo's own vectors) passes in float32 and float64", () => {
+  // A regression oracle: if an op's semantics change on purpose, regenerate it with
+  // `node --import tsx scripts/make-reference-vectors.ts`.
+  const text = readFileSync(join(root, "docs/vectors/reference.json"), "utf8");
+  for (const dtype of ["float32", "float64"] as const) {
+    const report = checkVectors(text, { dtype });
+    assert.ok(report.passed > 0);
+    assert.is(report.failed, 0, report.results.filter((r) => !r.passed).map(formatCaseResult).join("\n"));
+  }
+});
+
 // ───────────────────────────── the CLI ─────────────────────────────
 
 /** Runs the CLI in-process and captures what it prints. */
@@ -318,7 +329,7 @@ test("nnref vectors: --op/--count/--seed/--out writes a file that nnref check pa
 test("nnref vectors: unknown op → exit 1; no op or bad count → exit 2", async () => {
   const unknown = await cli(["vectors", "--op", "no_such_op"]);
   assert.is(unknown.code, 1);
-  assert.match(unknown.err[0], /unknown op "no_such_op"; ops with vectors: relu, sigmoid/);
+  assert.match(unknown.err[0], /unknown op "no_such_op"; ops with vectors: relu, .*sigmoid/);
   assert.match((await cli(["vectors", "--op", "dropout"])).err[0], /dropout is not a vector op/);
   assert.is((await cli(["vectors"])).code, 2);
   assert.is((await cli(["vectors", "--op", "relu", "--count", "0"])).code, 2);

@@ -6,8 +6,9 @@
 import type { OpDef } from "./op.js";
 import { activationOps } from "./activations.js";
 import { conv2dOps } from "./conv2d.js";
+import { poolOps } from "./pool.js";
 
-const all: OpDef[] = [...activationOps, ...conv2dOps];
+const all: OpDef[] = [...activationOps, ...conv2dOps, ...poolOps];
 
 /** Reference ops by name. */
 export const referenceOps: ReadonlyMap<string, OpDef> = new Map(all.map((op) => [op.name, op]));
