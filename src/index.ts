@@ -8,6 +8,13 @@ export * from "./ops/errors.js";
 export type * from "./ops/op.js";
 export * from "./ops/registry.js";
 export * from "./ops/activations.js";
+export * from "./ops/linear.js";
+export * from "./ops/losses.js";
+export * from "./ops/sgd_step.js";
+export * from "./ops/dropout.js";
+// src/nn/dropout.ts declares the same union; name the op floor's as the public one.
+export type { DropoutConvention } from "./ops/dropout.js";
+export * from "./ops/arith.js";
 export * from "./ops/gemm.js";
 export * from "./ops/conv2d.js";
 export * from "./ops/pool.js";

@@ -1,12 +1,13 @@
 /**
- * Elementwise non-linearities and their derivatives.
+ * Non-linearities and their derivatives: the elementwise relu, sigmoid, tanh,
+ * leaky_relu, and softmax / log_softmax along one dimension.
  *
  * Each op is a pair: `f(x)` and `fBackward(dy, …cache)` returning dL/dx,
  * followed by its `OpDef` for the machinery (see ./op.ts).
  */
-import { allocate, Tensor, randu, type FloatArray, type FloatDType } from "../tensor.js";
+import { allocate, Tensor, randn, randu, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { expectSameDType, expectShape, floatData } from "./errors.js";
+import { describe, expectSameDType, expectShape, fail, floatData, numberAttr } from "./errors.js";
 import type { OpDef } from "./op.js";
 
 /** A new tensor of the dtype and shape of `like`, with `data`. */
@@ -84,6 +85,169 @@ export function sigmoidBackward(dy: Tensor, s: Tensor): Tensor {
   return withData(s, dz);
 }
 
+// ───────────────────────────── tanh ─────────────────────────────
+// 002, "Neural Net – Non-Linearities": tanh′(z) = 1 − tanh²(z). Like σ′, the
+// backward needs only the forward's output.
+
+/** tanh(x), elementwise. Any shape. */
+export function tanh(x: Tensor): Tensor {
+  const z = floatData("tanh", "input", x);
+  const y = allocate(x.dtype as FloatDType, z.length);
+  for (let i = 0; i < z.length; i++) y[i] = Math.tanh(z[i]);
+  return withData(x, y);
+}
+
+/** dL/dz = dL/dy · (1 − tanh²(z)), given the forward's output `y = tanh(z)`. */
+export function tanhBackward(dy: Tensor, y: Tensor): Tensor {
+  const g = checkUpstream("tanh", dy, y);
+  const t = y.data;
+  const dz = allocate(y.dtype as FloatDType, t.length);
+  for (let i = 0; i < t.length; i++) dz[i] = g[i] * (1 - t[i] * t[i]);
+  return withData(y, dz);
+}
+
+// ───────────────────────────── leaky ReLU ─────────────────────────────
+// ReLU with a small slope for negative inputs instead of 0 (001's remedy for
+// vanishing gradients, not shut off below zero). As in PyTorch,
+// leaky_relu′(0) = negative_slope.
+
+/** leaky_relu(x) = x for x > 0, negative_slope · x otherwise; elementwise, any shape. */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  const a = floatData("leaky_relu", "input", x);
+  const y = allocate(x.dtype as FloatDType, a.length);
+  for (let i = 0; i < a.length; i++) y[i] = a[i] > 0 ? a[i] : negativeSlope * a[i];
+  return withData(x, y);
+}
+
+/** dL/dx = dL/dy · (1 if x > 0 else negative_slope). `dy` and `x` have the same shape. */
+export function leakyReluBackward(dy: Tensor, x: Tensor, negativeSlope = 0.01): Tensor {
+  const g = checkUpstream("leaky_relu", dy, x);
+  const a = x.data;
+  const dx = allocate(x.dtype as FloatDType, a.length);
+  for (let i = 0; i < a.length; i++) dx[i] = a[i] > 0 ? g[i] : negativeSlope * g[i];
+  return withData(x, dx);
+}
+
+// ───────────────────────────── softmax and log-softmax ─────────────────────────────
+// 002, "Deep Neural Nets - Adaptations": softmax(z)ᵢ = exp(zᵢ) / Σₖ exp(zₖ);
+// 003, "Multi-Class Case": pᵏ = exp(y[k]) / Σⱼ exp(y[j]).
+//
+// Numerically stable form: with m = maxₖ zₖ (first position k* of the max),
+//   Σₖ exp(zₖ) = e^m · (1 + s),   s = Σ_{k ≠ k*} exp(zₖ − m) ∈ [0, C − 1],
+//   log softmax(z)ᵢ = (zᵢ − m) − log1p(s).
+// No exp overflows (every exponent is ≤ 0), and log1p keeps the tiny s of a
+// confident row: log_softmax([50, −50]) = [−log(1 + e^(−100)), −100 − log(1 + e^(−100))]
+// = [−3.72e−44, −100], where log(1 + s) would round the first to 0.
+//
+// Backward, with y = softmax(z) and g = dL/dy:
+//   softmax:      dL/dzᵢ = yᵢ (gᵢ − Σₖ gₖ yₖ)
+//   log_softmax:  dL/dzᵢ = gᵢ − yᵢ Σₖ gₖ        (y = exp(log_softmax))
+
+/**
+ * PyTorch's implicit softmax dim when none is given (`_get_softmax_dim`):
+ * 0 for rank 0, 1 or 3, else 1. PyTorch warns that this is deprecated; pass `dim`.
+ */
+export function implicitSoftmaxDim(rank: number): number {
+  return rank === 0 || rank === 1 || rank === 3 ? 0 : 1;
+}
+
+/**
+ * Resolves a possibly negative `dim` against a tensor of rank `rank` (a scalar
+ * accepts −1 and 0, as in PyTorch). Throws OpError when out of range.
+ */
+export function resolveDim(op: string, dim: number, rank: number): number {
+  const r = Math.max(rank, 1);
+  if (!Number.isInteger(dim) || dim < -r || dim >= r) {
+    fail(op, "dim", `an integer in [${-r}, ${r - 1}] for an input of rank ${rank}`, describe(dim));
+  }
+  return dim < 0 ? dim + r : dim;
+}
+
+/** The tensor seen as [outer, n, inner] around `dim` (a scalar is [1, 1, 1]). */
+function around(shape: readonly number[], dim: number): { outer: number; n: number; inner: number } {
+  if (shape.length === 0) return { outer: 1, n: 1, inner: 1 };
+  let outer = 1, inner = 1;
+  for (let d = 0; d < dim; d++) outer *= shape[d];
+  for (let d = dim + 1; d < shape.length; d++) inner *= shape[d];
+  return { outer, n: shape[dim], inner };
+}
+
+/** Stable log-softmax (or softmax when `exp` is true) of `x` along `dim`, already resolved. */
+function softmaxAlong(op: string, x: Tensor, dim: number, exp: boolean): Tensor {
+  const z = floatData(op, "input", x);
+  const out = allocate(x.dtype as FloatDType, z.length);
+  const { outer, n, inner } = around(x.shape, dim);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * n * inner + j;
+      let kMax = 0;
+      for (let k = 1; k < n; k++) if (z[base + k * inner] > z[base + kMax * inner]) kMax = k;
+      const m = z[base + kMax * inner];
+      let s = 0;
+      for (let k = 0; k < n; k++) if (k !== kMax) s += Math.exp(z[base + k * inner] - m);
+      const logNormalizer = Math.log1p(s);
+      for (let k = 0; k < n; k++) {
+        const shifted = z[base + k * inner] - m; // (zₖ − m): exactly 0 at the max
+        out[base + k * inner] = exp ? Math.exp(shifted) / (1 + s) : shifted - logNormalizer;
+      }
+      // A row of equal infinities or a NaN makes m − m NaN, as in PyTorch.
+    }
+  }
+  return withData(x, out);
+}
+
+/**
+ * softmax(x) along `dim` (negative counts from the end; omitted → PyTorch's
+ * implicit dim, see `implicitSoftmaxDim`). Any shape; the output has x's shape
+ * and each slice along `dim` sums to 1.
+ */
+export function softmax(x: Tensor, dim?: number): Tensor {
+  floatData("softmax", "input", x);
+  return softmaxAlong("softmax", x, resolveDim("softmax", dim ?? implicitSoftmaxDim(x.rank), x.rank), true);
+}
+
+/** log softmax(x) along `dim` = x − logΣexp(x), computed stably. Shapes as `softmax`. */
+export function logSoftmax(x: Tensor, dim?: number): Tensor {
+  floatData("log_softmax", "input", x);
+  return softmaxAlong("log_softmax", x, resolveDim("log_softmax", dim ?? implicitSoftmaxDim(x.rank), x.rank), false);
+}
+
+/** dL/dz = y ⊙ (g − Σ_dim g ⊙ y), given the forward's output `y = softmax(z)` and the same `dim`. */
+export function softmaxBackward(dy: Tensor, y: Tensor, dim?: number): Tensor {
+  const g = checkUpstream("softmax", dy, y);
+  const d = resolveDim("softmax", dim ?? implicitSoftmaxDim(y.rank), y.rank);
+  const p = y.data;
+  const dz = allocate(y.dtype as FloatDType, p.length);
+  const { outer, n, inner } = around(y.shape, d);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * n * inner + j;
+      let gy = 0;
+      for (let k = 0; k < n; k++) gy += g[base + k * inner] * p[base + k * inner];
+      for (let k = 0; k < n; k++) dz[base + k * inner] = p[base + k * inner] * (g[base + k * inner] - gy);
+    }
+  }
+  return withData(y, dz);
+}
+
+/** dL/dz = g − softmax(z) · Σ_dim g, given the forward's output `logY = log_softmax(z)` and the same `dim`. */
+export function logSoftmaxBackward(dy: Tensor, logY: Tensor, dim?: number): Tensor {
+  const g = checkUpstream("log_softmax", dy, logY);
+  const d = resolveDim("log_softmax", dim ?? implicitSoftmaxDim(logY.rank), logY.rank);
+  const l = logY.data;
+  const dz = allocate(logY.dtype as FloatDType, l.length);
+  const { outer, n, inner } = around(logY.shape, d);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * n * inner + j;
+      let gSum = 0;
+      for (let k = 0; k < n; k++) gSum += g[base + k * inner];
+      for (let k = 0; k < n; k++) dz[base + k * inner] = g[base + k * inner] - Math.exp(l[base + k * inner]) * gSum;
+    }
+  }
+  return withData(logY, dz);
+}
+
 // ───────────────────────────── OpDefs ─────────────────────────────
 
 /** `relu`: input → output. No attributes. */
@@ -117,5 +281,98 @@ export const sigmoidOp: OpDef<Record<string, never>, Tensor> = {
   sample: (rng, dtype) => ({ inputs: { input: randu(randomShape(rng), rng, { low: -4, high: 4, dtype }) }, attrs: {} }),
 };
 
+/** `tanh`: input → output. No attributes. */
+export const tanhOp: OpDef<Record<string, never>, Tensor> = {
+  name: "tanh",
+  inputs: ["input"],
+  optional: [],
+  outputs: ["output"],
+  differentiableOutputs: ["output"],
+  grads: ["input"],
+  attrs: () => ({}),
+  forward: ({ input }) => {
+    const y = tanh(input);
+    return { outputs: { output: y }, cache: y };
+  },
+  backward: ({ output }, y) => ({ input: tanhBackward(output, y) }),
+  sample: (rng, dtype) => ({ inputs: { input: randu(randomShape(rng), rng, { low: -3, high: 3, dtype }) }, attrs: {} }),
+};
+
+/** Attributes of `leaky_relu`. */
+export interface LeakyReluAttrs {
+  /** Slope for x ≤ 0 (PyTorch default 0.01). */
+  negative_slope: number;
+}
+
+/** `leaky_relu`: input → output; attribute negative_slope (default 0.01). */
+export const leakyReluOp: OpDef<LeakyReluAttrs, Tensor> = {
+  name: "leaky_relu",
+  inputs: ["input"],
+  optional: [],
+  outputs: ["output"],
+  differentiableOutputs: ["output"],
+  grads: ["input"],
+  attrs: (raw) => ({ negative_slope: raw.negative_slope === undefined ? 0.01 : numberAttr("leaky_relu", "negative_slope", raw.negative_slope) }),
+  forward: ({ input }, a) => ({ outputs: { output: leakyRelu(input, a.negative_slope) }, cache: input }),
+  backward: ({ output }, x, a) => ({ input: leakyReluBackward(output, x, a.negative_slope) }),
+  sample: (rng, dtype) => ({
+    inputs: { input: awayFromZero(randomShape(rng), rng, dtype) },
+    attrs: { negative_slope: rng.bernoulli(0.3) ? 0.01 : Math.round(rng.uniformIn(-0.5, 1.5) * 1000) / 1000 },
+  }),
+};
+
+/** Attributes of `softmax` and `log_softmax`. */
+export interface SoftmaxAttrs {
+  /** The dimension that sums to 1; negative counts from the end; null = PyTorch's implicit dim for the input's rank. */
+  dim: number | null;
+}
+
+function softmaxAttrs(op: string, raw: Record<string, unknown>): SoftmaxAttrs {
+  if (raw.dim === undefined || raw.dim === null) return { dim: null };
+  if (typeof raw.dim !== "number" || !Number.isInteger(raw.dim)) fail(op, "dim", "an integer", describe(raw.dim));
+  return { dim: raw.dim };
+}
+
+function sampleSoftmax(rng: Random, dtype: FloatDType): { inputs: { input: Tensor }; attrs: SoftmaxAttrs } {
+  const shape = randomShape(rng);
+  if (rng.bernoulli(0.3)) shape.push(1 + rng.int(3));
+  const dim = rng.int(2 * shape.length) - shape.length; // in [−rank, rank − 1]
+  return { inputs: { input: randn(shape, rng, { std: 2, dtype }) }, attrs: { dim } };
+}
+
+/** `softmax`: input → output along attribute dim. */
+export const softmaxOp: OpDef<SoftmaxAttrs, Tensor> = {
+  name: "softmax",
+  inputs: ["input"],
+  optional: [],
+  outputs: ["output"],
+  differentiableOutputs: ["output"],
+  grads: ["input"],
+  attrs: (raw) => softmaxAttrs("softmax", raw),
+  forward: ({ input }, a) => {
+    const y = softmax(input, a.dim ?? undefined);
+    return { outputs: { output: y }, cache: y };
+  },
+  backward: ({ output }, y, a) => ({ input: softmaxBackward(output, y, a.dim ?? undefined) }),
+  sample: sampleSoftmax,
+};
+
+/** `log_softmax`: input → output along attribute dim. */
+export const logSoftmaxOp: OpDef<SoftmaxAttrs, Tensor> = {
+  name: "log_softmax",
+  inputs: ["input"],
+  optional: [],
+  outputs: ["output"],
+  differentiableOutputs: ["output"],
+  grads: ["input"],
+  attrs: (raw) => softmaxAttrs("log_softmax", raw),
+  forward: ({ input }, a) => {
+    const logY = logSoftmax(input, a.dim ?? undefined);
+    return { outputs: { output: logY }, cache: logY };
+  },
+  backward: ({ output }, logY, a) => ({ input: logSoftmaxBackward(output, logY, a.dim ?? undefined) }),
+  sample: sampleSoftmax,
+};
+
 /** The activation ops, for the registry. */
-export const activationOps: OpDef[] = [reluOp, sigmoidOp];
+export const activationOps: OpDef[] = [reluOp, sigmoidOp, tanhOp, leakyReluOp, softmaxOp, logSoftmaxOp];

@@ -5,10 +5,15 @@
  */
 import type { OpDef } from "./op.js";
 import { activationOps } from "./activations.js";
+import { linearOps } from "./linear.js";
+import { lossOps } from "./losses.js";
+import { sgdStepOps } from "./sgd_step.js";
+import { dropoutOps } from "./dropout.js";
+import { arithOps } from "./arith.js";
 import { conv2dOps } from "./conv2d.js";
 import { poolOps } from "./pool.js";
 
-const all: OpDef[] = [...activationOps, ...conv2dOps, ...poolOps];
+const all: OpDef[] = [...activationOps, ...linearOps, ...lossOps, ...sgdStepOps, ...dropoutOps, ...arithOps, ...conv2dOps, ...poolOps];
 
 /** Reference ops by name. */
 export const referenceOps: ReadonlyMap<string, OpDef> = new Map(all.map((op) => [op.name, op]));
