@@ -197,6 +197,9 @@ test("unknown op, dropout and malformed cases are failures; the other cases stil
   assert.is(formatCaseResult(byName.short), "FAIL short: inputs.input: shape [2, 2] needs 4 values, got 3");
   assert.is(byName.missing.message, 'case "missing": inputs.input: missing (sigmoid needs input)');
   assert.is(byName["cases[5]"].message, "cases[5]: name: expected a non-empty string, got nothing");
+  // the same from an already-parsed object, with a case that is not even an object
+  const parsed = checkVectors(file([null, good]));
+  assert.equal(parsed.results.map((r) => [r.name, r.passed, r.message]), [["cases[0]", false, "cases[0]: expected a case object, got null"], ["good", true, undefined]]);
 });
 
 test("a file that cannot be read throws VectorsFileError (invalid JSON, wrong format or version)", () => {

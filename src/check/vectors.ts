@@ -223,7 +223,7 @@ function isReadFile(file: unknown): file is VectorsFile {
   if (typeof file !== "object" || file === null) return false;
   const f = file as VectorsFile;
   if (f.format !== VECTORS_FORMAT || f.version !== VECTORS_VERSION || !Array.isArray(f.cases)) return false;
-  return f.cases.every((c) => isMalformed(c) || (typeof c.inputs === "object" && c.inputs !== null && Object.values(c.inputs).every((t) => t instanceof Tensor)));
+  return f.cases.every((c) => typeof c === "object" && c !== null && (isMalformed(c) || (typeof c.inputs === "object" && c.inputs !== null && Object.values(c.inputs).every((t) => t instanceof Tensor))));
 }
 
 /**

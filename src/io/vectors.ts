@@ -191,7 +191,10 @@ function readTensor(raw: unknown, path: string, dtype: FloatDType): Tensor {
 function readGroup(raw: unknown, field: string, dtype: FloatDType): Tensors {
   if (!isPlainObject(raw)) throw new CaseProblem(field, `expected an object of tensors by name, got ${show(raw)}`);
   const out: Tensors = {};
-  for (const [name, t] of Object.entries(raw)) out[name] = readTensor(t, `${field}.${name}`, dtype);
+  for (const [name, t] of Object.entries(raw)) {
+    if (name === "__proto__") throw new CaseProblem(`${field}.${name}`, "not a usable tensor name");
+    out[name] = readTensor(t, `${field}.${name}`, dtype);
+  }
   return out;
 }
 
