@@ -154,6 +154,17 @@ test("NaN expected matches NaN; an infinity must match exactly", () => {
   assert.not.ok(one(["-Infinity"], ["-Infinity"], "relu").passed); // relu(−∞) = 0
 });
 
+test("attributes: an invalid one fails the case with the op's message; a missing one takes PyTorch's default", () => {
+  const x = t([1, 1, 2, 2], [1, 2, 3, 4]);
+  const report = checkVectors(file([
+    { name: "bad-stride", op: "conv2d", attrs: { stride: 0 }, inputs: { input: x, weight: t([1, 1, 1, 1], [2]) }, outputs: { output: t([1, 1, 2, 2], [2, 4, 6, 8]) } },
+    // No attrs: stride 1, padding 0, dilation 1, groups 1, so a 1×1 kernel of 2 doubles the image.
+    { name: "defaults", op: "conv2d", inputs: { input: x, weight: t([1, 1, 1, 1], [2]) }, outputs: { output: t([1, 1, 2, 2], [2, 4, 6, 8]) } },
+  ]));
+  assert.equal(report.results.map((r) => [r.name, r.passed]), [["bad-stride", false], ["defaults", true]]);
+  assert.match(report.results[0].message!, /^conv2d: stride: expected an integer ≥ 1, got 0$/);
+});
+
 test("a shape mismatch fails with both shapes, never compares elementwise", () => {
   const r = only(checkVectors(file([{ name: "s", op: "relu", inputs: { input: t([3], [1, 2, 3]) }, outputs: { output: t([1, 3], [1, 2, 3]) } }])));
   assert.not.ok(r.passed);
