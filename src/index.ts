@@ -17,6 +17,7 @@ export type { DropoutConvention } from "./ops/dropout.js";
 export * from "./ops/arith.js";
 export * from "./ops/gemm.js";
 export * from "./ops/conv2d.js";
+export * from "./ops/im2col.js";
 export * from "./ops/pool.js";
 export * from "./backend/dispatch.js";
 export * from "./io/vectors.js";
