@@ -83,3 +83,5 @@ export const sum = (x: Operand): Variable => apply("sum", { input: x });
 export const mean = (x: Operand): Variable => apply("mean", { input: x });
 /** x ⊙ mask, scaled by the dropout convention (mask from `dropoutMask`). */
 export const dropout = (x: Operand, mask: Tensor, p: number, convention: "inverted" | "lecture" = "inverted"): Variable => apply("dropout", { input: x, mask }, { p, convention });
+/** Test-time dropout: x ("inverted") or (1 − p)·x ("lecture"). */
+export const dropoutEval = (x: Operand, p: number, convention: "inverted" | "lecture" = "inverted"): Variable => apply("dropout", { input: x }, { p, convention, training: false });

@@ -19,14 +19,12 @@
  *   training; at test time "the weights are scaled as W = pW", i.e. the
  *   outputs are multiplied by the keep probability q = 1 − p.
  */
-import { Tensor, allocate, type FloatDType, type Shape } from "../tensor.js";
+import type { Tensor, Shape } from "../tensor.js";
 import type { Random } from "../random.js";
+import { dropoutMask, type DropoutConvention } from "../ops/dropout.js";
 import * as F from "../autograd/functional.js";
 import type { Variable } from "../autograd/variable.js";
 import { Module } from "./module.js";
-
-/** How dropout keeps training and evaluation consistent (see the file comment). */
-export type DropoutConvention = "inverted" | "lecture";
 
 /** Options of Dropout. */
 export interface DropoutOptions {
@@ -58,22 +56,15 @@ export class Dropout extends Module {
     this.rng = rng.fork();
   }
 
-  /** A fresh keep-mask of `shape`: 1 with probability 1 − p, else 0. */
-  drawMask(shape: Shape, dtype: FloatDType): Tensor {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const r = allocate(dtype, n);
-    for (let i = 0; i < n; i++) r[i] = this.rng.uniform() < this.p ? 0 : 1;
-    return new Tensor(r, shape);
-  }
-
+  /** Training: a fresh keep-mask r from the layer's generator, y = x ⊙ r (· 1/(1 − p) when inverted). Eval: y = x (inverted) or (1 − p)·x (lecture). */
   forward(x: Variable): Variable {
     if (this.training) {
-      const mask = this.drawMask(x.shape, x.dtype);
+      const mask = dropoutMask(x.shape, this.p, this.rng, x.dtype);
       this.lastMask = mask;
       return F.dropout(x, mask, this.p, this.convention);
     }
     if (this.convention === "inverted") return x;
-    return F.mulScalar(x, 1 - this.p);
+    return F.dropoutEval(x, this.p, this.convention);
   }
 
   outputShape(inputShape: Shape): Shape {

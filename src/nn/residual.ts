@@ -12,7 +12,7 @@
 import { shapeString, type Shape } from "../tensor.js";
 import * as F from "../autograd/functional.js";
 import type { Variable } from "../autograd/variable.js";
-import { Module } from "./module.js";
+import { Module, type Tracer } from "./module.js";
 
 /** Residual(body, shortcut = null): x → body(x) + (shortcut ? shortcut(x) : x); same output shape as body. */
 export class Residual extends Module {
@@ -45,6 +45,14 @@ export class Residual extends Module {
   /** The body's MACs plus the shortcut's (the addition itself is not counted). */
   override macs(inputShape: Shape): number {
     return this.body.macs(inputShape) + (this.shortcut ? this.shortcut.macs(inputShape) : 0);
+  }
+
+  /** Traces the body and the shortcut (or the identity) from the same input, then joins them with "add". */
+  override trace<T>(input: T, tracer: Tracer<T>, name = ""): T {
+    const child = (c: string) => (name ? `${name}.${c}` : c);
+    const main = this.body.trace(input, tracer, child("body"));
+    const skip = this.shortcut ? this.shortcut.trace(input, tracer, child("shortcut")) : input;
+    return tracer.join(name, "add", [main, skip]);
   }
 
   override describe(): string {
