@@ -24,3 +24,4 @@ export * from "./io/vectors.js";
 export * from "./check/vectors.js";
 export * from "./autograd/index.js";
 export * from "./nn/index.js";
+export * from "./optim/index.js";

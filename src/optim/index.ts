@@ -3,7 +3,7 @@
  * that keep their per-parameter state, step-size schedules and gradient
  * clipping.
  */
-export * from "./optimizer.js";
+export type { Optimizer, OptimizerStateDict, ParamState } from "./optimizer.js";
 export * from "./sgd.js";
 export * from "./adam.js";
 export * from "./schedules.js";
