@@ -18,6 +18,7 @@ export * from "./ops/arith.js";
 export * from "./ops/gemm.js";
 export * from "./ops/conv2d.js";
 export * from "./ops/im2col.js";
+export * from "./ops/conv_transpose2d.js";
 export * from "./ops/pool.js";
 export * from "./backend/dispatch.js";
 export * from "./io/vectors.js";

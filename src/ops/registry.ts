@@ -11,9 +11,10 @@ import { sgdStepOps } from "./sgd_step.js";
 import { dropoutOps } from "./dropout.js";
 import { arithOps } from "./arith.js";
 import { conv2dOps } from "./conv2d.js";
+import { convTranspose2dOps } from "./conv_transpose2d.js";
 import { poolOps } from "./pool.js";
 
-const all: OpDef[] = [...activationOps, ...linearOps, ...lossOps, ...sgdStepOps, ...dropoutOps, ...arithOps, ...conv2dOps, ...poolOps];
+const all: OpDef[] = [...activationOps, ...linearOps, ...lossOps, ...sgdStepOps, ...dropoutOps, ...arithOps, ...conv2dOps, ...convTranspose2dOps, ...poolOps];
 
 /** Reference ops by name. */
 export const referenceOps: ReadonlyMap<string, OpDef> = new Map(all.map((op) => [op.name, op]));
