@@ -20,6 +20,7 @@ export * from "./ops/conv2d.js";
 export * from "./ops/im2col.js";
 export * from "./ops/conv_transpose2d.js";
 export * from "./ops/pool.js";
+export * from "./ops/filters.js";
 export * from "./backend/dispatch.js";
 export * from "./io/vectors.js";
 export * from "./check/vectors.js";

@@ -7,6 +7,7 @@ import {
   maxUnpool2d, maxUnpool2dOp, pooledLength, sumPool2d, sumPool2dOp,
 } from "../../src/ops/pool.js";
 import { OpError } from "../../src/ops/errors.js";
+import { conv2d } from "../../src/ops/conv2d.js";
 import { checkGradientsProperty } from "../support/properties.js";
 import * as fc from "fast-check";
 import { fcParams } from "../support/properties.js";
@@ -142,6 +143,24 @@ test("avg_pool2d (count_include_pad, stride 1) equals a direct sum over a zero-p
         expected.push(s / (k * k));
       }
       close(y.data, expected, 1e-12, "avg");
+    }),
+    fcParams(40),
+  );
+});
+
+test("avg_pool2d (count_include_pad, no ceil) equals the conv2d op with a constant 1/(kh·kw) kernel, any stride", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 1e9 }), (seed) => {
+      const rng = new Random(seed);
+      const kh = 1 + rng.int(4), kw = 1 + rng.int(4);
+      const stride: [number, number] = [1 + rng.int(4), 1 + rng.int(4)];
+      const padding: [number, number] = [rng.int(Math.floor(kh / 2) + 1), rng.int(Math.floor(kw / 2) + 1)];
+      const [N, C, H, W] = [1 + rng.int(2), 1 + rng.int(3), kh + rng.int(5), kw + rng.int(5)];
+      const x = randn([N, C, H, W], rng, { dtype: "float64" });
+      const y = avgPool2d(x, { kernel_size: [kh, kw], stride, padding });
+      const weight = fromArray(new Array(kh * kw).fill(1 / (kh * kw)), [1, 1, kh, kw], "float64");
+      const viaConv = conv2d(x.reshape([N * C, 1, H, W]), weight, undefined, { stride, padding });
+      close(y.data, [...viaConv.data], 1e-12, "avg vs conv");
     }),
     fcParams(40),
   );
