@@ -19,6 +19,7 @@ export * from "./ops/gemm.js";
 export * from "./ops/conv2d.js";
 export * from "./ops/im2col.js";
 export * from "./ops/conv_transpose2d.js";
+export * from "./ops/conv1d.js";
 export * from "./ops/pool.js";
 export * from "./ops/filters.js";
 export * from "./backend/dispatch.js";

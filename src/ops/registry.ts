@@ -12,10 +12,11 @@ import { dropoutOps } from "./dropout.js";
 import { arithOps } from "./arith.js";
 import { conv2dOps } from "./conv2d.js";
 import { convTranspose2dOps } from "./conv_transpose2d.js";
+import { conv1dOps } from "./conv1d.js";
 import { poolOps } from "./pool.js";
 import { filterOps } from "./filters.js";
 
-const all: OpDef[] = [...activationOps, ...linearOps, ...lossOps, ...sgdStepOps, ...dropoutOps, ...arithOps, ...conv2dOps, ...convTranspose2dOps, ...poolOps, ...filterOps];
+const all: OpDef[] = [...activationOps, ...linearOps, ...lossOps, ...sgdStepOps, ...dropoutOps, ...arithOps, ...conv2dOps, ...convTranspose2dOps, ...conv1dOps, ...poolOps, ...filterOps];
 
 /** Reference ops by name. */
 export const referenceOps: ReadonlyMap<string, OpDef> = new Map(all.map((op) => [op.name, op]));
