@@ -1,4 +1,20 @@
-// AssemblyScript kernels (filled by the kernels work). Placeholder export so the build pipeline runs.
+// The kernels module: every export the JS side (src/backend/wasm.ts) calls.
+// Kernels take byte offsets into this module's memory; they allocate nothing:
+// the JS side lays out inputs, outputs and scratch in an arena above heapBase().
+export { MR, NR, KC, MC, NC, packA, packB, microkernel, gemmPacked, sgemm, sgemmScratchBytes, scaleC } from "./gemm";
+export {
+  convK, im2colPanel, col2imPanel, im2colRowsPanel,
+  conv2dForward, conv2dForwardScratchBytes,
+  conv2dBackwardInput, conv2dBackwardInputScratchBytes,
+  conv2dBackwardWeight, conv2dBackwardWeightScratchBytes,
+} from "./conv";
+
+/** Version of the kernels' calling conventions (bumped when an export changes). */
 export function kernelsVersion(): i32 {
   return 1;
+}
+
+/** First byte the JS side may use: everything below holds the module's static data. */
+export function heapBase(): usize {
+  return __heap_base;
 }

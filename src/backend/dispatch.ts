@@ -17,14 +17,17 @@ export type BackendName = "js" | "wasm";
 const kernelOps = new Map<string, OpDef>();
 let active: BackendName = "js";
 let wasmAvailable = false;
+let chosen = false; // setBackend was called: loading the kernels no longer changes the backend
 
 /**
  * Called by the wasm loader once the module is instantiated: makes the
- * kernels available and registers the ops they implement.
+ * kernels available and registers the ops they implement. The backend
+ * becomes "wasm" unless the program has already chosen one with setBackend.
  */
 export function registerKernels(ops: readonly OpDef[]): void {
   for (const op of ops) kernelOps.set(op.name, op);
   wasmAvailable = true;
+  if (!chosen) active = "wasm";
 }
 
 /** Whether the wasm kernels loaded (WebAssembly SIMD present). */
@@ -37,6 +40,7 @@ export function setBackend(name: BackendName): void {
   if (name !== "js" && name !== "wasm") throw new Error(`setBackend: expected "js" or "wasm", got ${JSON.stringify(name)}`);
   if (name === "wasm" && !wasmAvailable) throw new Error("setBackend: the wasm backend is unavailable here (WebAssembly SIMD not supported or the kernels did not load)");
   active = name;
+  chosen = true;
 }
 
 /** The active backend. */

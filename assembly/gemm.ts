@@ -1,0 +1,264 @@
+// SGEMM with BLAS semantics, row-major: C ← α·op(A)·op(B) + β·C.
+//
+// Built the way the fast libraries build it (Goto / BLIS / XNNPACK):
+//   - op(B) is packed into NR-wide panels, k-major and zero-padded:
+//       panel j holds op(B)[p, j·NR + c] at (j·kc + p)·NR + c;
+//   - op(A) is packed into MR-row panels, k-major and zero-padded:
+//       panel i holds op(A)[i·MR + r, p] at (i·kc + p)·MR + r;
+//   - K is cut into blocks of KC so that one B panel (KC×NR floats) stays
+//     in L1 while the A panels of an M block (MC×KC) stay in L2;
+//   - an MR×NR register-blocked microkernel multiplies one A panel by one B
+//     panel: per k it broadcasts MR values of A (`v128.load32_splat`), loads
+//     NR/4 vectors of B and does MR·NR/4 multiply-adds into accumulators.
+// Padding makes every tile full inside the k loop (no branches there); only
+// the store of an edge tile goes through a small scratch tile.
+//
+// All pointers are byte offsets into this module's memory; the JS side owns
+// the allocation (src/backend/wasm.ts). Matrices are f32.
+
+/** Rows of the register block (A values broadcast per k). */
+export const MR: i32 = 4;
+/** Columns of the register block (two f32x4 vectors of B per k). */
+export const NR: i32 = 8;
+/** K block: one packed B panel is KC·NR·4 = 8 KB (L1). */
+export const KC: i32 = 256;
+/** M block: the packed A block is MC·KC·4 = 256 KB (L2). */
+export const MC: i32 = 256;
+/** N block: the packed B block is KC·NC·4 = 2 MB at most. */
+export const NC: i32 = 2048;
+
+// Scratch tile for edge tiles: the microkernel stores its full MR×NR block
+// here and the valid part is merged into C.
+const EDGE_TILE: usize = memory.data(MR * NR * 4, 16);
+
+/** Rounds `x` up to a multiple of `q`. */
+@inline
+export function roundUp(x: i32, q: i32): i32 {
+  return ((x + q - 1) / q) * q;
+}
+
+/**
+ * Packs the kc×nc block of op(B) starting at row p0, column j0 into
+ * ceil(nc/NR) panels at `dst`: panel j, row p, lane c ← op(B)[p0 + p, j0 + j·NR + c],
+ * zero where j·NR + c ≥ nc. op(B)[p, j] is b[p·ldb + j], or b[j·ldb + p] when transB.
+ */
+export function packB(transB: bool, kc: i32, nc: i32, b: usize, ldb: i32, p0: i32, j0: i32, dst: usize): void {
+  const panels = (nc + NR - 1) / NR;
+  for (let jp = 0; jp < panels; jp++) {
+    const jStart = j0 + jp * NR;
+    const width = min(NR, nc - jp * NR);
+    let out = dst + <usize>(jp * kc * NR) * 4;
+    if (!transB && width == NR) {
+      // Rows of B are contiguous: two vector copies per k.
+      let src = b + (<usize>p0 * <usize>ldb + <usize>jStart) * 4;
+      const step = <usize>ldb * 4;
+      for (let p = 0; p < kc; p++) {
+        v128.store(out, v128.load(src));
+        v128.store(out, v128.load(src, 16), 16);
+        src += step;
+        out += NR * 4;
+      }
+    } else if (!transB) {
+      for (let p = 0; p < kc; p++) {
+        const src = b + (<usize>(p0 + p) * <usize>ldb + <usize>jStart) * 4;
+        v128.store(out, f32x4.splat(0));
+        v128.store(out, f32x4.splat(0), 16);
+        for (let c = 0; c < width; c++) store<f32>(out + <usize>c * 4, load<f32>(src + <usize>c * 4));
+        out += NR * 4;
+      }
+    } else {
+      // op(B)[p, j] = b[j·ldb + p]: each lane walks its own row of b.
+      for (let p = 0; p < kc; p++) {
+        v128.store(out, f32x4.splat(0));
+        v128.store(out, f32x4.splat(0), 16);
+        for (let c = 0; c < width; c++) {
+          store<f32>(out + <usize>c * 4, load<f32>(b + (<usize>(jStart + c) * <usize>ldb + <usize>(p0 + p)) * 4));
+        }
+        out += NR * 4;
+      }
+    }
+  }
+}
+
+/**
+ * Packs the mc×kc block of op(A) starting at row i0, column p0 into
+ * ceil(mc/MR) panels at `dst`: panel i, row p, lane r ← op(A)[i0 + i·MR + r, p0 + p],
+ * zero where i·MR + r ≥ mc. op(A)[i, p] is a[i·lda + p], or a[p·lda + i] when transA.
+ */
+export function packA(transA: bool, mc: i32, kc: i32, a: usize, lda: i32, i0: i32, p0: i32, dst: usize): void {
+  const panels = (mc + MR - 1) / MR;
+  for (let ip = 0; ip < panels; ip++) {
+    const iStart = i0 + ip * MR;
+    const height = min(MR, mc - ip * MR);
+    const out = dst + <usize>(ip * kc * MR) * 4;
+    if (transA && height == MR) {
+      // Columns of op(A) are contiguous rows of a: one vector copy per k.
+      let src = a + (<usize>p0 * <usize>lda + <usize>iStart) * 4;
+      const step = <usize>lda * 4;
+      let o = out;
+      for (let p = 0; p < kc; p++) {
+        v128.store(o, v128.load(src));
+        src += step;
+        o += MR * 4;
+      }
+    } else {
+      if (height < MR) memory.fill(out, 0, <usize>(kc * MR) * 4);
+      for (let r = 0; r < height; r++) {
+        const i = iStart + r;
+        let o = out + <usize>r * 4;
+        if (!transA) {
+          // Row i of A is contiguous: walk it, writing every MR-th float.
+          let src = a + (<usize>i * <usize>lda + <usize>p0) * 4;
+          for (let p = 0; p < kc; p++) {
+            store<f32>(o, load<f32>(src));
+            src += 4;
+            o += MR * 4;
+          }
+        } else {
+          let src = a + (<usize>p0 * <usize>lda + <usize>i) * 4;
+          const step = <usize>lda * 4;
+          for (let p = 0; p < kc; p++) {
+            store<f32>(o, load<f32>(src));
+            src += step;
+            o += MR * 4;
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The MR×NR microkernel: acc = Σ_p Apanel[p]ᵀ ⊗ Bpanel[p] over kc steps, then
+ * C[0..mr, 0..nr] ← α·acc + β·C (β = 0 overwrites: C is not read, so NaN in C
+ * does not propagate). `c` points at C's top-left element of this tile, row
+ * stride ldc floats. mr ≤ MR and nr ≤ NR say how much of the tile is inside C.
+ */
+export function microkernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mr: i32, nr: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    {
+      const b0 = v128.load(pb, 0);
+      const b1 = v128.load(pb, 0 + 16);
+      const a0 = v128.load32_splat(pa, 0);
+      c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+      c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+      const a1 = v128.load32_splat(pa, 0 + 4);
+      c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+      c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+      const a2 = v128.load32_splat(pa, 0 + 8);
+      c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+      c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+      const a3 = v128.load32_splat(pa, 0 + 12);
+      c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+      c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    }
+    pa += MR * 4;
+    pb += NR * 4;
+  }
+  const va = f32x4.splat(alpha);
+  const ldcBytes = <usize>ldc * 4;
+  if (mr == MR && nr == NR) {
+    let row = c;
+    if (beta == 0) {
+      v128.store(row, f32x4.mul(va, c00)); v128.store(row, f32x4.mul(va, c01), 16); row += ldcBytes;
+      v128.store(row, f32x4.mul(va, c10)); v128.store(row, f32x4.mul(va, c11), 16); row += ldcBytes;
+      v128.store(row, f32x4.mul(va, c20)); v128.store(row, f32x4.mul(va, c21), 16); row += ldcBytes;
+      v128.store(row, f32x4.mul(va, c30)); v128.store(row, f32x4.mul(va, c31), 16);
+    } else if (beta == 1) {
+      v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c00))); v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c01)), 16); row += ldcBytes;
+      v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c10))); v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c11)), 16); row += ldcBytes;
+      v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c20))); v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c21)), 16); row += ldcBytes;
+      v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c30))); v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c31)), 16);
+    } else {
+      const vb = f32x4.splat(beta);
+      v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row)), f32x4.mul(va, c00))); v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row, 16)), f32x4.mul(va, c01)), 16); row += ldcBytes;
+      v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row)), f32x4.mul(va, c10))); v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row, 16)), f32x4.mul(va, c11)), 16); row += ldcBytes;
+      v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row)), f32x4.mul(va, c20))); v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row, 16)), f32x4.mul(va, c21)), 16); row += ldcBytes;
+      v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row)), f32x4.mul(va, c30))); v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row, 16)), f32x4.mul(va, c31)), 16);
+    }
+    return;
+  }
+  // Edge tile: park α·acc in the scratch tile, merge the valid part.
+  const t = EDGE_TILE;
+  v128.store(t, f32x4.mul(va, c00), 0); v128.store(t, f32x4.mul(va, c01), 16);
+  v128.store(t, f32x4.mul(va, c10), 32); v128.store(t, f32x4.mul(va, c11), 48);
+  v128.store(t, f32x4.mul(va, c20), 64); v128.store(t, f32x4.mul(va, c21), 80);
+  v128.store(t, f32x4.mul(va, c30), 96); v128.store(t, f32x4.mul(va, c31), 112);
+  for (let r = 0; r < mr; r++) {
+    const row = c + <usize>r * ldcBytes;
+    const src = t + <usize>(r * NR) * 4;
+    for (let j = 0; j < nr; j++) {
+      const q = row + <usize>j * 4;
+      const v = load<f32>(src + <usize>j * 4);
+      store<f32>(q, beta == 0 ? v : v + beta * load<f32>(q));
+    }
+  }
+}
+
+/**
+ * Runs the microkernel over every tile of an mc×nc block of C from packed
+ * panels: `pa` holds ceil(mc/MR) A panels and `pb` ceil(nc/NR) B panels, both
+ * of depth kc. `c` points at the block's top-left element.
+ */
+export function gemmPacked(mc: i32, nc: i32, kc: i32, alpha: f32, pa: usize, pb: usize, beta: f32, c: usize, ldc: i32): void {
+  const aPanelBytes = <usize>(kc * MR) * 4;
+  const bPanelBytes = <usize>(kc * NR) * 4;
+  for (let j = 0; j < nc; j += NR) {
+    const panelB = pb + <usize>(j / NR) * bPanelBytes;
+    const nr = min(NR, nc - j);
+    let panelA = pa;
+    for (let i = 0; i < mc; i += MR) {
+      microkernel(kc, panelA, panelB, c + (<usize>i * <usize>ldc + <usize>j) * 4, ldc, alpha, beta, min(MR, mc - i), nr);
+      panelA += aPanelBytes;
+    }
+  }
+}
+
+/** Bytes of scratch that `sgemm` needs for its packed blocks (A block then B block). */
+export function sgemmScratchBytes(m: i32, n: i32, k: i32): i32 {
+  const kc = min(k, KC);
+  const mc = roundUp(min(m, MC), MR);
+  const nc = roundUp(min(n, NC), NR);
+  return (mc * kc + kc * nc) * 4;
+}
+
+/** C ← β·C for an m×n block (β = 0 writes zeros, whatever C held). */
+export function scaleC(m: i32, n: i32, beta: f32, c: usize, ldc: i32): void {
+  for (let i = 0; i < m; i++) {
+    const row = c + <usize>i * <usize>ldc * 4;
+    if (beta == 0) memory.fill(row, 0, <usize>n * 4);
+    else for (let j = 0; j < n; j++) store<f32>(row + <usize>j * 4, beta * load<f32>(row + <usize>j * 4));
+  }
+}
+
+/**
+ * C ← α·op(A)·op(B) + β·C, row-major, op(A) m×k, op(B) k×n, C m×n with
+ * leading dimensions lda, ldb, ldc (in floats). `scratch` must hold
+ * `sgemmScratchBytes(m, n, k)` bytes, 16-byte aligned.
+ */
+export function sgemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, scratch: usize): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0 || alpha == 0) {
+    if (beta != 1) scaleC(m, n, beta, c, ldc);
+    return;
+  }
+  const packedA = scratch;
+  const packedB = scratch + <usize>(roundUp(min(m, MC), MR) * min(k, KC)) * 4;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(transB, kc, nc, b, ldb, pc, jc, packedB);
+      const betaHere: f32 = pc == 0 ? beta : 1;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(transA, mc, kc, a, lda, ic, pc, packedA);
+        gemmPacked(mc, nc, kc, alpha, packedA, packedB, betaHere, c + (<usize>ic * <usize>ldc + <usize>jc) * 4, ldc);
+      }
+    }
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * The ops that run on the WebAssembly kernels: `conv2d`, `conv_transpose2d`
+ * and `linear`, forward and backward. Each is its reference OpDef with the
+ * float32 work done by the kernels; names, argument names, attributes,
+ * validation and errors are the reference's own (its `attrs`, its geometry
+ * and shape checks are called here), so the two backends accept exactly the
+ * same calls. Float64 inputs run the reference.
+ *
+ * The convolutions are im2col/col2im + GEMM as in ../ops/im2col.ts:
+ *   conv2d forward            Z_g = W_g · cols                 (kernel conv2dForward)
+ *   conv2d ∂L/∂input          dcols = W_gᵀ · dZ_g, col2im      (conv2dBackwardInput)
+ *   conv2d ∂L/∂weight         dW_g = Σ_n dZ_g · colsᵀ          (conv2dBackwardWeight)
+ *   conv_transpose2d is conv2d's adjoint: its forward is conv2d's input
+ *   gradient, its input gradient conv2d's forward, its weight gradient
+ *   conv2d's weight gradient with image and upstream swapped.
+ * `linear` is three SGEMMs: y = x·Wᵀ, dx = dy·W, dW = dyᵀ·x.
+ */
+import { allocate, Tensor, type FloatArray } from "../tensor.js";
+import { expectSameDType, expectShape, floatData } from "../ops/errors.js";
+import type { OpDef, Tensors } from "../ops/op.js";
+import { conv2dOp, checkConvUpstream, convBiasGrad, convGeometry, type Conv2dAttrs, type ConvGeometry } from "../ops/conv2d.js";
+import { convTranspose2dOp, convTranspose2dGeometry, type ConvTranspose2dAttrs } from "../ops/conv_transpose2d.js";
+import { linearOp, linearShapes } from "../ops/linear.js";
+import { requireKernels } from "./wasm.js";
+
+/** Bytes of the geometry record (16 × i32, the field order of assembly/conv.ts's ConvGeometry). */
+const GEOMETRY_BYTES = 64;
+
+/** Writes `geom` at byte offset `ptr` of the kernels' memory in the order assembly/conv.ts reads it. */
+function writeGeometry(heap: Int32Array, ptr: number, geom: ConvGeometry): void {
+  const fields = [
+    geom.N, geom.Cin, geom.H, geom.W, geom.Cout, geom.kh, geom.kw, geom.Hout, geom.Wout,
+    geom.strideH, geom.strideW, geom.dilationH, geom.dilationW, geom.padTop, geom.padLeft, geom.groups,
+  ];
+  heap.set(fields, ptr / 4);
+}
+
+/** Lays out the geometry first and asks the kernel (`scratchOf`) how much scratch it needs. */
+function geometryAndScratch(geom: ConvGeometry, scratchOf: (geomPtr: number) => number): { geomPtr: number; scratchBytes: number } {
+  const { arena } = requireKernels();
+  const [geomPtr] = arena.layout([GEOMETRY_BYTES]);
+  writeGeometry(arena.i32, geomPtr, geom);
+  return { geomPtr, scratchBytes: scratchOf(geomPtr) };
+}
+
+/**
+ * conv2d forward on the kernels: a [N, Cin, H, W], w [Cout, Cin/groups, kh, kw],
+ * bias [Cout]? (flat float32) → z [N, Cout, Hout, Wout] (a new array).
+ */
+export function conv2dForwardF32(geom: ConvGeometry, a: Float32Array, w: Float32Array, bias: Float32Array | undefined): Float32Array {
+  const { exports, arena } = requireKernels();
+  const zLength = geom.N * geom.Cout * geom.Hout * geom.Wout;
+  const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => exports.conv2dForwardScratchBytes(p));
+  const [, pa, pw, pbias, pz, scratch] = arena.layout([GEOMETRY_BYTES, a.length * 4, w.length * 4, (bias?.length ?? 0) * 4, zLength * 4, scratchBytes]);
+  const heap = arena.f32;
+  heap.set(a, pa / 4);
+  heap.set(w, pw / 4);
+  if (bias) heap.set(bias, pbias / 4);
+  exports.conv2dForward(geomPtr, pa, pw, bias ? pbias : 0, pz, scratch);
+  return arena.f32.slice(pz / 4, pz / 4 + zLength);
+}
+
+/**
+ * conv2d's input gradient on the kernels: dz [N, Cout, Hout, Wout] and
+ * w [Cout, Cin/groups, kh, kw] → da [N, Cin, H, W] (a new array).
+ */
+export function conv2dInputGradF32(geom: ConvGeometry, dz: Float32Array, w: Float32Array): Float32Array {
+  const { exports, arena } = requireKernels();
+  const aLength = geom.N * geom.Cin * geom.H * geom.W;
+  const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => exports.conv2dBackwardInputScratchBytes(p));
+  const [, pdz, pw, pda, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, w.length * 4, aLength * 4, scratchBytes]);
+  const heap = arena.f32;
+  heap.set(dz, pdz / 4);
+  heap.set(w, pw / 4);
+  exports.conv2dBackwardInput(geomPtr, pdz, pw, pda, scratch);
+  return arena.f32.slice(pda / 4, pda / 4 + aLength);
+}
+
+/**
+ * conv2d's weight gradient on the kernels: dz [N, Cout, Hout, Wout] and
+ * a [N, Cin, H, W] → dw [Cout, Cin/groups, kh, kw] (a new array).
+ */
+export function conv2dWeightGradF32(geom: ConvGeometry, dz: Float32Array, a: Float32Array): Float32Array {
+  const { exports, arena } = requireKernels();
+  const wLength = geom.Cout * (geom.Cin / geom.groups) * geom.kh * geom.kw;
+  const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => exports.conv2dBackwardWeightScratchBytes(p));
+  const [, pdz, pa, pdw, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, a.length * 4, wLength * 4, scratchBytes]);
+  const heap = arena.f32;
+  heap.set(dz, pdz / 4);
+  heap.set(a, pa / 4);
+  exports.conv2dBackwardWeight(geomPtr, pdz, pa, pdw, scratch);
+  return arena.f32.slice(pdw / 4, pdw / 4 + wLength);
+}
+
+// ───────────────────────────── conv2d ─────────────────────────────
+
+interface ConvCache {
+  input: Tensor;
+  weight: Tensor;
+  bias?: Tensor;
+}
+
+/** conv2d on the kernels (float32), the reference for float64: same validation, same result. */
+export const conv2dKernelOp: OpDef<Conv2dAttrs, ConvCache> = {
+  ...conv2dOp,
+  forward(inputs, attrs) {
+    const { input, weight, bias } = inputs;
+    const { geom, outputShape } = convGeometry("conv2d", input, weight, bias, attrs);
+    if (input.dtype !== "float32") return conv2dOp.forward(inputs, attrs);
+    const z = conv2dForwardF32(geom, input.data as Float32Array, weight.data as Float32Array, bias?.data as Float32Array | undefined);
+    return { outputs: { output: new Tensor(z, outputShape) }, cache: { input, weight, bias } };
+  },
+  backward(upstream, cache, attrs) {
+    const { input, weight, bias } = cache;
+    const { geom, outputShape } = convGeometry("conv2d", input, weight, bias, attrs);
+    if (input.dtype !== "float32") return conv2dOp.backward!(upstream, cache, attrs);
+    const dz = checkConvUpstream("conv2d", upstream.output, outputShape, input) as Float32Array;
+    const grads: Tensors = {
+      input: new Tensor(conv2dInputGradF32(geom, dz, weight.data as Float32Array), input.shape),
+      weight: new Tensor(conv2dWeightGradF32(geom, dz, input.data as Float32Array), weight.shape),
+    };
+    if (bias) grads.bias = new Tensor(convBiasGrad(dz, geom.N, geom.Cout, geom.Hout * geom.Wout, "float32"), bias.shape);
+    return grads;
+  },
+};
+
+// ───────────────────────────── conv_transpose2d ─────────────────────────────
+
+/** conv_transpose2d on the kernels (float32) through conv2d's adjoint geometry; the reference for float64. */
+export const convTranspose2dKernelOp: OpDef<ConvTranspose2dAttrs, ConvCache> = {
+  ...convTranspose2dOp,
+  forward(inputs, attrs) {
+    const { input, weight, bias } = inputs;
+    const { geom, outputShape } = convTranspose2dGeometry(input, weight, bias, attrs);
+    if (input.dtype !== "float32") return convTranspose2dOp.forward(inputs, attrs);
+    // The adjoint conv2d's input gradient with `input` as its upstream.
+    const y = conv2dInputGradF32(geom, input.data as Float32Array, weight.data as Float32Array);
+    if (bias) {
+      const plane = geom.H * geom.W; // the adjoint conv2d's input is this op's output
+      for (let nc = 0; nc < geom.N * geom.Cin; nc++) {
+        const b = bias.data[nc % geom.Cin];
+        for (let e = nc * plane; e < (nc + 1) * plane; e++) y[e] += b;
+      }
+    }
+    return { outputs: { output: new Tensor(y, outputShape) }, cache: { input, weight, bias } };
+  },
+  backward(upstream, cache, attrs) {
+    const { input, weight, bias } = cache;
+    const { geom, outputShape } = convTranspose2dGeometry(input, weight, bias, attrs);
+    if (input.dtype !== "float32") return convTranspose2dOp.backward!(upstream, cache, attrs);
+    const dy = checkConvUpstream("conv_transpose2d", upstream.output, outputShape, input) as Float32Array;
+    const grads: Tensors = {
+      input: new Tensor(conv2dForwardF32(geom, dy, weight.data as Float32Array, undefined), input.shape),
+      // The adjoint conv2d's weight gradient: its upstream is our input, its image is dy.
+      weight: new Tensor(conv2dWeightGradF32(geom, input.data as Float32Array, dy), weight.shape),
+    };
+    if (bias) grads.bias = new Tensor(convBiasGrad(dy, geom.N, geom.Cin, geom.H * geom.W, "float32"), bias.shape);
+    return grads;
+  },
+};
+
+// ───────────────────────────── linear ─────────────────────────────
+
+interface LinearCache {
+  input: Tensor;
+  weight: Tensor;
+  hasBias: boolean;
+}
+
+/** y = x·Wᵀ + b on the kernels: x [rows, in], W [out, in], b [out]? → y [rows, out] (a new array). */
+export function linearForwardF32(x: Float32Array, W: Float32Array, b: Float32Array | undefined, rows: number, inF: number, outF: number): Float32Array {
+  const { exports, arena } = requireKernels();
+  const [px, pw, py, scratch] = arena.layout([x.length * 4, W.length * 4, rows * outF * 4, exports.sgemmScratchBytes(rows, outF, inF)]);
+  const heap = arena.f32;
+  heap.set(x, px / 4);
+  heap.set(W, pw / 4);
+  if (b) for (let r = 0; r < rows; r++) heap.set(b, py / 4 + r * outF);
+  exports.sgemm(0, 1, rows, outF, inF, 1, px, Math.max(1, inF), pw, Math.max(1, inF), b ? 1 : 0, py, Math.max(1, outF), scratch);
+  return arena.f32.slice(py / 4, py / 4 + rows * outF);
+}
+
+/** dx = dy·W and dW = dyᵀ·x on the kernels: dy [rows, out], W [out, in], x [rows, in] → new arrays dx [rows, in], dW [out, in]. */
+export function linearBackwardF32(dy: Float32Array, x: Float32Array, W: Float32Array, rows: number, inF: number, outF: number): { dx: Float32Array; dW: Float32Array } {
+  const { exports, arena } = requireKernels();
+  const scratchBytes = Math.max(exports.sgemmScratchBytes(rows, inF, outF), exports.sgemmScratchBytes(outF, inF, rows));
+  const [pdy, px, pw, pdx, pdw, scratch] = arena.layout([dy.length * 4, x.length * 4, W.length * 4, rows * inF * 4, outF * inF * 4, scratchBytes]);
+  const heap = arena.f32;
+  heap.set(dy, pdy / 4);
+  heap.set(x, px / 4);
+  heap.set(W, pw / 4);
+  const ldIn = Math.max(1, inF), ldOut = Math.max(1, outF);
+  exports.sgemm(0, 0, rows, inF, outF, 1, pdy, ldOut, pw, ldIn, 0, pdx, ldIn, scratch);
+  exports.sgemm(1, 0, outF, inF, rows, 1, pdy, ldOut, px, ldIn, 0, pdw, ldIn, scratch);
+  const f = arena.f32;
+  return { dx: f.slice(pdx / 4, pdx / 4 + rows * inF), dW: f.slice(pdw / 4, pdw / 4 + outF * inF) };
+}
+
+/** linear on the kernels (float32), the reference for float64: same validation, same result. */
+export const linearKernelOp: OpDef<Record<string, never>, LinearCache> = {
+  ...linearOp,
+  forward(inputs, attrs) {
+    const { input, weight, bias } = inputs;
+    const { rows, inFeatures, outFeatures, outputShape } = linearShapes(input, weight, bias);
+    if (input.dtype !== "float32") return linearOp.forward(inputs, attrs);
+    const y = linearForwardF32(input.data as Float32Array, weight.data as Float32Array, bias?.data as Float32Array | undefined, rows, inFeatures, outFeatures);
+    return { outputs: { output: new Tensor(y, outputShape) }, cache: { input, weight, hasBias: bias !== undefined } };
+  },
+  backward(upstream, cache, attrs) {
+    const { input, weight, hasBias } = cache;
+    const { rows, inFeatures, outFeatures, outputShape } = linearShapes(input, weight);
+    if (input.dtype !== "float32") return linearOp.backward!(upstream, cache, attrs);
+    const dy = upstream.output;
+    const g = floatData("linear", "upstream", dy);
+    expectShape("linear", "upstream", dy, outputShape, "the shape of the output");
+    expectSameDType("linear", "upstream", input, dy);
+    const { dx, dW } = linearBackwardF32(g as Float32Array, input.data as Float32Array, weight.data as Float32Array, rows, inFeatures, outFeatures);
+    const grads: Tensors = { input: new Tensor(dx, input.shape), weight: new Tensor(dW, weight.shape) };
+    if (hasBias) {
+      // db = Σ over rows of dy, accumulated in float64.
+      const db = allocate("float32", outFeatures) as FloatArray;
+      for (let j = 0; j < outFeatures; j++) {
+        let sum = 0;
+        for (let r = 0; r < rows; r++) sum += g[r * outFeatures + j];
+        db[j] = sum;
+      }
+      grads.bias = new Tensor(db, [outFeatures]);
+    }
+    return grads;
+  },
+};
+
+/** Every op with a kernel, for `registerKernels`. */
+export const kernelOps: OpDef[] = [conv2dKernelOp, convTranspose2dKernelOp, linearKernelOp];

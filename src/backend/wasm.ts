@@ -1,0 +1,230 @@
+/**
+ * Loading the WebAssembly SIMD kernels (assembly/) and the scratch arena that
+ * problems are laid out in.
+ *
+ * The module's bytes travel inside the package as base64
+ * (./kernels-wasm.generated.ts, written by `npm run build:wasm`) and are
+ * decoded with `atob`, so Node, browsers, workers and bundlers load them with
+ * no file path to configure. SIMD support is detected first by validating a
+ * tiny SIMD module; without it the kernels are not loaded and every op runs
+ * its reference.
+ *
+ * Instantiation is synchronous where the platform allows it (Node, workers;
+ * `instantiateKernelsSync`) and asynchronous otherwise (`instantiateKernels`,
+ * for browser main threads, which may refuse to compile synchronously).
+ * Registering the kernel ops with the dispatch is the job of ./load.ts.
+ *
+ * The arena: the kernels allocate nothing. The JS side copies inputs into the
+ * module's memory above `heapBase()`, calls a kernel with byte offsets, and
+ * copies results out. Every call lays its regions out afresh from the
+ * arena's start (`WasmArena.layout`), so nothing leaks from one call to the
+ * next; memory grows only when a problem needs more than any before it, and
+ * the typed-array views are rebuilt after a grow (the old ones are detached).
+ */
+import { kernelsWasmBase64 } from "./kernels-wasm.generated.js";
+
+/** The functions and constants the kernels module exports (pointers are byte offsets, booleans 0/1). */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  readonly MR: WebAssembly.Global;
+  readonly NR: WebAssembly.Global;
+  readonly KC: WebAssembly.Global;
+  readonly MC: WebAssembly.Global;
+  readonly NC: WebAssembly.Global;
+  heapBase(): number;
+  kernelsVersion(): number;
+  packA(transA: number, mc: number, kc: number, a: number, lda: number, i0: number, p0: number, dst: number): void;
+  packB(transB: number, kc: number, nc: number, b: number, ldb: number, p0: number, j0: number, dst: number): void;
+  microkernel(kc: number, pa: number, pb: number, c: number, ldc: number, alpha: number, beta: number, mr: number, nr: number): void;
+  gemmPacked(mc: number, nc: number, kc: number, alpha: number, pa: number, pb: number, beta: number, c: number, ldc: number): void;
+  sgemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
+    b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number): void;
+  sgemmScratchBytes(m: number, n: number, k: number): number;
+  scaleC(m: number, n: number, beta: number, c: number, ldc: number): void;
+  convK(geom: number): number;
+  im2colPanel(geom: number, a: number, j0: number, width: number, dst: number): void;
+  col2imPanel(geom: number, src: number, j0: number, width: number, a: number): void;
+  im2colRowsPanel(geom: number, a: number, k0: number, width: number, p0: number, pc: number, dst: number): void;
+  conv2dForward(geom: number, a: number, w: number, bias: number, z: number, scratch: number): void;
+  conv2dForwardScratchBytes(geom: number): number;
+  conv2dBackwardInput(geom: number, dz: number, w: number, da: number, scratch: number): void;
+  conv2dBackwardInputScratchBytes(geom: number): number;
+  conv2dBackwardWeight(geom: number, dz: number, a: number, dw: number, scratch: number): void;
+  conv2dBackwardWeightScratchBytes(geom: number): number;
+}
+
+/** Alignment of every arena region (a cache line). */
+const ALIGN = 64;
+const PAGE = 65536;
+
+/**
+ * The part of the kernels' memory the JS side owns, from `heapBase()` up.
+ * `layout` hands out byte offsets for one call; `f32` / `i32` are views of
+ * the whole memory, valid until the next `layout` that grows it.
+ */
+export class WasmArena {
+  /** The kernels' memory. */
+  readonly memory: WebAssembly.Memory;
+  /** First byte of the arena (64-byte aligned, above the module's static data). */
+  readonly base: number;
+  /** How many times the memory has grown (for tests and diagnostics). */
+  grows = 0;
+  private f32View: Float32Array;
+  private i32View: Int32Array;
+
+  constructor(memory: WebAssembly.Memory, heapBase: number) {
+    this.memory = memory;
+    this.base = Math.ceil(heapBase / ALIGN) * ALIGN;
+    this.f32View = new Float32Array(memory.buffer);
+    this.i32View = new Int32Array(memory.buffer);
+  }
+
+  /** Current size of the memory in bytes. */
+  get byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** A Float32Array over the whole memory (rebuilt after a grow). */
+  get f32(): Float32Array {
+    if (this.f32View.buffer !== this.memory.buffer) this.refreshViews();
+    return this.f32View;
+  }
+
+  /** An Int32Array over the whole memory (rebuilt after a grow). */
+  get i32(): Int32Array {
+    if (this.i32View.buffer !== this.memory.buffer) this.refreshViews();
+    return this.i32View;
+  }
+
+  /**
+   * Byte offsets of consecutive regions of the given sizes (bytes), each
+   * 64-byte aligned, starting at the arena's base. Grows the memory when the
+   * regions do not fit. The offsets are valid until the next `layout`: each
+   * call into the kernels lays out its own problem from the start.
+   */
+  layout(sizes: readonly number[]): number[] {
+    const offsets: number[] = [];
+    let end = this.base;
+    for (const size of sizes) {
+      if (!Number.isInteger(size) || size < 0) throw new RangeError(`WasmArena.layout: expected sizes of whole bytes ≥ 0, got ${size}`);
+      offsets.push(end);
+      end += Math.ceil(size / ALIGN) * ALIGN;
+    }
+    this.reserve(end);
+    return offsets;
+  }
+
+  /** Makes the memory at least `bytes` long (whole pages), rebuilding the views if it grew. */
+  reserve(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    const pages = Math.ceil((bytes - have) / PAGE);
+    try {
+      this.memory.grow(pages);
+    } catch (e) {
+      throw new RangeError(`wasm kernels: cannot grow memory to ${bytes} bytes (${(e as Error).message})`);
+    }
+    this.grows++;
+    this.refreshViews();
+  }
+
+  private refreshViews(): void {
+    this.f32View = new Float32Array(this.memory.buffer);
+    this.i32View = new Int32Array(this.memory.buffer);
+  }
+}
+
+/** The instantiated kernels: their exports, the arena and the register-block sizes. */
+export interface WasmKernels {
+  readonly exports: KernelExports;
+  readonly arena: WasmArena;
+  /** Rows of the microkernel's register block. */
+  readonly MR: number;
+  /** Columns of the microkernel's register block. */
+  readonly NR: number;
+  /** K block of the SGEMM driver. */
+  readonly KC: number;
+  /** M block of the SGEMM driver. */
+  readonly MC: number;
+}
+
+// A module whose one function returns i32x4.splat(0): valid only where
+// WebAssembly SIMD is supported.
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, //       type section: () → v128
+  0x03, 0x02, 0x01, 0x00, //                         function section: one function of type 0
+  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x11, 0x0b, // code: i32.const 0; i32x4.splat; end
+]);
+
+/** Whether this platform has WebAssembly with SIMD (validates a tiny SIMD module). */
+export function simdSupported(): boolean {
+  try {
+    return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/** The kernels module's bytes, decoded from the embedded base64 with `atob` (no Buffer needed). */
+export function kernelBytes(): Uint8Array {
+  const text = atob(kernelsWasmBase64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+function wrap(instance: WebAssembly.Instance): WasmKernels {
+  const exports = instance.exports as unknown as KernelExports;
+  return {
+    exports,
+    arena: new WasmArena(exports.memory, exports.heapBase()),
+    MR: exports.MR.value as number,
+    NR: exports.NR.value as number,
+    KC: exports.KC.value as number,
+    MC: exports.MC.value as number,
+  };
+}
+
+let instantiated: WasmKernels | null = null;
+
+/**
+ * Instantiates the kernels synchronously (Node, workers). Returns them, or
+ * null when SIMD is missing or the platform refuses a synchronous compile.
+ * Later calls return the same instance.
+ */
+export function instantiateKernelsSync(): WasmKernels | null {
+  if (instantiated) return instantiated;
+  if (!simdSupported()) return null;
+  try {
+    const module = new WebAssembly.Module(kernelBytes() as BufferSource);
+    instantiated = wrap(new WebAssembly.Instance(module, {}));
+  } catch {
+    return null;
+  }
+  return instantiated;
+}
+
+/** Instantiates the kernels asynchronously (works on browser main threads too); null when SIMD is missing. */
+export async function instantiateKernels(): Promise<WasmKernels | null> {
+  if (instantiated) return instantiated;
+  if (!simdSupported()) return null;
+  try {
+    const { instance } = await WebAssembly.instantiate(kernelBytes() as BufferSource, {});
+    instantiated ??= wrap(instance);
+  } catch {
+    return null;
+  }
+  return instantiated;
+}
+
+/** The instantiated kernels, or null before a successful instantiate. */
+export function loadedKernels(): WasmKernels | null {
+  return instantiated;
+}
+
+/** The instantiated kernels; throws if they have not been loaded (see ./load.ts). */
+export function requireKernels(): WasmKernels {
+  if (!instantiated) throw new Error("wasm kernels: not loaded (call loadKernelsSync() or await loadKernels() first; they need WebAssembly SIMD)");
+  return instantiated;
+}
