@@ -88,6 +88,7 @@ export class Variable {
       if (upstream.size !== this.value.size || upstream.rank !== this.value.rank || upstream.shape.some((d, i) => d !== this.shape[i])) {
         throw new Error(`backward: expected upstream of shape [${this.shape.join(", ")}], got [${upstream.shape.join(", ")}]`);
       }
+      if (upstream.dtype !== this.value.dtype) throw new Error(`backward: expected an upstream of dtype ${this.value.dtype} (the variable's), got ${upstream.dtype}`);
       seed = upstream;
     }
     backpropagate(this, seed);
