@@ -20,11 +20,20 @@ export * from "./ops/conv2d.js";
 export * from "./ops/im2col.js";
 export * from "./ops/conv_transpose2d.js";
 export * from "./ops/conv1d.js";
+export * from "./ops/receptive_field.js";
 export * from "./ops/pool.js";
 export * from "./ops/filters.js";
 export * from "./backend/dispatch.js";
+export { sgemm } from "./backend/sgemm.js";
+export { loadKernels, loadKernelsSync } from "./backend/load.js";
+export { simdSupported } from "./backend/wasm.js";
 export * from "./io/vectors.js";
 export * from "./check/vectors.js";
 export * from "./autograd/index.js";
 export * from "./nn/index.js";
 export * from "./optim/index.js";
+
+// The default backend: "wasm" when the kernels load synchronously here (Node,
+// workers), else "js" until `await loadKernels()` (see src/backend/load.ts).
+import { loadKernelsSync as loadKernelsAtImport } from "./backend/load.js";
+loadKernelsAtImport();
