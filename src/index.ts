@@ -23,6 +23,7 @@ export * from "./ops/conv1d.js";
 export * from "./ops/receptive_field.js";
 export * from "./ops/pool.js";
 export * from "./ops/filters.js";
+export * from "./ops/norm.js";
 export * from "./backend/dispatch.js";
 export { sgemm } from "./backend/sgemm.js";
 export { loadKernels, loadKernelsSync } from "./backend/load.js";

@@ -15,8 +15,9 @@ import { convTranspose2dOps } from "./conv_transpose2d.js";
 import { conv1dOps } from "./conv1d.js";
 import { poolOps } from "./pool.js";
 import { filterOps } from "./filters.js";
+import { normOps } from "./norm.js";
 
-const all: OpDef[] = [...activationOps, ...linearOps, ...lossOps, ...sgdStepOps, ...dropoutOps, ...arithOps, ...conv2dOps, ...convTranspose2dOps, ...conv1dOps, ...poolOps, ...filterOps];
+const all: OpDef[] = [...activationOps, ...linearOps, ...lossOps, ...sgdStepOps, ...dropoutOps, ...arithOps, ...conv2dOps, ...convTranspose2dOps, ...conv1dOps, ...poolOps, ...filterOps, ...normOps];
 
 /** Reference ops by name. */
 export const referenceOps: ReadonlyMap<string, OpDef> = new Map(all.map((op) => [op.name, op]));
