@@ -212,8 +212,29 @@ test("backward equals the transposed Jacobian built column by column from the na
   );
 });
 
+test("the sampler that gradcheck draws from covers the attributes that matter", () => {
+  const seen = { strideAboveKernel: 0, dilation3: 0, groups3: 0, paddingMax: 0, same: 0, valid: 0, nonSquareKernel: 0, nonSquareInput: 0, oddInput: 0, noBias: 0 };
+  const rng = new Random(11);
+  for (let r = 0; r < 300; r++) {
+    const { inputs, attrs } = sampleConv2d(rng, "float64");
+    const [, , H, W] = inputs.input.shape;
+    const [, , kh, kw] = inputs.weight.shape;
+    if (attrs.stride[0] > kh || attrs.stride[1] > kw) seen.strideAboveKernel++;
+    if (attrs.dilation.includes(3)) seen.dilation3++;
+    if (attrs.groups === 3) seen.groups3++;
+    if (Array.isArray(attrs.padding) && (attrs.padding[0] === kh - 1 && kh > 1)) seen.paddingMax++;
+    if (attrs.padding === "same") seen.same++;
+    if (attrs.padding === "valid") seen.valid++;
+    if (kh !== kw) seen.nonSquareKernel++;
+    if (H !== W) seen.nonSquareInput++;
+    if (H % 2 === 1 && W % 2 === 1) seen.oddInput++;
+    if (!inputs.bias) seen.noBias++;
+  }
+  for (const [what, count] of Object.entries(seen)) assert.ok(count >= 10, `${what}: only ${count} of 300 cases`);
+});
+
 test("gradcheck: conv2d over random attributes (float64, rel. error < 1e-6)", () => {
-  const worst = checkGradientsProperty(conv2dOp, 30);
+  const worst = checkGradientsProperty(conv2dOp, 60);
   console.log(`    conv2d gradcheck worst relative error: ${worst.toExponential(2)}`);
 });
 

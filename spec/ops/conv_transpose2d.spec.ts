@@ -150,8 +150,26 @@ test("adjoint: ⟨conv2d(x, w), y⟩ = ⟨x, conv_transpose2d(y, w)⟩ for match
   );
 });
 
+test("the sampler that gradcheck draws from covers the attributes that matter", () => {
+  const seen = { strideAboveKernel: 0, dilation3: 0, groups3: 0, padding: 0, outputPadding: 0, outputPaddingFromDilation: 0, nonSquareKernel: 0, noBias: 0 };
+  const rng = new Random(12);
+  for (let r = 0; r < 300; r++) {
+    const { inputs, attrs } = sampleConvTranspose2d(rng, "float64");
+    const [, , kh, kw] = inputs.weight.shape;
+    if (attrs.stride[0] > kh || attrs.stride[1] > kw) seen.strideAboveKernel++;
+    if (attrs.dilation.includes(3)) seen.dilation3++;
+    if (attrs.groups === 3) seen.groups3++;
+    if (attrs.padding[0] > 0 || attrs.padding[1] > 0) seen.padding++;
+    if (attrs.output_padding[0] > 0 || attrs.output_padding[1] > 0) seen.outputPadding++;
+    if ([0, 1].some((t) => attrs.output_padding[t] >= attrs.stride[t])) seen.outputPaddingFromDilation++;
+    if (kh !== kw) seen.nonSquareKernel++;
+    if (!inputs.bias) seen.noBias++;
+  }
+  for (const [what, count] of Object.entries(seen)) assert.ok(count >= 10, `${what}: only ${count} of 300 cases`);
+});
+
 test("gradcheck: conv_transpose2d over random attributes (float64, rel. error < 1e-6)", () => {
-  const worst = checkGradientsProperty(convTranspose2dOp, 30);
+  const worst = checkGradientsProperty(convTranspose2dOp, 60);
   console.log(`    conv_transpose2d gradcheck worst relative error: ${worst.toExponential(2)}`);
 });
 
