@@ -135,11 +135,17 @@ export abstract class Module {
     for (const p of this.parameters()) p.zeroGrad();
   }
 
-  /** Parameters and buffers by dotted name (the tensors themselves, not copies). */
-  stateDict(): Map<string, Tensor> {
+  /**
+   * Parameters and buffers by dotted name (the tensors themselves, not
+   * copies), in PyTorch's order: each module's own parameters, then its own
+   * buffers, then its children's entries.
+   */
+  stateDict(prefix = ""): Map<string, Tensor> {
     const sd = new Map<string, Tensor>();
-    for (const [name, p] of this.namedParameters()) sd.set(name, p.value);
-    for (const [name, b] of this.namedBuffers()) sd.set(name, b);
+    const full = (name: string) => (prefix ? `${prefix}.${name}` : name);
+    for (const [name, p] of this.paramsByName) if (p) sd.set(full(name), p.value);
+    for (const [name, b] of this.buffersByName) if (b) sd.set(full(name), b);
+    for (const [name, child] of this.childrenByName) for (const [k, t] of child.stateDict(full(name))) sd.set(k, t);
     return sd;
   }
 
@@ -157,7 +163,8 @@ export abstract class Module {
     const misshaped: string[] = [];
     for (const [k, t] of own) {
       const s = entries.get(k);
-      if (s && (s.rank !== t.rank || s.shape.some((d, i) => d !== t.shape[i]))) misshaped.push(`${k}: expected ${shapeString(t.shape)}, got ${shapeString(s.shape)}`);
+      if (s !== undefined && !(s instanceof Tensor)) misshaped.push(`${k}: expected a Tensor, got ${Object.prototype.toString.call(s)}`);
+      else if (s && (s.rank !== t.rank || s.shape.some((d, i) => d !== t.shape[i]))) misshaped.push(`${k}: expected ${shapeString(t.shape)}, got ${shapeString(s.shape)}`);
     }
     if (misshaped.length > 0 || (strict && (missing.length > 0 || unexpected.length > 0))) {
       const parts = [];
