@@ -190,7 +190,7 @@ function softmaxAlong(op: string, x: Tensor, dim: number, exp: boolean): Tensor 
         const shifted = z[base + k * inner] - m; // (zₖ − m): exactly 0 at the max
         out[base + k * inner] = exp ? Math.exp(shifted) / (1 + s) : shifted - logNormalizer;
       }
-      // A row of equal infinities or a NaN makes m − m NaN, as in PyTorch.
+      // A NaN in the slice, or an infinite maximum, gives NaN (∞ − ∞), as PyTorch does.
     }
   }
   return withData(x, out);
