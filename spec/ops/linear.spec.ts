@@ -78,7 +78,7 @@ test("an empty batch gives an empty output and zero weight gradient", () => {
 });
 
 test("gradcheck: linear with and without bias, any leading dims (float64, rel. error < 1e-6)", () => {
-  const worst = checkGradientsProperty(linearOp, 30);
+  const worst = checkGradientsProperty(linearOp, 100);
   console.log(`  gradcheck linear: worst relative error ${worst.toExponential(2)}`);
 });
 

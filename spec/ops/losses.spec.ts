@@ -225,7 +225,7 @@ test("unbatched input [C] with target [] is the N = 1 case", () => {
 
 test("gradcheck: every loss (float64, rel. error < 1e-6)", () => {
   for (const op of lossOps) {
-    const worst = checkGradientsProperty(op, 30);
+    const worst = checkGradientsProperty(op, 100);
     console.log(`  gradcheck ${op.name}: worst relative error ${worst.toExponential(2)}`);
   }
 });
