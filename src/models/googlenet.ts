@@ -13,7 +13,7 @@
  * - no input transform (torchvision's `transform_input` re-normalizes inputs
  *   for weights ported from TensorFlow): normalize the data yourself;
  * - variant "torchvision" (default) keeps torchvision's 3×3 convolution in
- *   branch 3; variant "paper" uses the paper's 5×5 (6,998,552 parameters);
+ *   branch 3; variant "paper" uses the paper's 5×5 (7,005,832 parameters);
  * - both have batch norm after every convolution as torchvision does; the
  *   2014 paper had none (it came with Inception v2).
  * Dropout 0.2 before the FC layer as torchvision (the paper used 0.4).

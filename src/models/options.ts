@@ -27,7 +27,7 @@ export interface ModelOptions {
    * published network.
    */
   width?: number;
-  /** Width of the hidden fully connected layers of AlexNet, ZFNet and VGG (default 4096). */
+  /** Width of the hidden fully connected layers (AlexNet, ZFNet, VGG: default 4096; MLP: 128). */
   hidden?: number;
   /** Parameter dtype (default "float32"). */
   dtype?: FloatDType;
