@@ -3,27 +3,9 @@ import * as assert from "uvu/assert";
 import * as fc from "fast-check";
 import { fromArray, randu, zeros, type FloatDType, type Tensor } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
-import { OpError } from "../../src/ops/errors.js";
 import { conv1d, conv1dBackward, conv1dOp, sampleConv1d, type Conv1dAttrs } from "../../src/ops/conv1d.js";
 import { checkGradientsProperty, fcParams } from "../support/properties.js";
-
-function throwsOpError(fn: () => unknown, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, OpError);
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an OpError matching ${pattern}`);
-}
-
-function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what = ""): void {
-  assert.is(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])), `${what}[${i}]: got ${actual[i]}, expected ${expected[i]}`);
-  }
-}
+import { throwsOpError, assertClose } from "../support/assertions.js";
 
 // ───────────── 004, "Image 1d-convolution", by hand ─────────────
 
@@ -108,7 +90,7 @@ test("conv1d equals a plain 1-D sum over random attributes", () => {
       const z = conv1d(inputs.input, inputs.weight, inputs.bias, attrs);
       const expected = naiveConv1d(inputs.input, inputs.weight, inputs.bias, attrs);
       assert.equal(z.shape, expected.shape, JSON.stringify(attrs));
-      close(z.data, expected.data, f64 ? 1e-12 : 1e-5, JSON.stringify(attrs));
+      assertClose(z.data, expected.data, f64 ? 1e-12 : 1e-5, JSON.stringify(attrs));
     }),
     fcParams(150),
   );

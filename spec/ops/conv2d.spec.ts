@@ -3,27 +3,9 @@ import * as assert from "uvu/assert";
 import * as fc from "fast-check";
 import { fromArray, randu, tensor, zeros, type FloatDType, type Tensor } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
-import { OpError } from "../../src/ops/errors.js";
 import { conv2d, conv2dBackward, conv2dOp, sampleConv2d, type Conv2dAttrs } from "../../src/ops/conv2d.js";
 import { checkGradientsProperty, fcParams } from "../support/properties.js";
-
-function throwsOpError(fn: () => unknown, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, OpError);
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an OpError matching ${pattern}`);
-}
-
-function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what = ""): void {
-  assert.is(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])), `${what}[${i}]: got ${actual[i]}, expected ${expected[i]}`);
-  }
-}
+import { throwsOpError, assertClose } from "../support/assertions.js";
 
 const range = (n: number, start = 1): number[] => Array.from({ length: n }, (_, i) => start + i);
 
@@ -177,7 +159,7 @@ test("conv2d equals an explicit pad-then-correlate computation over random attri
       const z = conv2d(inputs.input, inputs.weight, inputs.bias, attrs);
       const expected = naiveConv2d(inputs.input, inputs.weight, inputs.bias, attrs);
       assert.equal(z.shape, expected.shape, JSON.stringify(attrs));
-      close(z.data, expected.data, f64 ? 1e-12 : 1e-5, JSON.stringify(attrs));
+      assertClose(z.data, expected.data, f64 ? 1e-12 : 1e-5, JSON.stringify(attrs));
     }),
     fcParams(150),
   );
@@ -205,7 +187,7 @@ test("backward equals the transposed Jacobian built column by column from the na
           for (let k = 0; k < u.size; k++) s += u.data[k] * (bumped.data[k] - base.data[k]);
           expected.push(s);
         }
-        close(g[name]!.data, expected, 1e-9, `${name} ${JSON.stringify(attrs)}`);
+        assertClose(g[name]!.data, expected, 1e-9, `${name} ${JSON.stringify(attrs)}`);
       }
     }),
     fcParams(25),

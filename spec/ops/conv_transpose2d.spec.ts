@@ -3,30 +3,12 @@ import * as assert from "uvu/assert";
 import * as fc from "fast-check";
 import { fromArray, randu, zeros, type FloatDType, type Tensor } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
-import { OpError } from "../../src/ops/errors.js";
 import { conv2d, sampleConv2d } from "../../src/ops/conv2d.js";
 import {
   convTranspose2d, convTranspose2dBackward, convTranspose2dOp, sampleConvTranspose2d, type ConvTranspose2dAttrs,
 } from "../../src/ops/conv_transpose2d.js";
 import { checkGradientsProperty, fcParams } from "../support/properties.js";
-
-function throwsOpError(fn: () => unknown, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, OpError);
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an OpError matching ${pattern}`);
-}
-
-function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what = ""): void {
-  assert.is(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])), `${what}[${i}]: got ${actual[i]}, expected ${expected[i]}`);
-  }
-}
+import { throwsOpError, assertClose } from "../support/assertions.js";
 
 const range = (n: number, start = 1): number[] => Array.from({ length: n }, (_, i) => start + i);
 
@@ -121,7 +103,7 @@ test("conv_transpose2d equals a naive scatter over random attributes", () => {
       const y = convTranspose2d(inputs.input, inputs.weight, inputs.bias, attrs);
       const expected = naiveConvTranspose2d(inputs.input, inputs.weight, inputs.bias, attrs);
       assert.equal(y.shape, expected.shape, JSON.stringify(attrs));
-      close(y.data, expected.data, f64 ? 1e-12 : 1e-5, JSON.stringify(attrs));
+      assertClose(y.data, expected.data, f64 ? 1e-12 : 1e-5, JSON.stringify(attrs));
     }),
     fcParams(150),
   );

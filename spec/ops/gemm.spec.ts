@@ -2,9 +2,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fc from "fast-check";
 import { gemm } from "../../src/ops/gemm.js";
-import { OpError } from "../../src/ops/errors.js";
 import { Random } from "../../src/random.js";
 import { fcParams } from "../support/properties.js";
+import { throwsOpError } from "../support/assertions.js";
 
 /** op(X) written out as a plain nested array [rows][cols] from its stored layout. */
 function logical(data: ArrayLike<number>, trans: boolean, rows: number, cols: number, ld: number): number[][] {
@@ -129,18 +129,6 @@ test("float32 output is the float64 sum rounded once", () => {
   gemm(false, false, 1, 1, 3, 1, a, 3, b, 1, 0, c, 1);
   assert.is(c[0], Math.fround(1 + 2 ** -23));
 });
-
-/** Asserts that `fn` throws an OpError whose message matches `pattern`. */
-function throwsOpError(fn: () => unknown, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, OpError);
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an OpError matching ${pattern}`);
-}
 
 test("bad arguments throw OpError naming the argument", () => {
   const a = new Float64Array(6), b = new Float64Array(6), c = new Float64Array(4);

@@ -3,28 +3,10 @@ import * as assert from "uvu/assert";
 import * as fc from "fast-check";
 import { fromArray, randu, zeros } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
-import { OpError } from "../../src/ops/errors.js";
 import { conv2d, conv2dAttrs, conv2dBackward, convGeometry, sampleConv2d } from "../../src/ops/conv2d.js";
 import { col2im, conv2dIm2col, conv2dIm2colBackward, im2col, im2colColumns, im2colRows } from "../../src/ops/im2col.js";
 import { fcParams } from "../support/properties.js";
-
-function throwsOpError(fn: () => unknown, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, OpError);
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an OpError matching ${pattern}`);
-}
-
-function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what = ""): void {
-  assert.is(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])), `${what}[${i}]: got ${actual[i]}, expected ${expected[i]}`);
-  }
-}
+import { throwsOpError, assertClose } from "../support/assertions.js";
 
 const range = (n: number, start = 1): number[] => Array.from({ length: n }, (_, i) => start + i);
 
@@ -84,14 +66,14 @@ test("im2col form == direct form: forward and all three gradients over random at
       const where = `attrs ${JSON.stringify(attrs)}, input ${JSON.stringify(input.shape)}, weight ${JSON.stringify(weight.shape)}`;
       assert.equal(viaGemm.shape, direct.shape);
       assert.is(viaGemm.dtype, dtype);
-      close(viaGemm.data, direct.data, tol, `output, ${where}`);
+      assertClose(viaGemm.data, direct.data, tol, `output, ${where}`);
       const dz = randu(direct.shape, rng, { low: -1, high: 1, dtype });
       const g1 = conv2dBackward(dz, input, weight, bias, attrs);
       const g2 = conv2dIm2colBackward(dz, input, weight, bias, attrs);
-      close(g2.input.data, g1.input.data, tol, `input grad, ${where}`);
-      close(g2.weight.data, g1.weight.data, tol, `weight grad, ${where}`);
+      assertClose(g2.input.data, g1.input.data, tol, `input grad, ${where}`);
+      assertClose(g2.weight.data, g1.weight.data, tol, `weight grad, ${where}`);
       assert.is(g2.bias === undefined, bias === undefined);
-      if (bias) close(g2.bias!.data, g1.bias!.data, tol, `bias grad, ${where}`);
+      if (bias) assertClose(g2.bias!.data, g1.bias!.data, tol, `bias grad, ${where}`);
     }),
     fcParams(150),
   );
