@@ -76,6 +76,13 @@ test("logits of ±50 give exact finite results; ±1000 give no NaN", () => {
   assert.equal([...f32.data], [Math.fround(-e100), -100]);
 });
 
+test("a NaN or an infinite maximum makes the whole slice NaN (PyTorch); other slices are unaffected", () => {
+  const y = softmax(tensor([[Infinity, 1], [NaN, 2], [-Infinity, -Infinity], [0, 0]], "float64"), 1);
+  assert.ok([...y.data.subarray(0, 6)].every(Number.isNaN));
+  assert.equal([...y.data.subarray(6)], [0.5, 0.5]);
+  assert.ok([...logSoftmax(tensor([1, NaN, 2], "float64")).data].every(Number.isNaN));
+});
+
 test("softmax agrees with the naive formula exp(x)/Σexp(x) and sums to 1 (property)", () => {
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {

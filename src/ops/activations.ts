@@ -186,11 +186,12 @@ function softmaxAlong(op: string, x: Tensor, dim: number, exp: boolean): Tensor 
       let s = 0;
       for (let k = 0; k < n; k++) if (k !== kMax) s += Math.exp(z[base + k * inner] - m);
       const logNormalizer = Math.log1p(s);
+      // A NaN in the slice, or an infinite maximum (∞ − ∞), makes the whole slice NaN, as in PyTorch.
+      const undefinedSlice = !Number.isFinite(m) || Number.isNaN(s);
       for (let k = 0; k < n; k++) {
         const shifted = z[base + k * inner] - m; // (zₖ − m): exactly 0 at the max
-        out[base + k * inner] = exp ? Math.exp(shifted) / (1 + s) : shifted - logNormalizer;
+        out[base + k * inner] = undefinedSlice ? NaN : exp ? Math.exp(shifted) / (1 + s) : shifted - logNormalizer;
       }
-      // A NaN in the slice, or an infinite maximum, gives NaN (∞ − ∞), as PyTorch does.
     }
   }
   return withData(x, out);
