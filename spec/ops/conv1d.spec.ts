@@ -5,6 +5,7 @@ import { fromArray, randu, zeros, type FloatDType, type Tensor } from "../../src
 import { Random } from "../../src/random.js";
 import { conv1d, conv1dBackward, conv1dOp, sampleConv1d, type Conv1dAttrs } from "../../src/ops/conv1d.js";
 import { checkGradientsProperty, fcParams } from "../support/properties.js";
+import { checkFloat32Agreement } from "../support/agreement.js";
 import { throwsOpError, assertClose } from "../support/assertions.js";
 
 // ───────────── 004, "Image 1d-convolution", by hand ─────────────
@@ -94,6 +95,11 @@ test("conv1d equals a plain 1-D sum over random attributes", () => {
     }),
     fcParams(150),
   );
+});
+
+test("float32 and float64 agree on outputs and gradients (same inputs, rounded to float32)", () => {
+  const worst = checkFloat32Agreement(conv1dOp, 40);
+  console.log(`    conv1d float32 vs float64 worst difference: ${worst.toExponential(2)}`);
 });
 
 test("gradcheck: conv1d over random attributes (float64, rel. error < 1e-6)", () => {

@@ -5,6 +5,7 @@ import { fromArray, randu, tensor, zeros, type FloatDType, type Tensor } from ".
 import { Random } from "../../src/random.js";
 import { conv2d, conv2dBackward, conv2dOp, sampleConv2d, type Conv2dAttrs } from "../../src/ops/conv2d.js";
 import { checkGradientsProperty, fcParams } from "../support/properties.js";
+import { checkFloat32Agreement } from "../support/agreement.js";
 import { throwsOpError, assertClose } from "../support/assertions.js";
 
 const range = (n: number, start = 1): number[] => Array.from({ length: n }, (_, i) => start + i);
@@ -213,6 +214,11 @@ test("the sampler that gradcheck draws from covers the attributes that matter", 
     if (!inputs.bias) seen.noBias++;
   }
   for (const [what, count] of Object.entries(seen)) assert.ok(count >= 10, `${what}: only ${count} of 300 cases`);
+});
+
+test("float32 and float64 agree on outputs and gradients (same inputs, rounded to float32)", () => {
+  const worst = checkFloat32Agreement(conv2dOp, 40);
+  console.log(`    conv2d float32 vs float64 worst difference: ${worst.toExponential(2)}`);
 });
 
 test("gradcheck: conv2d over random attributes (float64, rel. error < 1e-6)", () => {

@@ -8,6 +8,7 @@ import {
   convTranspose2d, convTranspose2dBackward, convTranspose2dOp, sampleConvTranspose2d, type ConvTranspose2dAttrs,
 } from "../../src/ops/conv_transpose2d.js";
 import { checkGradientsProperty, fcParams } from "../support/properties.js";
+import { checkFloat32Agreement } from "../support/agreement.js";
 import { throwsOpError, assertClose } from "../support/assertions.js";
 
 const range = (n: number, start = 1): number[] => Array.from({ length: n }, (_, i) => start + i);
@@ -148,6 +149,11 @@ test("the sampler that gradcheck draws from covers the attributes that matter", 
     if (!inputs.bias) seen.noBias++;
   }
   for (const [what, count] of Object.entries(seen)) assert.ok(count >= 10, `${what}: only ${count} of 300 cases`);
+});
+
+test("float32 and float64 agree on outputs and gradients (same inputs, rounded to float32)", () => {
+  const worst = checkFloat32Agreement(convTranspose2dOp, 40);
+  console.log(`    conv_transpose2d float32 vs float64 worst difference: ${worst.toExponential(2)}`);
 });
 
 test("gradcheck: conv_transpose2d over random attributes (float64, rel. error < 1e-6)", () => {
