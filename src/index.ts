@@ -24,6 +24,7 @@ export * from "./ops/receptive_field.js";
 export * from "./ops/pool.js";
 export * from "./ops/filters.js";
 export * from "./ops/norm.js";
+export * from "./ops/interpolate.js";
 export * from "./backend/dispatch.js";
 export { sgemm } from "./backend/sgemm.js";
 export { loadKernels, loadKernelsSync } from "./backend/load.js";
