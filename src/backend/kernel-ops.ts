@@ -24,10 +24,10 @@ import { linearOp, linearShapes } from "../ops/linear.js";
 import { requireKernels } from "./wasm.js";
 
 /** Bytes of the geometry record (16 × i32, the field order of assembly/conv.ts's ConvGeometry). */
-const GEOMETRY_BYTES = 64;
+export const GEOMETRY_BYTES = 64;
 
 /** Writes `geom` at byte offset `ptr` of the kernels' memory in the order assembly/conv.ts reads it. */
-function writeGeometry(heap: Int32Array, ptr: number, geom: ConvGeometry): void {
+export function writeGeometry(heap: Int32Array, ptr: number, geom: ConvGeometry): void {
   const fields = [
     geom.N, geom.Cin, geom.H, geom.W, geom.Cout, geom.kh, geom.kw, geom.Hout, geom.Wout,
     geom.strideH, geom.strideW, geom.dilationH, geom.dilationW, geom.padTop, geom.padLeft, geom.groups,
