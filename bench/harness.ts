@@ -1,0 +1,106 @@
+/**
+ * Shared benchmark machinery: warm-up by time, measurement with tinybench,
+ * TF.js's WASM backend set up the same way for every benchmark, and the
+ * run-in-several-processes wrapper (one process now and then runs a workload
+ * at half speed for its whole life, so a number is the median over
+ * processes). Benchmarks print; they never assert.
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Bench } from "tinybench";
+
+/** Runs `fn` in windows of 100 ms until at least `minMs` passed and the rate stopped rising (or `maxMs`). */
+export function warmUp(fn: () => void, minMs = 300, maxMs = 4000): void {
+  const start = performance.now();
+  let best = 0, flat = 0;
+  for (;;) {
+    let reps = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 100) { fn(); reps++; }
+    const rate = reps / (performance.now() - t0);
+    // V8 compiles wasm with a baseline tier first and optimizes in the background:
+    // keep going while the rate still rises by more than 2%.
+    if (rate > best * 1.02) { best = rate; flat = 0; } else flat++;
+    const elapsed = performance.now() - start;
+    if ((elapsed >= minMs && flat >= 2) || elapsed >= maxMs) return;
+  }
+}
+
+/** Median time of one call of `fn` in milliseconds, after a warm-up, measured by tinybench for `timeMs`. */
+export function medianMs(name: string, fn: () => void, timeMs = 700): number {
+  warmUp(fn);
+  const bench = new Bench({ time: timeMs, warmup: false });
+  bench.add(name, fn);
+  const [task] = bench.runSync();
+  const result = task.result as unknown as { latency?: { p50: number } };
+  if (!result.latency) throw new Error(`benchmark ${name} did not complete`);
+  return result.latency.p50;
+}
+
+/** GFLOP/s of `flops` floating-point operations done in `ms` milliseconds. */
+export function gflops(flops: number, ms: number): number {
+  return flops / (ms * 1e6);
+}
+
+/** TF.js with its WASM backend (SIMD, one thread in Node), ready to use. */
+export async function tfjsWasm(): Promise<typeof import("@tensorflow/tfjs")> {
+  const tf = await import("@tensorflow/tfjs");
+  await import("@tensorflow/tfjs-backend-wasm");
+  await tf.setBackend("wasm");
+  await tf.ready();
+  if (tf.getBackend() !== "wasm") throw new Error("TF.js: the wasm backend did not load");
+  return tf;
+}
+
+/** One measured row: a label and numbers by column name. */
+export interface Row {
+  label: string;
+  values: Record<string, number>;
+  note?: string;
+}
+
+/**
+ * When called with `--child`, returns false (the caller measures and prints
+ * its rows as JSON). Otherwise runs `script` in `processes` fresh processes
+ * with `--child`, and returns the rows with every value replaced by its
+ * median over the processes.
+ */
+export function medianOverProcesses(script: string, args: string[], processes: number): Row[] {
+  const runs: Row[][] = [];
+  for (let p = 0; p < processes; p++) {
+    const child = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(script), "--child", ...args], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+      maxBuffer: 1 << 24,
+    });
+    if (child.status !== 0) throw new Error(`benchmark process ${p + 1} failed (exit ${child.status})`);
+    const line = child.stdout.split("\n").find((l) => l.startsWith("ROWS "));
+    if (!line) throw new Error(`benchmark process ${p + 1} printed no rows`);
+    runs.push(JSON.parse(line.slice(5)) as Row[]);
+    process.stderr.write(`  process ${p + 1}/${processes} done\n`);
+  }
+  const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  return runs[0].map((row, i) => ({
+    label: row.label,
+    note: row.note,
+    values: Object.fromEntries(Object.keys(row.values).map((k) => [k, median(runs.map((r) => r[i].values[k]))])),
+  }));
+}
+
+/** Prints rows as an aligned table with the given columns (values with one decimal, ratios with two). */
+export function printTable(title: string, columns: string[], rows: Row[]): void {
+  console.log(`\n${title}`);
+  const cells = rows.map((r) => [r.label, ...columns.map((c) => {
+    const v = r.values[c];
+    if (v === undefined || Number.isNaN(v)) return "–";
+    return c.startsWith("×") ? `${v.toFixed(2)}×` : v.toFixed(1);
+  }), r.note ?? ""]);
+  const header = ["", ...columns, ""];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (cs: string[]) => cs.map((c, i) => (i === 0 || i === cs.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+  console.log(line(header));
+  for (const c of cells) console.log(line(c));
+}
