@@ -39,3 +39,4 @@ export * from "./optim/index.js";
 // workers), else "js" until `await loadKernels()` (see src/backend/load.ts).
 import { loadKernelsSync as loadKernelsAtImport } from "./backend/load.js";
 loadKernelsAtImport();
+export * as lecture from "./lecture/index.js";
