@@ -86,8 +86,8 @@ test("correlate2d equals the conv2d op (which computes cross-correlation) with o
 });
 
 test("gradcheck: correlate2d and convolve2d, input and kernel (float64, < 1e-6)", () => {
-  const a = checkGradientsProperty(correlate2dOp, 30);
-  const b = checkGradientsProperty(convolve2dOp, 30);
+  const a = checkGradientsProperty(correlate2dOp, 60);
+  const b = checkGradientsProperty(convolve2dOp, 60);
   console.log(`  worst gradcheck error: correlate2d ${a.toExponential(1)}, convolve2d ${b.toExponential(1)}`);
 });
 

@@ -231,7 +231,7 @@ test("max_unpool2d: default output size (H − 1)·s − 2p + k, hand example", 
 
 test("gradcheck: every pooling op across random attributes (float64, < 1e-6)", () => {
   const worst: Record<string, number> = {};
-  for (const op of [maxPool2dOp, avgPool2dOp, sumPool2dOp, adaptiveAvgPool2dOp, maxUnpool2dOp]) worst[op.name] = checkGradientsProperty(op, 30);
+  for (const op of [maxPool2dOp, avgPool2dOp, sumPool2dOp, adaptiveAvgPool2dOp, maxUnpool2dOp]) worst[op.name] = checkGradientsProperty(op, 80);
   console.log("  worst gradcheck error:", Object.entries(worst).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(", "));
 });
 
