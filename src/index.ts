@@ -34,9 +34,9 @@ export * from "./check/vectors.js";
 export * from "./autograd/index.js";
 export * from "./nn/index.js";
 export * from "./optim/index.js";
+export * as lecture from "./lecture/index.js";
 
 // The default backend: "wasm" when the kernels load synchronously here (Node,
 // workers), else "js" until `await loadKernels()` (see src/backend/load.ts).
 import { loadKernelsSync as loadKernelsAtImport } from "./backend/load.js";
 loadKernelsAtImport();
-export * as lecture from "./lecture/index.js";
