@@ -92,7 +92,7 @@ test("LocalResponseNorm across channels (hand-checked): size 3, α = 0.3, β = 0
   assertClose(y.value.data, [1 / Math.sqrt(2 + 0.1 * 5), 2 / Math.sqrt(2 + 0.1 * 14), 3 / Math.sqrt(2 + 0.1 * 13)], 1e-15, "b");
   assert.equal(lrn.outputShape([2, 96, 55, 55]), [2, 96, 55, 55]);
   assert.is(new LocalResponseNorm(5).describe(), "LocalResponseNorm(5, alpha=0.0001, beta=0.75, k=1)");
-  assert.throws(() => lrn.outputShape([4, 3]), /LocalResponseNorm: expected input \[N, C, H, W\] \(rank ≥ 3\), got \[4, 3\]/);
+  assert.throws(() => lrn.outputShape([4, 3]), /LocalResponseNorm: expected input \[N, C, L\], \[N, C, H, W\] or \[N, C, D, H, W\], got \[4, 3\]/);
   assert.throws(() => new LocalResponseNorm(0), /LocalResponseNorm: size: expected a positive integer, got 0/);
 });
 

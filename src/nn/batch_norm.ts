@@ -71,7 +71,7 @@ export abstract class BatchNorm extends Module {
   /** Training batches seen so far. */
   get numBatchesTracked(): number { return this.buffer("num_batches_tracked")!.data[0]; }
 
-  /** Normalizes a [N, C] or [N, C, H, W] input (the op's two layouts). */
+  /** Normalizes an [N, C, …] input per channel (the op takes [N, C], [N, C, L] and [N, C, H, W]). */
   protected normalize(x: Variable): Variable {
     if (this.training) {
       const perChannel = x.value.size / this.numFeatures;
@@ -107,10 +107,7 @@ export class BatchNorm1d extends BatchNorm {
 
   forward(x: Variable): Variable {
     this.outputShape(x.shape);
-    if (x.shape.length === 2) return this.normalize(x);
-    // [N, C, L] is normalized as the image [N, C, L, 1].
-    const [n, c, l] = x.shape;
-    return F.reshape(this.normalize(F.reshape(x, [n, c, l, 1])), [n, c, l]);
+    return this.normalize(x);
   }
 
   outputShape(inputShape: Shape): Shape {

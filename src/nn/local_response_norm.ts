@@ -22,7 +22,7 @@ export interface LocalResponseNormOptions {
   k?: number;
 }
 
-/** LocalResponseNorm(size): input [N, C, H, W] (or [N, C, …]) → same shape. */
+/** LocalResponseNorm(size): input [N, C, H, W] (or [N, C, L], [N, C, D, H, W]) → same shape. */
 export class LocalResponseNorm extends Module {
   readonly alpha: number;
   readonly beta: number;
@@ -46,7 +46,7 @@ export class LocalResponseNorm extends Module {
   }
 
   outputShape(inputShape: Shape): Shape {
-    if (inputShape.length < 3) throw new RangeError(`LocalResponseNorm: expected input [N, C, H, W] (rank ≥ 3), got ${shapeString(inputShape)}`);
+    if (inputShape.length < 3 || inputShape.length > 5) throw new RangeError(`LocalResponseNorm: expected input [N, C, L], [N, C, H, W] or [N, C, D, H, W], got ${shapeString(inputShape)}`);
     return inputShape;
   }
 
