@@ -1,0 +1,107 @@
+/**
+ * Learning curves as a hand-written SVG (no dependency): loss and accuracy
+ * per epoch, training set and test set, in two panels side by side.
+ * Training values are the epoch's running averages (./train.ts); a single
+ * epoch is drawn as points.
+ */
+import type { EpochReport } from "./train.js";
+
+/** One curve: a name, a colour and values by epoch. */
+interface Series {
+  readonly label: string;
+  readonly color: string;
+  readonly dash: string;
+  readonly points: ReadonlyArray<readonly [number, number]>;
+}
+
+const WIDTH = 840;
+const HEIGHT = 340;
+const PANEL = { width: 360, height: 240, top: 50, left: [60, 480] as const };
+
+function escapeXml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** A number with at most `digits` significant digits, without trailing zeros. */
+function short(x: number, digits = 3): string {
+  return Number(x.toPrecision(digits)).toString();
+}
+
+/** About five round tick values covering [lo, hi]. */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const rough = (hi - lo) / count;
+  const magnitude = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= rough) ?? 10 * magnitude;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  return ticks;
+}
+
+function panel(title: string, yLabel: string, series: Series[], left: number, epochs: number, yRange: [number, number] | null): string {
+  const { width: w, height: h, top } = PANEL;
+  const values = series.flatMap((s) => s.points.map(([, y]) => y)).filter(Number.isFinite);
+  let [lo, hi] = yRange ?? [Math.min(...values), Math.max(...values)];
+  if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
+  const pad = (hi - lo) * 0.05;
+  if (!yRange) { lo = Math.max(0, lo - pad); hi += pad; }
+  const x = (epoch: number) => left + (epochs <= 1 ? w / 2 : ((epoch - 1) / (epochs - 1)) * w);
+  const y = (v: number) => top + h - ((v - lo) / (hi - lo)) * h;
+  const parts: string[] = [];
+  parts.push(`<text x="${left + w / 2}" y="${top - 18}" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`);
+  parts.push(`<rect x="${left}" y="${top}" width="${w}" height="${h}" fill="none" stroke="#888"/>`);
+  for (const t of niceTicks(lo, hi)) {
+    parts.push(`<line x1="${left}" x2="${left + w}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#eee"/>`);
+    parts.push(`<text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" font-size="11">${short(t)}</text>`);
+  }
+  const xTicks = epochs <= 1 ? [1] : niceTicks(1, epochs).filter((t) => Number.isInteger(t) && t >= 1);
+  for (const t of xTicks) {
+    parts.push(`<text x="${x(t).toFixed(1)}" y="${top + h + 16}" text-anchor="middle" font-size="11">${t}</text>`);
+  }
+  parts.push(`<text x="${left + w / 2}" y="${top + h + 34}" text-anchor="middle" font-size="12">epoch</text>`);
+  parts.push(`<text x="${left - 44}" y="${top + h / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 ${left - 44} ${top + h / 2})">${escapeXml(yLabel)}</text>`);
+  series.forEach((s, i) => {
+    const pts = s.points.filter(([, v]) => Number.isFinite(v));
+    if (pts.length > 1) {
+      const d = pts.map(([e, v]) => `${x(e).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
+      parts.push(`<polyline points="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`);
+    }
+    for (const [e, v] of pts) parts.push(`<circle cx="${x(e).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${s.color}"><title>${escapeXml(`${s.label}, epoch ${e}: ${short(v, 4)}`)}</title></circle>`);
+    const ly = top + 14 + i * 16;
+    parts.push(`<line x1="${left + w - 120}" x2="${left + w - 100}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`);
+    parts.push(`<text x="${left + w - 94}" y="${ly}" font-size="11">${escapeXml(s.label)}</text>`);
+  });
+  return parts.join("\n");
+}
+
+/**
+ * An SVG document (a string) with the loss and accuracy curves of `history`
+ * on the training and test sets; `title` heads it.
+ */
+export function learningCurvesSvg(history: readonly EpochReport[], title = "training"): string {
+  if (history.length === 0) throw new RangeError("learningCurvesSvg: expected at least one epoch report, got none");
+  const epochs = Math.max(...history.map((r) => r.epoch));
+  const pick = (f: (r: EpochReport) => number): Array<[number, number]> => history.map((r) => [r.epoch, f(r)]);
+  const train = { label: "train (running)", color: "#1f77b4", dash: "" };
+  const test = { label: "test", color: "#d62728", dash: "6 3" };
+  const loss = panel("Loss (cross-entropy)", "loss", [
+    { ...train, points: pick((r) => r.train.loss) },
+    { ...test, points: pick((r) => r.test.loss) },
+  ], PANEL.left[0], epochs, null);
+  const acc = panel("Accuracy", "accuracy", [
+    { ...train, points: pick((r) => r.train.accuracy) },
+    { ...test, points: pick((r) => r.test.accuracy) },
+  ], PANEL.left[1], epochs, [0, 1]);
+  const last = history[history.length - 1];
+  const caption = `after epoch ${last.epoch}: test accuracy ${short(last.test.accuracy, 4)}, test loss ${short(last.test.loss, 4)}`;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif">`,
+    `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
+    `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
+    loss,
+    acc,
+    `<text x="${WIDTH / 2}" y="${HEIGHT - 6}" text-anchor="middle" font-size="12" fill="#444">${escapeXml(caption)}</text>`,
+    "</svg>",
+    "",
+  ].join("\n");
+}

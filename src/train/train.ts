@@ -1,0 +1,210 @@
+/**
+ * The training loop: epochs of minibatch stochastic gradient descent (001,
+ * "Stochastic Gradient Descent (SGD)": each step estimates the gradient of
+ * the loss on a minibatch of B images; one epoch is N/B such steps).
+ *
+ * Each step: forward (in training mode), the cross-entropy loss of the
+ * logits (002, "Neural Net – Training": −Σᵢ yᵢ log softmax(z)ᵢ; 001's
+ * "Training objective for classification", averaged over the batch),
+ * backward, one optimizer step. After each epoch the model is evaluated on
+ * the test set in evaluation mode under `noGrad`; the report holds loss,
+ * accuracy and top-k error on both sets. The training-set numbers are the
+ * running averages over the epoch's minibatches (computed as the weights
+ * changed, as most frameworks report them), so they cost nothing extra.
+ *
+ * Determinism: everything random (order, augmentation, dropout masks) comes
+ * from seeded `Random`s, and every op runs in a fixed order, so one seed
+ * gives bit-identical weights. The state after any epoch — weights,
+ * optimizer state, the data `Random` and every module's own `Random` — can be
+ * saved (./checkpoint.ts) and training resumed exactly as if uninterrupted.
+ */
+import type { Random } from "../random.js";
+import { Variable } from "../autograd/variable.js";
+import { noGrad } from "../autograd/apply.js";
+import * as F from "../autograd/functional.js";
+import type { Module } from "../nn/module.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import type { ImageDataset, TrainTestData } from "../data/dataset.js";
+import { batchCount, epochBatches, type Batch } from "../data/batches.js";
+import { computeStandardization, type Standardization } from "../data/standardize.js";
+import type { Augmentation } from "../data/augment.js";
+import { MetricsAccumulator, type PassMetrics } from "./metrics.js";
+
+/** Options of a `Trainer`. */
+export interface TrainerOptions {
+  /** Images per minibatch, B. */
+  readonly batchSize: number;
+  /** Randomness of the data order and augmentation (the trainer owns it from now on). */
+  readonly rng: Random;
+  /** Input statistics (default: computed from the training set). */
+  readonly standardization?: Standardization;
+  /** Augment training images (default none). */
+  readonly augmentation?: Augmentation | null;
+  /** Drop the last partial batch of each epoch (default false). */
+  readonly dropLast?: boolean;
+  /** k of the top-k error (default 5, AlexNet's top-5). */
+  readonly topK?: number;
+  /** Batch size of evaluation passes (default 1000; it does not change the result). */
+  readonly evalBatchSize?: number;
+}
+
+/** Progress within an epoch, after each step. */
+export interface StepProgress {
+  /** 1-based epoch number. */
+  readonly epoch: number;
+  /** Steps done in this epoch, 1 … batches. */
+  readonly step: number;
+  readonly batches: number;
+  /** This step's mean loss. */
+  readonly loss: number;
+  /** Running metrics of the epoch so far. */
+  readonly running: PassMetrics;
+  /** Seconds since the epoch started. */
+  readonly seconds: number;
+}
+
+/** One epoch's results. */
+export interface EpochReport {
+  /** 1-based epoch number. */
+  readonly epoch: number;
+  /** Running averages over the epoch's minibatches. */
+  readonly train: PassMetrics;
+  /** Evaluation on the test set after the epoch (eval mode, no gradients). */
+  readonly test: PassMetrics;
+  /** The step size used in this epoch. */
+  readonly lr: number;
+  /** Seconds spent on the training steps (not the evaluation). */
+  readonly trainSeconds: number;
+  /** Seconds spent evaluating the test set. */
+  readonly evalSeconds: number;
+  /** Training images per second of trainSeconds. */
+  readonly imagesPerSecond: number;
+}
+
+/** Callbacks of a training run. */
+export interface TrainCallbacks {
+  /** After every optimizer step. */
+  onStep?(progress: StepProgress): void;
+  /** After every epoch (its evaluation included). A callback may change `optimizer.lr` here (a schedule). */
+  onEpoch?(report: EpochReport): void;
+}
+
+const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
+
+/** Thrown when the loss stops being finite. */
+export class DivergenceError extends Error {
+  constructor(epoch: number, step: number, loss: number) {
+    super(`training diverged: loss ${loss} at epoch ${epoch}, step ${step} (try a smaller learning rate)`);
+    this.name = "DivergenceError";
+  }
+}
+
+/** Trains a classifier on a train/test pair; see the file comment. */
+export class Trainer {
+  /** Epochs completed so far. */
+  epoch = 0;
+  /** One report per completed epoch. */
+  readonly history: EpochReport[] = [];
+  readonly standardization: Standardization;
+  readonly batchSize: number;
+  readonly topK: number;
+  readonly evalBatchSize: number;
+  readonly augmentation: Augmentation | null;
+  readonly dropLast: boolean;
+  readonly rng: Random;
+
+  constructor(readonly model: Module, readonly optimizer: Optimizer, readonly data: TrainTestData, options: TrainerOptions) {
+    const { batchSize, rng, augmentation = null, dropLast = false, topK = 5, evalBatchSize = 1000 } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Trainer: batchSize: expected an integer ≥ 1, got ${JSON.stringify(batchSize)}`);
+    if (!Number.isInteger(topK) || topK < 1) throw new RangeError(`Trainer: topK: expected an integer ≥ 1, got ${JSON.stringify(topK)}`);
+    if (!Number.isInteger(evalBatchSize) || evalBatchSize < 1) throw new RangeError(`Trainer: evalBatchSize: expected an integer ≥ 1, got ${JSON.stringify(evalBatchSize)}`);
+    if (!rng || typeof rng.permutation !== "function") throw new TypeError(`Trainer: rng: expected a Random, got ${String(rng)}`);
+    if (dropLast && batchSize > data.train.count) throw new RangeError(`Trainer: batchSize ${batchSize} exceeds the ${data.train.count} training images and dropLast is set: an epoch would have no batch`);
+    this.batchSize = batchSize;
+    this.rng = rng;
+    this.augmentation = augmentation;
+    this.dropLast = dropLast;
+    this.topK = topK;
+    this.evalBatchSize = evalBatchSize;
+    this.standardization = options.standardization ?? computeStandardization(data.train);
+  }
+
+  /** Batches in one training epoch. */
+  get batchesPerEpoch(): number {
+    return batchCount(this.data.train.count, this.batchSize, this.dropLast);
+  }
+
+  /**
+   * One step on one batch: forward, cross-entropy, backward, optimizer step.
+   * Returns the batch's mean loss and the logits (for running metrics).
+   */
+  step(batch: Batch): { loss: number; logits: Variable } {
+    this.model.train();
+    const logits = this.model.forward(new Variable(batch.input));
+    const loss = F.crossEntropy(logits, batch.target);
+    this.optimizer.zeroGrad();
+    loss.backward();
+    this.optimizer.step();
+    return { loss: loss.value.data[0], logits };
+  }
+
+  /** Loss, accuracy and top-k error of the model on `d`, in eval mode, without gradients. */
+  evaluate(d: ImageDataset): PassMetrics {
+    const wasTraining = this.model.training;
+    this.model.eval();
+    const metrics = new MetricsAccumulator(this.topK);
+    try {
+      noGrad(() => {
+        for (const batch of epochBatches(d, { batchSize: this.evalBatchSize, standardization: this.standardization, shuffle: false })) {
+          const logits = this.model.forward(new Variable(batch.input));
+          const loss = F.crossEntropy(logits, batch.target);
+          metrics.add(loss.value.data[0], logits.value, batch.target);
+        }
+      });
+    } finally {
+      this.model.train(wasTraining);
+    }
+    return metrics.result();
+  }
+
+  /** Trains one epoch and evaluates; returns (and records) its report. */
+  runEpoch(callbacks: TrainCallbacks = {}): EpochReport {
+    const epoch = this.epoch + 1;
+    const lr = this.optimizer.lr;
+    const batches = this.batchesPerEpoch;
+    const running = new MetricsAccumulator(this.topK);
+    const start = now();
+    let step = 0;
+    for (const batch of epochBatches(this.data.train, {
+      batchSize: this.batchSize,
+      standardization: this.standardization,
+      rng: this.rng,
+      augmentation: this.augmentation,
+      dropLast: this.dropLast,
+    })) {
+      const { loss, logits } = this.step(batch);
+      step++;
+      if (!Number.isFinite(loss)) throw new DivergenceError(epoch, step, loss);
+      running.add(loss, logits.value, batch.target);
+      callbacks.onStep?.({ epoch, step, batches, loss, running: running.result(), seconds: (now() - start) / 1000 });
+    }
+    const trainSeconds = (now() - start) / 1000;
+    const evalStart = now();
+    const test = this.evaluate(this.data.test);
+    const evalSeconds = (now() - evalStart) / 1000;
+    const train = running.result();
+    const report: EpochReport = { epoch, train, test, lr, trainSeconds, evalSeconds, imagesPerSecond: train.count / trainSeconds };
+    this.epoch = epoch;
+    this.history.push(report);
+    callbacks.onEpoch?.(report);
+    return report;
+  }
+
+  /** Runs epochs until `epochs` are complete in all (a resumed trainer continues from its epoch). */
+  run(epochs: number, callbacks: TrainCallbacks = {}): EpochReport[] {
+    if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`Trainer.run: expected a whole number of epochs, got ${JSON.stringify(epochs)}`);
+    const reports: EpochReport[] = [];
+    while (this.epoch < epochs) reports.push(this.runEpoch(callbacks));
+    return reports;
+  }
+}
