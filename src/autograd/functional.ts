@@ -29,11 +29,27 @@ export const logSoftmax = (x: Operand, dim: number): Variable => apply("log_soft
 /** Convolution (cross-correlation): input [N, Cin, H, W], weight [Cout, Cin/groups, kh, kw], bias [Cout]. */
 export const conv2d = (x: Operand, weight: Operand, bias?: Operand, attrs: { stride?: Pair; padding?: Pair | "same" | "valid"; dilation?: Pair; groups?: number } = {}): Variable =>
   apply("conv2d", { input: x, weight, bias }, attrs);
+/** 1-D convolution (004): input [N, Cin, L], weight [Cout, Cin/groups, k], bias [Cout]. */
+export const conv1d = (x: Operand, weight: Operand, bias?: Operand, attrs: { stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number } = {}): Variable =>
+  apply("conv1d", { input: x, weight, bias }, attrs);
+/** 2-D correlation of one image with one kernel (000, 004): g(i, j) = Σ f(i + k, j + l) h(k, l). input [H, W], kernel [kh, kw]. */
+export const correlate2d = (x: Operand, kernel: Operand, padding: number | "valid" | "same" = "valid"): Variable => apply("correlate2d", { input: x, kernel }, { padding });
+/** 2-D convolution of one image with one kernel (the kernel flipped): g(i, j) = Σ f(i − k, j − l) h(k, l). */
+export const convolve2d = (x: Operand, kernel: Operand, padding: number | "valid" | "same" = "valid"): Variable => apply("convolve2d", { input: x, kernel }, { padding });
 /** Transposed convolution: input [N, Cin, H, W], weight [Cin, Cout/groups, kh, kw], bias [Cout]. */
 export const convTranspose2d = (x: Operand, weight: Operand, bias?: Operand, attrs: { stride?: Pair; padding?: Pair; output_padding?: Pair; dilation?: Pair; groups?: number } = {}): Variable =>
   apply("conv_transpose2d", { input: x, weight, bias }, attrs);
 /** Max pooling over kh×kw windows of [N, C, H, W]. */
 export const maxPool2d = (x: Operand, attrs: { kernel_size: Pair; stride?: Pair; padding?: Pair; dilation?: Pair; ceil_mode?: boolean }): Variable => apply("max_pool2d", { input: x }, attrs);
+/** Max pooling that also returns each maximum's flat index in its H×W plane (int32 tensor, no gradient), for `maxUnpool2d`. */
+export function maxPool2dWithIndices(x: Operand, attrs: { kernel_size: Pair; stride?: Pair; padding?: Pair; dilation?: Pair; ceil_mode?: boolean }): { output: Variable; indices: Tensor } {
+  const out = applyOp("max_pool2d", { input: x }, { ...attrs, return_indices: true });
+  return { output: out.output, indices: out.indices.value };
+}
+/** Max unpooling (000's segmentation "unpooling"): each value back at the index its max pool recorded; zeros elsewhere. */
+export const maxUnpool2d = (x: Operand, indices: Tensor, attrs: { kernel_size: Pair; stride?: Pair; padding?: Pair; output_size?: number[] }): Variable => apply("max_unpool2d", { input: x, indices }, attrs);
+/** Sum pooling (004) over kh×kw windows of [N, C, H, W]. */
+export const sumPool2d = (x: Operand, attrs: { kernel_size: Pair; stride?: Pair; padding?: Pair; ceil_mode?: boolean }): Variable => apply("sum_pool2d", { input: x }, attrs);
 /** Average pooling over kh×kw windows of [N, C, H, W]. */
 export const avgPool2d = (x: Operand, attrs: { kernel_size: Pair; stride?: Pair; padding?: Pair; ceil_mode?: boolean; count_include_pad?: boolean }): Variable => apply("avg_pool2d", { input: x }, attrs);
 /** Average pooling to a fixed output size (global average pooling for 1). */
