@@ -8,15 +8,10 @@ import {
   normalizedCorrelate2d, sharpenKernel, shiftKernel, sobelXKernel, sobelYKernel,
 } from "../../src/ops/filters.js";
 import { conv2d } from "../../src/ops/conv2d.js";
-import { OpError } from "../../src/ops/errors.js";
 import { checkGradientsProperty, fcParams } from "../support/properties.js";
+import { assertClose, throwsOpError } from "../support/assertions.js";
 
-const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12, what = "") => {
-  assert.is(actual.length, expected.length, `${what} length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * Math.max(1, Math.abs(expected[i])), `${what}[${i}]: expected ${expected[i]}, got ${actual[i]}`);
-  }
-};
+const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12, what = "") => assertClose(actual, expected, tol, what);
 
 const sumOf = (a: ArrayLike<number>): number => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]; return s; };
 
@@ -196,32 +191,21 @@ test("float32 in, float32 out", () => {
   close(y32.data, correlate2d(f, h, "same").data, 1e-5);
 });
 
-const throwsOp = (fn: () => unknown, message: RegExp) => {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, OpError);
-    assert.match((err as Error).message, message);
-    return;
-  }
-  assert.unreachable(`expected an OpError matching ${message}`);
-};
-
 test("errors name the op, the argument, what was expected and what came", () => {
   const f = zeros([4, 4]);
-  throwsOp(() => correlate2d(f, zeros([2, 3]), "same"), /^correlate2d: padding: expected "same" only with odd kernel sizes \(or a number of zeros\), got "same" with kernel \[2, 3\]$/);
-  throwsOp(() => convolve2d(f, zeros([5, 5])), /^convolve2d: input: expected an image at least as large as the kernel \[5, 5\] after padding 0, got shape \[4, 4\]$/);
-  throwsOp(() => convolve2d(f, zeros([3, 3]), -1), /^convolve2d: padding: expected an integer ≥ 0, got -1$/);
-  throwsOp(() => convolve2d(f, zeros([3, 3]), "full" as never), /^convolve2d: padding: expected "valid", "same" or an integer ≥ 0, got "full"$/);
-  throwsOp(() => correlate2d(zeros([1, 4, 4]), zeros([3, 3])), /^correlate2d: input: expected rank 2 \[H, W\], got shape \[1, 4, 4\]$/);
-  throwsOp(() => correlate2d(f, zeros([3, 3], "float64")), /^correlate2d: kernel: expected dtype float32 \(the dtype of the first input\), got float64$/);
-  throwsOp(() => correlate2d(f, zeros([0, 3])), /^correlate2d: kernel: expected at least one row and one column, got shape \[0, 3\]$/);
-  throwsOp(() => convolve2dBackward(zeros([3, 3]), f, zeros([3, 3])), /^convolve2d: upstream: expected shape \[2, 2\] \(the shape of the output\), got shape \[3, 3\]$/);
-  throwsOp(() => normalizedCorrelate2d(f, zeros([2, 2])), /^normalized_correlate2d: template: expected a template that is not flat, got all values equal to 0$/);
-  throwsOp(() => normalizedCorrelate2d(zeros([2, 2]), tensor([[1, 2], [3, 4], [5, 6]])), /^normalized_correlate2d: input: expected an image at least as large as the template \[3, 2\]/);
-  throwsOp(() => identityKernel(4), /^identityKernel: size: expected an odd integer \(the kernel needs a centre\), got 4$/);
-  throwsOp(() => gaussianKernel(0), /^gaussianKernel: sigma: expected a number in/);
-  throwsOp(() => shiftKernel("sideways" as never), /^shiftKernel: direction: expected one of "left", "right", "up", "down", got "sideways"$/);
+  throwsOpError(() => correlate2d(f, zeros([2, 3]), "same"), /^correlate2d: padding: expected "same" only with odd kernel sizes \(or a number of zeros\), got "same" with kernel \[2, 3\]$/);
+  throwsOpError(() => convolve2d(f, zeros([5, 5])), /^convolve2d: input: expected an image at least as large as the kernel \[5, 5\] after padding 0, got shape \[4, 4\]$/);
+  throwsOpError(() => convolve2d(f, zeros([3, 3]), -1), /^convolve2d: padding: expected an integer ≥ 0, got -1$/);
+  throwsOpError(() => convolve2d(f, zeros([3, 3]), "full" as never), /^convolve2d: padding: expected "valid", "same" or an integer ≥ 0, got "full"$/);
+  throwsOpError(() => correlate2d(zeros([1, 4, 4]), zeros([3, 3])), /^correlate2d: input: expected rank 2 \[H, W\], got shape \[1, 4, 4\]$/);
+  throwsOpError(() => correlate2d(f, zeros([3, 3], "float64")), /^correlate2d: kernel: expected dtype float32 \(the dtype of the first input\), got float64$/);
+  throwsOpError(() => correlate2d(f, zeros([0, 3])), /^correlate2d: kernel: expected at least one row and one column, got shape \[0, 3\]$/);
+  throwsOpError(() => convolve2dBackward(zeros([3, 3]), f, zeros([3, 3])), /^convolve2d: upstream: expected shape \[2, 2\] \(the shape of the output\), got shape \[3, 3\]$/);
+  throwsOpError(() => normalizedCorrelate2d(f, zeros([2, 2])), /^normalized_correlate2d: template: expected a template that is not flat, got all values equal to 0$/);
+  throwsOpError(() => normalizedCorrelate2d(zeros([2, 2]), tensor([[1, 2], [3, 4], [5, 6]])), /^normalized_correlate2d: input: expected an image at least as large as the template \[3, 2\]/);
+  throwsOpError(() => identityKernel(4), /^identityKernel: size: expected an odd integer \(the kernel needs a centre\), got 4$/);
+  throwsOpError(() => gaussianKernel(0), /^gaussianKernel: sigma: expected a number in/);
+  throwsOpError(() => shiftKernel("sideways" as never), /^shiftKernel: direction: expected one of "left", "right", "up", "down", got "sideways"$/);
 });
 
 test.run();

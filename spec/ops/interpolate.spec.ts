@@ -4,15 +4,10 @@ import * as fc from "fast-check";
 import { fromArray, randn, tensor, zeros } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
 import { interpolateBilinear, interpolateBilinearBackward, interpolateBilinearAttrs, interpolateBilinearOp } from "../../src/ops/interpolate.js";
-import { OpError } from "../../src/ops/errors.js";
 import { checkGradientsProperty, fcParams } from "../support/properties.js";
+import { assertClose, throwsOpError } from "../support/assertions.js";
 
-const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12, what = "") => {
-  assert.is(actual.length, expected.length, `${what} length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * Math.max(1, Math.abs(expected[i])), `${what}[${i}]: expected ${expected[i]}, got ${actual[i]}`);
-  }
-};
+const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12, what = "") => assertClose(actual, expected, tol, what);
 
 const square = tensor([[[[1, 2], [3, 4]]]], "float64");
 
@@ -103,27 +98,16 @@ test("float32 in, float32 out", () => {
   close(y32.data, interpolateBilinear(x, { size: [5, 4] }).data, 1e-6);
 });
 
-const throwsOp = (fn: () => unknown, message: RegExp) => {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, OpError);
-    assert.match((err as Error).message, message);
-    return;
-  }
-  assert.unreachable(`expected an OpError matching ${message}`);
-};
-
 test("errors name the op, the argument, what was expected and what came", () => {
-  throwsOp(() => interpolateBilinear(square, {}), /^interpolate_bilinear: size: expected exactly one of size and scale_factor, got neither$/);
-  throwsOp(() => interpolateBilinear(square, { size: 2, scale_factor: 2 }), /^interpolate_bilinear: size: expected exactly one of size and scale_factor, got both$/);
-  throwsOp(() => interpolateBilinear(square, { size: [0, 2] }), /^interpolate_bilinear: size\[0\]: expected an integer ≥ 1, got 0$/);
-  throwsOp(() => interpolateBilinear(square, { size: [2, 2, 2] as never }), /^interpolate_bilinear: size: expected an integer ≥ 1 or a pair \[H', W'\] of them, got \[2,2,2\]$/);
-  throwsOp(() => interpolateBilinear(square, { scale_factor: -1 }), /^interpolate_bilinear: scale_factor: expected a number > 0, got -1$/);
-  throwsOp(() => interpolateBilinear(square, { scale_factor: 0.25 }), /^interpolate_bilinear: scale_factor: expected factors that give an output of at least 1×1 from 2×2, got \[0.25,0.25\] \(output 0×0\)$/);
-  throwsOp(() => interpolateBilinear(zeros([2, 2, 2]), { size: 4 }), /^interpolate_bilinear: input: expected rank 4 \[N, C, H, W\], got shape \[2, 2, 2\]$/);
-  throwsOp(() => interpolateBilinear(square, { size: 4, align_corners: "true" as never }), /^interpolate_bilinear: align_corners: expected true or false, got "true"$/);
-  throwsOp(() => interpolateBilinearBackward(zeros([1, 1, 3, 3], "float64"), square, interpolateBilinearAttrs({ size: 4 })), /^interpolate_bilinear: upstream: expected shape \[1, 1, 4, 4\] \(the shape of the output\), got shape \[1, 1, 3, 3\]$/);
+  throwsOpError(() => interpolateBilinear(square, {}), /^interpolate_bilinear: size: expected exactly one of size and scale_factor, got neither$/);
+  throwsOpError(() => interpolateBilinear(square, { size: 2, scale_factor: 2 }), /^interpolate_bilinear: size: expected exactly one of size and scale_factor, got both$/);
+  throwsOpError(() => interpolateBilinear(square, { size: [0, 2] }), /^interpolate_bilinear: size\[0\]: expected an integer ≥ 1, got 0$/);
+  throwsOpError(() => interpolateBilinear(square, { size: [2, 2, 2] as never }), /^interpolate_bilinear: size: expected an integer ≥ 1 or a pair \[H', W'\] of them, got \[2,2,2\]$/);
+  throwsOpError(() => interpolateBilinear(square, { scale_factor: -1 }), /^interpolate_bilinear: scale_factor: expected a number > 0, got -1$/);
+  throwsOpError(() => interpolateBilinear(square, { scale_factor: 0.25 }), /^interpolate_bilinear: scale_factor: expected factors that give an output of at least 1×1 from 2×2, got \[0.25,0.25\] \(output 0×0\)$/);
+  throwsOpError(() => interpolateBilinear(zeros([2, 2, 2]), { size: 4 }), /^interpolate_bilinear: input: expected rank 4 \[N, C, H, W\], got shape \[2, 2, 2\]$/);
+  throwsOpError(() => interpolateBilinear(square, { size: 4, align_corners: "true" as never }), /^interpolate_bilinear: align_corners: expected true or false, got "true"$/);
+  throwsOpError(() => interpolateBilinearBackward(zeros([1, 1, 3, 3], "float64"), square, interpolateBilinearAttrs({ size: 4 })), /^interpolate_bilinear: upstream: expected shape \[1, 1, 4, 4\] \(the shape of the output\), got shape \[1, 1, 3, 3\]$/);
 });
 
 test.run();

@@ -11,13 +11,9 @@ import { fromArray, tensor } from "../../src/tensor.js";
 import { boxKernel, convolve2d, correlate2d, identityKernel, sharpenKernel, shiftKernel } from "../../src/ops/filters.js";
 import { maxPool2d } from "../../src/ops/pool.js";
 import { checkVectors, formatCaseResult } from "../../src/check/vectors.js";
+import { assertClose } from "../support/assertions.js";
 
-const close = (actual: ArrayLike<number>, expected: readonly number[], tol = 1e-12, what = "") => {
-  assert.is(actual.length, expected.length, `${what} length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * Math.max(1, Math.abs(expected[i])), `${what}[${i}]: expected ${expected[i]}, got ${actual[i]}`);
-  }
-};
+const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12, what = "") => assertClose(actual, expected, tol, what);
 
 // ───────────── 004, "Convolution 2d-example" ─────────────
 

@@ -4,15 +4,10 @@ import * as fc from "fast-check";
 import { fromArray, randn, tensor, zeros, ones, type Tensor } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
 import { batchNorm, batchNormBackward, batchNormOp, localResponseNorm, localResponseNormOp } from "../../src/ops/norm.js";
-import { OpError } from "../../src/ops/errors.js";
 import { checkGradientsProperty, fcParams } from "../support/properties.js";
+import { assertClose, throwsOpError } from "../support/assertions.js";
 
-const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12, what = "") => {
-  assert.is(actual.length, expected.length, `${what} length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * Math.max(1, Math.abs(expected[i])), `${what}[${i}]: expected ${expected[i]}, got ${actual[i]}`);
-  }
-};
+const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12, what = "") => assertClose(actual, expected, tol, what);
 
 /** Values of channel c of x [N, C, …], gathered by explicit index arithmetic. */
 function channelValues(x: Tensor, c: number): number[] {
@@ -139,36 +134,25 @@ test("gradcheck: batch_norm (training and evaluation, with and without γ, β) a
 
 // ───────────── errors ─────────────
 
-const throwsOp = (fn: () => unknown, message: RegExp) => {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, OpError);
-    assert.match((err as Error).message, message);
-    return;
-  }
-  assert.unreachable(`expected an OpError matching ${message}`);
-};
-
 test("errors name the op, the argument, what was expected and what came", () => {
   const x = zeros([4, 3]);
-  throwsOp(() => batchNorm(x), /^batch_norm: running_mean: expected a tensor \[C\] when training is false \(evaluation normalizes with the running statistics\), got nothing$/);
-  throwsOp(() => batchNorm(x, { running_mean: zeros([3]) }, { training: true }), /^batch_norm: running_var: expected a tensor \[C\] whenever the other running statistic is given, got nothing$/);
-  throwsOp(() => batchNorm(x, { weight: zeros([4]) }, { training: true }), /^batch_norm: weight: expected shape \[3\] \(one value per channel\), got shape \[4\]$/);
-  throwsOp(() => batchNorm(x, { bias: zeros([3], "float64") }, { training: true }), /^batch_norm: bias: expected dtype float32 \(the dtype of the first input\), got float64$/);
-  throwsOp(() => batchNorm(zeros([1, 3]), {}, { training: true }), /^batch_norm: input: expected more than one value per channel when training, got shape \[1, 3\]$/);
-  throwsOp(() => batchNorm(zeros([4]), {}, { training: true }), /^batch_norm: input: expected rank 2 or 3 or 4 \[N, C\], \[N, C, L\] or \[N, C, H, W\], got shape \[4\]$/);
-  throwsOp(() => batchNorm(x, {}, { training: true, momentum: 2 }), /^batch_norm: momentum: expected a number in \[0, 1\], got 2$/);
-  throwsOp(() => batchNorm(x, {}, { training: "yes" as never }), /^batch_norm: training: expected true or false, got "yes"$/);
-  throwsOp(() => batchNorm(x, {}, { training: true, eps: -1 }), /^batch_norm: eps: expected a number in \[0, Infinity\], got -1$/);
+  throwsOpError(() => batchNorm(x), /^batch_norm: running_mean: expected a tensor \[C\] when training is false \(evaluation normalizes with the running statistics\), got nothing$/);
+  throwsOpError(() => batchNorm(x, { running_mean: zeros([3]) }, { training: true }), /^batch_norm: running_var: expected a tensor \[C\] whenever the other running statistic is given, got nothing$/);
+  throwsOpError(() => batchNorm(x, { weight: zeros([4]) }, { training: true }), /^batch_norm: weight: expected shape \[3\] \(one value per channel\), got shape \[4\]$/);
+  throwsOpError(() => batchNorm(x, { bias: zeros([3], "float64") }, { training: true }), /^batch_norm: bias: expected dtype float32 \(the dtype of the first input\), got float64$/);
+  throwsOpError(() => batchNorm(zeros([1, 3]), {}, { training: true }), /^batch_norm: input: expected more than one value per channel when training, got shape \[1, 3\]$/);
+  throwsOpError(() => batchNorm(zeros([4]), {}, { training: true }), /^batch_norm: input: expected rank 2 or 3 or 4 \[N, C\], \[N, C, L\] or \[N, C, H, W\], got shape \[4\]$/);
+  throwsOpError(() => batchNorm(x, {}, { training: true, momentum: 2 }), /^batch_norm: momentum: expected a number in \[0, 1\], got 2$/);
+  throwsOpError(() => batchNorm(x, {}, { training: "yes" as never }), /^batch_norm: training: expected true or false, got "yes"$/);
+  throwsOpError(() => batchNorm(x, {}, { training: true, eps: -1 }), /^batch_norm: eps: expected a number in \[0, Infinity\], got -1$/);
   const r = batchNorm(x, {}, { training: true });
-  throwsOp(() => batchNormBackward(zeros([3, 4]), r.cache), /^batch_norm: upstream: expected shape \[4, 3\] \(the shape of the output\), got shape \[3, 4\]$/);
+  throwsOpError(() => batchNormBackward(zeros([3, 4]), r.cache), /^batch_norm: upstream: expected shape \[4, 3\] \(the shape of the output\), got shape \[3, 4\]$/);
 
-  throwsOp(() => localResponseNorm(zeros([2, 3]), { size: 2 }), /^local_response_norm: input: expected rank 3 or 4 or 5 \[N, C, L\], \[N, C, H, W\] or \[N, C, D, H, W\], got shape \[2, 3\]$/);
-  throwsOp(() => localResponseNorm(zeros([1, 2, 3]), { size: 0 }), /^local_response_norm: size: expected an integer ≥ 1, got 0$/);
-  throwsOp(() => localResponseNorm(zeros([1, 2, 3]), {} as never), /^local_response_norm: size: expected an integer ≥ 1, got nothing$/);
-  throwsOp(() => localResponseNorm(zeros([1, 2, 3]), { size: 2, beta: "0.5" as never }), /^local_response_norm: beta: expected a finite number, got "0.5"$/);
-  throwsOp(() => localResponseNorm(fromArray([1, 2], [1, 2, 1], "int32"), { size: 2 }), /^local_response_norm: input: expected a float32 or float64 tensor, got int32 tensor/);
+  throwsOpError(() => localResponseNorm(zeros([2, 3]), { size: 2 }), /^local_response_norm: input: expected rank 3 or 4 or 5 \[N, C, L\], \[N, C, H, W\] or \[N, C, D, H, W\], got shape \[2, 3\]$/);
+  throwsOpError(() => localResponseNorm(zeros([1, 2, 3]), { size: 0 }), /^local_response_norm: size: expected an integer ≥ 1, got 0$/);
+  throwsOpError(() => localResponseNorm(zeros([1, 2, 3]), {} as never), /^local_response_norm: size: expected an integer ≥ 1, got nothing$/);
+  throwsOpError(() => localResponseNorm(zeros([1, 2, 3]), { size: 2, beta: "0.5" as never }), /^local_response_norm: beta: expected a finite number, got "0.5"$/);
+  throwsOpError(() => localResponseNorm(fromArray([1, 2], [1, 2, 1], "int32"), { size: 2 }), /^local_response_norm: input: expected a float32 or float64 tensor, got int32 tensor/);
 });
 
 test.run();

@@ -6,18 +6,13 @@ import {
   adaptiveAvgPool2d, adaptiveAvgPool2dOp, avgPool2d, avgPool2dOp, distinctValues, maxPool2d, maxPool2dBackward, maxPool2dOp,
   maxUnpool2d, maxUnpool2dOp, pooledLength, sumPool2d, sumPool2dOp,
 } from "../../src/ops/pool.js";
-import { OpError } from "../../src/ops/errors.js";
 import { conv2d } from "../../src/ops/conv2d.js";
 import { checkGradientsProperty } from "../support/properties.js";
 import * as fc from "fast-check";
 import { fcParams } from "../support/properties.js";
+import { assertClose, throwsOpError } from "../support/assertions.js";
 
-const close = (actual: ArrayLike<number>, expected: readonly number[], tol = 1e-12, what = "") => {
-  assert.is(actual.length, expected.length, `${what} length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * Math.max(1, Math.abs(expected[i])), `${what}[${i}]: expected ${expected[i]}, got ${actual[i]}`);
-  }
-};
+const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12, what = "") => assertClose(actual, expected, tol, what);
 
 // ───────────── output sizes, worked by hand from PyTorch's documented formula ─────────────
 
@@ -249,46 +244,35 @@ test("float32 in, float32 out, close to the float64 result", () => {
 
 // ───────────── errors ─────────────
 
-const throwsOp = (fn: () => unknown, message: RegExp) => {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, OpError);
-    assert.match((err as Error).message, message);
-    return;
-  }
-  assert.unreachable(`expected an OpError matching ${message}`);
-};
-
 test("errors name the op, the argument, what was expected and what came", () => {
   const x = zeros([1, 1, 4, 4]);
-  throwsOp(() => maxPool2d(x, { kernel_size: 3, padding: 2 }), /^max_pool2d: padding: expected at most half the kernel size \(⌊3\/2⌋ = 1\), got 2$/);
-  throwsOp(() => avgPool2d(x, { kernel_size: [2, 4], padding: [1, 3] }), /^avg_pool2d: padding: expected at most half the kernel size \(⌊4\/2⌋ = 2\), got 3$/);
-  throwsOp(() => maxPool2d(x, { kernel_size: 5 }), /^max_pool2d: input: expected a height and width that give an output of at least 1×1 with these attributes, got shape \[1, 1, 4, 4\], which gives 0×0$/);
-  throwsOp(() => sumPool2d(x, { kernel_size: [1, 6] }), /^sum_pool2d: input: .* which gives 4×0$/);
-  throwsOp(() => maxPool2d(zeros([4, 4]), { kernel_size: 2 }), /^max_pool2d: input: expected rank 3 or 4 \[N, C, H, W\] or \[C, H, W\], got shape \[4, 4\]$/);
-  throwsOp(() => maxPool2d(x, {} as never), /^max_pool2d: kernel_size: expected an integer ≥ 1 or a pair of them, got nothing$/);
-  throwsOp(() => maxPool2d(x, { kernel_size: 2, stride: 0 }), /^max_pool2d: stride: expected an integer ≥ 1, got 0$/);
-  throwsOp(() => maxPool2d(x, { kernel_size: 2, dilation: [1, 0] }), /^max_pool2d: dilation\[1\]: expected an integer ≥ 1, got 0$/);
-  throwsOp(() => maxPool2d(fromArray([1, 2, 3, 4], [1, 1, 2, 2], "int32"), { kernel_size: 2 }), /^max_pool2d: input: expected a float32 or float64 tensor, got int32 tensor of shape \[1, 1, 2, 2\]$/);
-  throwsOp(() => avgPool2d(x, { kernel_size: 2, divisor_override: 0 }), /^avg_pool2d: divisor_override: expected a non-zero integer or null, got 0$/);
-  throwsOp(() => avgPool2d(x, { kernel_size: 2, ceil_mode: 1 as never }), /^avg_pool2d: ceil_mode: expected true or false, got 1$/);
-  throwsOp(() => adaptiveAvgPool2d(x, 0), /^adaptive_avg_pool2d: output_size: expected an integer ≥ 1, got 0$/);
-  throwsOp(() => adaptiveAvgPool2d(x, [2, 2, 2] as never), /^adaptive_avg_pool2d: output_size: expected an integer ≥ 1 or a pair of them \(null keeps the input size\), got \[2,2,2\]$/);
-  throwsOp(() => adaptiveAvgPool2d(zeros([1, 1, 0, 3]), 1), /^adaptive_avg_pool2d: input: expected a height and width of at least 1, got shape \[1, 1, 0, 3\]$/);
+  throwsOpError(() => maxPool2d(x, { kernel_size: 3, padding: 2 }), /^max_pool2d: padding: expected at most half the kernel size \(⌊3\/2⌋ = 1\), got 2$/);
+  throwsOpError(() => avgPool2d(x, { kernel_size: [2, 4], padding: [1, 3] }), /^avg_pool2d: padding: expected at most half the kernel size \(⌊4\/2⌋ = 2\), got 3$/);
+  throwsOpError(() => maxPool2d(x, { kernel_size: 5 }), /^max_pool2d: input: expected a height and width that give an output of at least 1×1 with these attributes, got shape \[1, 1, 4, 4\], which gives 0×0$/);
+  throwsOpError(() => sumPool2d(x, { kernel_size: [1, 6] }), /^sum_pool2d: input: .* which gives 4×0$/);
+  throwsOpError(() => maxPool2d(zeros([4, 4]), { kernel_size: 2 }), /^max_pool2d: input: expected rank 3 or 4 \[N, C, H, W\] or \[C, H, W\], got shape \[4, 4\]$/);
+  throwsOpError(() => maxPool2d(x, {} as never), /^max_pool2d: kernel_size: expected an integer ≥ 1 or a pair of them, got nothing$/);
+  throwsOpError(() => maxPool2d(x, { kernel_size: 2, stride: 0 }), /^max_pool2d: stride: expected an integer ≥ 1, got 0$/);
+  throwsOpError(() => maxPool2d(x, { kernel_size: 2, dilation: [1, 0] }), /^max_pool2d: dilation\[1\]: expected an integer ≥ 1, got 0$/);
+  throwsOpError(() => maxPool2d(fromArray([1, 2, 3, 4], [1, 1, 2, 2], "int32"), { kernel_size: 2 }), /^max_pool2d: input: expected a float32 or float64 tensor, got int32 tensor of shape \[1, 1, 2, 2\]$/);
+  throwsOpError(() => avgPool2d(x, { kernel_size: 2, divisor_override: 0 }), /^avg_pool2d: divisor_override: expected a non-zero integer or null, got 0$/);
+  throwsOpError(() => avgPool2d(x, { kernel_size: 2, ceil_mode: 1 as never }), /^avg_pool2d: ceil_mode: expected true or false, got 1$/);
+  throwsOpError(() => adaptiveAvgPool2d(x, 0), /^adaptive_avg_pool2d: output_size: expected an integer ≥ 1, got 0$/);
+  throwsOpError(() => adaptiveAvgPool2d(x, [2, 2, 2] as never), /^adaptive_avg_pool2d: output_size: expected an integer ≥ 1 or a pair of them \(null keeps the input size\), got \[2,2,2\]$/);
+  throwsOpError(() => adaptiveAvgPool2d(zeros([1, 1, 0, 3]), 1), /^adaptive_avg_pool2d: input: expected a height and width of at least 1, got shape \[1, 1, 0, 3\]$/);
 
   const v = tensor([[[[1, 2]]]]);
   const idx = (values: number[]) => fromArray(values, [1, 1, 1, 2], "int32");
-  throwsOp(() => maxUnpool2d(v, idx([0, 8]), { kernel_size: 2 }), /^max_unpool2d: indices: expected flat positions in \[0, 8\) of the 2×4 output plane, got 8 at flat index 1$/);
-  throwsOp(() => maxUnpool2d(v, idx([-1, 0]), { kernel_size: 2 }), /^max_unpool2d: indices: .* got -1 at flat index 0$/);
-  throwsOp(() => maxUnpool2d(v, fromArray([0, 1], [1, 1, 1, 2]), { kernel_size: 2 }), /^max_unpool2d: indices: expected an int32 tensor of class indices, got float32 tensor/);
-  throwsOp(() => maxUnpool2d(v, fromArray([0, 1, 2], [1, 1, 1, 3], "int32"), { kernel_size: 2 }), /^max_unpool2d: indices: expected shape \[1, 1, 1, 2\] \(the shape of input\), got shape \[1, 1, 1, 3\]$/);
-  throwsOp(() => maxUnpool2d(v, idx([0, 1]), { kernel_size: 2, output_size: [2, 6] }), /^max_unpool2d: output_size: expected sizes strictly between 2 and 6 on axis 1 \(the default 4 ± stride\), got \[2,6\]$/);
-  throwsOp(() => maxUnpool2d(v, idx([0, 1]), { kernel_size: 2, output_size: [2] }), /^max_unpool2d: output_size: expected null or \[H, W\]/);
+  throwsOpError(() => maxUnpool2d(v, idx([0, 8]), { kernel_size: 2 }), /^max_unpool2d: indices: expected flat positions in \[0, 8\) of the 2×4 output plane, got 8 at flat index 1$/);
+  throwsOpError(() => maxUnpool2d(v, idx([-1, 0]), { kernel_size: 2 }), /^max_unpool2d: indices: .* got -1 at flat index 0$/);
+  throwsOpError(() => maxUnpool2d(v, fromArray([0, 1], [1, 1, 1, 2]), { kernel_size: 2 }), /^max_unpool2d: indices: expected an int32 tensor of class indices, got float32 tensor/);
+  throwsOpError(() => maxUnpool2d(v, fromArray([0, 1, 2], [1, 1, 1, 3], "int32"), { kernel_size: 2 }), /^max_unpool2d: indices: expected shape \[1, 1, 1, 2\] \(the shape of input\), got shape \[1, 1, 1, 3\]$/);
+  throwsOpError(() => maxUnpool2d(v, idx([0, 1]), { kernel_size: 2, output_size: [2, 6] }), /^max_unpool2d: output_size: expected sizes strictly between 2 and 6 on axis 1 \(the default 4 ± stride\), got \[2,6\]$/);
+  throwsOpError(() => maxUnpool2d(v, idx([0, 1]), { kernel_size: 2, output_size: [2] }), /^max_unpool2d: output_size: expected null or \[H, W\]/);
 
   const { indices } = maxPool2d(x, { kernel_size: 2 });
-  throwsOp(() => maxPool2dBackward(zeros([1, 1, 3, 3]), x, indices), /^max_pool2d: upstream: expected shape \[1, 1, 2, 2\] \(the shape of the output\), got shape \[1, 1, 3, 3\]$/);
-  throwsOp(() => maxPool2dBackward(zeros([1, 1, 2, 2], "float64"), x, indices), /^max_pool2d: upstream: expected dtype float32 \(the dtype of the first input\), got float64$/);
+  throwsOpError(() => maxPool2dBackward(zeros([1, 1, 3, 3]), x, indices), /^max_pool2d: upstream: expected shape \[1, 1, 2, 2\] \(the shape of the output\), got shape \[1, 1, 3, 3\]$/);
+  throwsOpError(() => maxPool2dBackward(zeros([1, 1, 2, 2], "float64"), x, indices), /^max_pool2d: upstream: expected dtype float32 \(the dtype of the first input\), got float64$/);
 });
 
 test.run();
