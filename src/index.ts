@@ -34,6 +34,7 @@ export * from "./check/vectors.js";
 export * from "./autograd/index.js";
 export * from "./nn/index.js";
 export * from "./optim/index.js";
+export * from "./models/index.js";
 export * as lecture from "./lecture/index.js";
 
 // The default backend: "wasm" when the kernels load synchronously here (Node,

@@ -8,6 +8,10 @@
  * ReLU and pool layers numbered in order), `avgpool` (adaptive average pool
  * to 7×7 — the identity at 224×224), `classifier.0/3/6` (the FC layers).
  * 138,357,544 and 143,667,240 parameters.
+ *
+ * Initialization: convolutions He-normal as torchvision (which takes the
+ * fan-out, we the fan-in) — with PyTorch's default the signal fades through
+ * 13 plain layers and the network barely trains; FC layers PyTorch's default.
  */
 import type { Random } from "../random.js";
 import { AdaptiveAvgPool2d, Conv2d, Flatten, MaxPool2d, ReLU, Sequential, type Module } from "../nn/index.js";
@@ -42,7 +46,7 @@ export function vgg(config: keyof typeof vggConfigs, rng: Random, options: VggOp
       layers.push(new MaxPool2d(2, { stride: 2 }));
     } else {
       const out = scaled(entry, width);
-      layers.push(new Conv2d(channels, out, 3, rng, { padding: 1, dtype }), new ReLU());
+      layers.push(new Conv2d(channels, out, 3, rng, { padding: 1, init: "he", dtype }), new ReLU());
       channels = out;
     }
   }
