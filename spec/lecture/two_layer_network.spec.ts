@@ -16,6 +16,7 @@ import { Sigmoid } from "../../src/nn/activations.js";
 import { Sequential } from "../../src/nn/sequential.js";
 import { backpropagation, feedforward, paramsFromLinear, sigma, type TwoLayerParams } from "../../src/lecture/two_layer_network.js";
 import { squaredLossGradients, type UWParams } from "../../src/lecture/mlp_squared_loss.js";
+import { SGD } from "../../src/optim/sgd.js";
 import { fcParams } from "../support/properties.js";
 
 /** |a − b| ≤ tol·max(1, |b|). */
@@ -105,6 +106,34 @@ test("000: a 1-1-1 network term by term", () => {
   near(g.dW2[0][0], e * q, 1e-16, "dW2");
   near(g.db1[0], e * 2 * q * (1 - q), 1e-16, "db1");
   near(g.dW1[0][0], e * 2 * q * (1 - q) * 2, 1e-16, "dW1");
+});
+
+// 002, "Neural Net – Training": W⁽ᵏ⁺¹⁾ = W⁽ᵏ⁾ − η ∂L/∂W. Gradient descent with the slide's
+// gradients and the library's SGD on the same layers must walk the same path.
+test("000: 20 gradient-descent steps by hand equal SGD on Linear/Sigmoid layers, and J falls", () => {
+  const { first, second, x, t, d, c } = drawCase(2024);
+  const params = paramsFromLinear(first, second);
+  const eta = 0.5;
+  const net = new Sequential(first, new Sigmoid(), second, new Sigmoid());
+  const opt = new SGD(net.parameters(), { lr: eta });
+  const J0 = feedforward(params, x, t).J;
+  for (let step = 0; step < 20; step++) {
+    const g = backpropagation(params, x, t, feedforward(params, x, t));
+    params.W1.forEach((row, l) => row.forEach((_, j) => (row[j] -= eta * g.dW1[l][j])));
+    params.b1.forEach((_, j) => (params.b1[j] -= eta * g.db1[j]));
+    params.W2.forEach((row, l) => row.forEach((_, k) => (row[k] -= eta * g.dW2[l][k])));
+    params.b2.forEach((_, k) => (params.b2[k] -= eta * g.db2[k]));
+    opt.zeroGrad();
+    const yHat = net.forward(new Variable(fromArray(x, [1, d], "float64")));
+    F.mulScalar(F.mseLoss(yHat, fromArray(t, [1, c], "float64"), "sum"), 0.5).backward();
+    opt.step();
+  }
+  const fromLayers = paramsFromLinear(first, second);
+  fromLayers.W1.forEach((row, l) => row.forEach((w, j) => near(w, params.W1[l][j], 1e-12, `W1[${l}][${j}]`)));
+  fromLayers.W2.forEach((row, l) => row.forEach((w, k) => near(w, params.W2[l][k], 1e-12, `W2[${l}][${k}]`)));
+  fromLayers.b1.forEach((b, j) => near(b, params.b1[j], 1e-12, `b1[${j}]`));
+  fromLayers.b2.forEach((b, k) => near(b, params.b2[k], 1e-12, `b2[${k}]`));
+  assert.ok(feedforward(params, x, t).J < J0, `J ${J0} → ${feedforward(params, x, t).J}`);
 });
 
 test("000: mismatched sizes are named", () => {
