@@ -1,7 +1,9 @@
 /**
- * Regenerates docs/vectors/reference.json: a few cases of every registered
- * vector op (every reference op but dropout), from the reference
+ * Regenerates docs/vectors/reference.json: a few cases of every op of the
+ * format's table (VECTORS.md) that nnref registers, from the reference
  * implementation with a fixed seed (see makeVectors in src/check/vectors.ts).
+ * nnref's own extra ops (add, concat, …) stay out, so that any implementation
+ * of the format can read every case.
  *
  *   node --import tsx scripts/make-reference-vectors.ts [--count K] [--seed S] [--out FILE]
  *
@@ -11,7 +13,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { MAKE_VECTORS_SOURCE, makeVectors, vectorOpNames } from "../src/check/vectors.js";
+import { MAKE_VECTORS_SOURCE, formatOpNames, makeVectors } from "../src/check/vectors.js";
 import { writeVectors, type VectorCase } from "../src/io/vectors.js";
 
 const { values } = parseArgs({
@@ -25,7 +27,7 @@ const count = Number(values.count);
 const seed = Number(values.seed);
 
 const cases: VectorCase[] = [];
-const ops = vectorOpNames();
+const ops = formatOpNames();
 for (const name of ops) cases.push(...(makeVectors(name, { count, seed }).cases as VectorCase[]));
 writeFileSync(values.out!, writeVectors(cases, `${MAKE_VECTORS_SOURCE}; ${count} cases per op, seed ${seed} (scripts/make-reference-vectors.ts)`));
 console.log(`wrote ${cases.length} cases of ${ops.length} ops (${ops.join(", ")}) to ${values.out}`);

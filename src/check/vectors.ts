@@ -248,19 +248,22 @@ export function checkCase(c: VectorCase | MalformedCase, dtype: FloatDType = "fl
  * backward where the case gives `grads`. `file` is JSON text, a parsed JSON
  * value, or the result of `readVectors`. Throws only when the file as a whole
  * cannot be read (VectorsFileError) or the backend cannot be selected.
+ * With `backend` other than the active one, the check switches to it and
+ * back afterwards (through setBackend, so the backend then counts as chosen).
  */
 export function checkVectors(file: VectorsFile | string | unknown, options: CheckVectorsOptions = {}): CheckReport {
   const dtype = options.dtype ?? "float32";
   if (dtype !== "float32" && dtype !== "float64") throw new Error(`checkVectors: dtype: expected "float32" or "float64", got ${JSON.stringify(dtype)}`);
   const read = isReadFile(file) ? file : readVectors(file, { dtype });
   const previous = getBackend();
-  if (options.backend !== undefined) setBackend(options.backend);
+  const switching = options.backend !== undefined && options.backend !== previous;
+  if (switching) setBackend(options.backend!);
   try {
     const results = read.cases.map((c) => checkCase(c, dtype));
     const passed = results.filter((r) => r.passed).length;
     return { results, passed, failed: results.length - passed, dtype, backend: getBackend() };
   } finally {
-    setBackend(previous);
+    if (switching) setBackend(previous);
   }
 }
 
@@ -376,7 +379,29 @@ export function makeVectors(opName: string, options: MakeVectorsOptions = {}): V
   return { format: VECTORS_FORMAT, version: VECTORS_VERSION, source, cases };
 }
 
-/** Names of the registered ops that have vectors (every reference op but dropout), in registry order. */
+/** The ops of the format's table (VECTORS.md, version 1) that have vectors, in the table's order. */
+export const VECTORS_V1_OPS: readonly string[] = [
+  "linear", "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax",
+  "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_unpool2d",
+  "batch_norm", "local_response_norm",
+  "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
+  "correlate2d", "convolve2d", "interpolate_bilinear", "sgd_step",
+];
+
+/**
+ * Every registered op that makeVectors can write and checkVectors can run:
+ * every reference op but dropout — the format's ops and nnref's own (e.g. the
+ * graph's `add` or `concat`), in registry order.
+ */
 export function vectorOpNames(): string[] {
   return [...referenceOps.keys()].filter((name) => name !== "dropout");
+}
+
+/**
+ * The format's ops (VECTORS_V1_OPS) that are registered, in the table's
+ * order: what `nnref vectors --all` and docs/vectors/reference.json cover, so
+ * that any implementation of the format can read every case.
+ */
+export function formatOpNames(): string[] {
+  return VECTORS_V1_OPS.filter((name) => referenceOps.has(name));
 }

@@ -2,8 +2,9 @@
  * `nnref check FILE [--backend js|wasm] [--dtype float32|float64] [--verbose]`
  *
  * Runs every case of a test-vectors file against the library (checkVectors in
- * src/check/vectors.ts), prints one line per failing case with its worst
- * element, and closes with `N passed, M failed`. Exit status 0 only when
+ * src/check/vectors.ts), prints a line saying what ran (file, cases, backend,
+ * dtype), one line per failing case with its worst element, and closes with
+ * `N passed, M failed`. Exit status 0 only when
  * nothing failed; 1 when a case failed or the file cannot be read; 2 for bad
  * arguments.
  */
@@ -11,7 +12,8 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { checkVectors, formatCaseResult } from "../check/vectors.js";
 import { readVectors } from "../io/vectors.js";
-import type { BackendName } from "../backend/dispatch.js";
+import { isWasmAvailable, kernelOpNames, type BackendName } from "../backend/dispatch.js";
+import { loadKernelsSync } from "../backend/load.js";
 import type { FloatDType } from "../tensor.js";
 
 const USAGE = `usage: nnref check FILE [--backend js|wasm] [--dtype float32|float64] [--verbose]
@@ -20,7 +22,8 @@ Checks every case of an nnref-vectors file (see docs/vectors/README.md):
 forward outputs, and gradients where the case gives them.
 
   --backend js|wasm          run on the reference ops (js) or the wasm kernels
-                             where they exist (default: the active backend)
+                             where they exist (default: wasm where the kernels
+                             load, as in the library)
   --dtype float32|float64    compute dtype (default float32, the format's own;
                              float64 runs the float64 reference)
   --verbose                  also print the passing cases and their worst error
@@ -76,14 +79,22 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`nnref check: cannot read ${file}: ${why}`);
     return 1;
   }
-  let report;
+  let vectors;
   try {
-    const vectors = readVectors(text, { dtype: dtype as FloatDType });
-    report = checkVectors(vectors, { dtype: dtype as FloatDType, ...(backend ? { backend: backend as BackendName } : {}) });
+    vectors = readVectors(text, { dtype: dtype as FloatDType });
   } catch (err) {
     console.error(`nnref check: ${file}: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
+  // The library's default backend: the wasm kernels where they load, else the reference.
+  if (backend !== "js") loadKernelsSync();
+  if (backend === "wasm" && !isWasmAvailable()) {
+    console.error("nnref check: --backend wasm: the wasm backend is not available here (WebAssembly SIMD not supported or the kernels did not load)");
+    return 1;
+  }
+  const report = checkVectors(vectors, { dtype: dtype as FloatDType, ...(backend ? { backend: backend as BackendName } : {}) });
+  const kernels = report.backend === "wasm" ? ` (kernels: ${kernelOpNames().join(", ")}; reference ops otherwise)` : "";
+  console.log(`${file}: ${vectors.cases.length} cases, backend ${report.backend}${kernels}, dtype ${dtype}`);
   for (const r of report.results) {
     if (!r.passed || values.verbose) console.log(formatCaseResult(r));
   }

@@ -6,7 +6,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { makeVectors, vectorOpNames } from "../check/vectors.js";
+import { formatOpNames, makeVectors, vectorOpNames } from "../check/vectors.js";
 import { writeVectors, type VectorCase } from "../io/vectors.js";
 
 const USAGE = `usage: nnref vectors (--op NAME [--op NAME2 ...] | --all) [--count K] [--seed S] [--out FILE]
@@ -14,8 +14,9 @@ const USAGE = `usage: nnref vectors (--op NAME [--op NAME2 ...] | --all) [--coun
 Writes test vectors (an nnref-vectors file, see docs/vectors/README.md) from
 the reference ops, so that another implementation can be checked against them.
 
-  --op NAME      an op to write cases for (repeatable)
-  --all          every registered op that has vectors
+  --op NAME      an op to write cases for (repeatable); any registered op
+                 but dropout, including nnref's own (e.g. add, concat)
+  --all          every op of the format's table (VECTORS.md)
   --count K      cases per op (default 3)
   --seed S       seed of the case generator (default 0)
   --out FILE     write to FILE instead of stdout`;
@@ -58,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`nnref vectors: ${(err as Error).message}`);
     return 2;
   }
-  const names = [...(values.all ? vectorOpNames() : []), ...(values.op ?? [])];
+  const names = [...(values.all ? formatOpNames() : []), ...(values.op ?? [])];
   const ops = [...new Set(names)];
   if (ops.length === 0) {
     console.error(`nnref vectors: name at least one --op, or --all\n\n${USAGE}`);
