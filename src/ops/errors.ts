@@ -27,6 +27,7 @@ export function fail(op: string, argument: string, expected: string, got: string
 /** How a value is shown after "got" in messages. */
 export function describe(value: unknown): string {
   if (value === undefined) return "nothing";
+  if (typeof value === "number") return String(value); // NaN and ±Infinity, which JSON would print as null
   if (typeof value === "object" && value !== null && "shape" in value && "dtype" in value) {
     const t = value as Tensor;
     return `${t.dtype} tensor of shape ${shapeString(t.shape)}`;
