@@ -76,7 +76,7 @@ test("ReduceLROnPlateau state round trip and bad input", () => {
   s2.loadStateDict(saved);
   assert.is(s2.step(5), true, "resumed with one bad epoch already counted");
   assert.ok(near(opt2.lr, 0.01));
-  assert.throws(() => s.step(NaN), /metric: expected a finite number, got null/);
+  assert.throws(() => s.step(NaN), /metric: expected a finite number, got NaN/);
   assert.throws(() => new ReduceLROnPlateau(opt, { factor: 1 }), /factor: expected a number in \(0, 1\)/);
 });
 

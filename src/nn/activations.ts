@@ -4,6 +4,7 @@
  * (001, "Vanishing gradients": σ′ ≤ ¼ shrinks gradients layer after layer,
  * ReLU's derivative is 1 where active.)
  */
+import { describe as describeValue } from "../ops/errors.js";
 import type { Shape } from "../tensor.js";
 import * as F from "../autograd/functional.js";
 import type { Variable } from "../autograd/variable.js";
@@ -58,7 +59,7 @@ export class LeakyReLU extends Elementwise {
   constructor(readonly negativeSlope = 0.01) {
     super();
     if (typeof negativeSlope !== "number" || !Number.isFinite(negativeSlope)) {
-      throw new RangeError(`LeakyReLU: negativeSlope: expected a finite number, got ${JSON.stringify(negativeSlope)}`);
+      throw new RangeError(`LeakyReLU: negativeSlope: expected a finite number, got ${describeValue(negativeSlope)}`);
     }
   }
 

@@ -20,6 +20,7 @@
  * `running_mean` (zeros), `running_var` (ones) and `num_batches_tracked`
  * (int32 scalar), exactly PyTorch's state dict entries.
  */
+import { describe as describeValue } from "../ops/errors.js";
 import { Tensor, shapeString, zeros, ones, type FloatDType, type Shape } from "../tensor.js";
 import * as F from "../autograd/functional.js";
 import type { Variable } from "../autograd/variable.js";
@@ -51,9 +52,9 @@ export abstract class BatchNorm extends Module {
     super();
     const { eps = 1e-5, momentum = 0.1, affine = true, dtype = "float32" } = options;
     const name = new.target.name;
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new RangeError(`${name}: numFeatures: expected a positive integer, got ${JSON.stringify(numFeatures)}`);
-    if (!(eps > 0) || !Number.isFinite(eps)) throw new RangeError(`${name}: eps: expected a positive number, got ${JSON.stringify(eps)}`);
-    if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new RangeError(`${name}: momentum: expected a number in [0, 1] or null, got ${JSON.stringify(momentum)}`);
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new RangeError(`${name}: numFeatures: expected a positive integer, got ${describeValue(numFeatures)}`);
+    if (!(eps > 0) || !Number.isFinite(eps)) throw new RangeError(`${name}: eps: expected a positive number, got ${describeValue(eps)}`);
+    if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new RangeError(`${name}: momentum: expected a number in [0, 1] or null, got ${describeValue(momentum)}`);
     this.eps = eps;
     this.momentum = momentum;
     this.affine = affine;

@@ -6,6 +6,7 @@
  *
  * weight [Cout, Cin/groups, kh, kw], bias [Cout].
  */
+import { describe as describeValue } from "../ops/errors.js";
 import { shapeString, type Shape } from "../tensor.js";
 import type { Random } from "../random.js";
 import * as F from "../autograd/functional.js";
@@ -46,7 +47,7 @@ export class Conv2d extends Module {
     super();
     const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, init = "pytorch", dtype = "float32" } = options;
     for (const [name, v] of [["inChannels", inChannels], ["outChannels", outChannels], ["groups", groups]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`Conv2d: ${name}: expected a positive integer, got ${JSON.stringify(v)}`);
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`Conv2d: ${name}: expected a positive integer, got ${describeValue(v)}`);
     }
     if (inChannels % groups !== 0 || outChannels % groups !== 0) {
       throw new RangeError(`Conv2d: groups: expected a divisor of inChannels (${inChannels}) and outChannels (${outChannels}), got ${groups}`);
@@ -56,7 +57,7 @@ export class Conv2d extends Module {
     this.dilation = pair("Conv2d", "dilation", dilation, 1);
     this.groups = groups;
     if (padding === "same") {
-      if (this.stride[0] !== 1 || this.stride[1] !== 1) throw new RangeError(`Conv2d: padding: "same" needs stride 1, got stride ${JSON.stringify(stride)}`);
+      if (this.stride[0] !== 1 || this.stride[1] !== 1) throw new RangeError(`Conv2d: padding: "same" needs stride 1, got stride ${describeValue(stride)}`);
       this.padding = "same";
     } else if (padding === "valid") {
       this.padding = [0, 0];

@@ -6,6 +6,7 @@
  *
  * weight [Cin, Cout/groups, kh, kw] (PyTorch's layout), bias [Cout].
  */
+import { describe as describeValue } from "../ops/errors.js";
 import type { Shape } from "../tensor.js";
 import type { Random } from "../random.js";
 import * as F from "../autograd/functional.js";
@@ -44,7 +45,7 @@ export class ConvTranspose2d extends Module {
     super();
     const { stride = 1, padding = 0, outputPadding = 0, dilation = 1, groups = 1, bias = true, init = "pytorch", dtype = "float32" } = options;
     for (const [name, v] of [["inChannels", inChannels], ["outChannels", outChannels], ["groups", groups]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`ConvTranspose2d: ${name}: expected a positive integer, got ${JSON.stringify(v)}`);
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`ConvTranspose2d: ${name}: expected a positive integer, got ${describeValue(v)}`);
     }
     if (inChannels % groups !== 0 || outChannels % groups !== 0) {
       throw new RangeError(`ConvTranspose2d: groups: expected a divisor of inChannels (${inChannels}) and outChannels (${outChannels}), got ${groups}`);
@@ -57,7 +58,7 @@ export class ConvTranspose2d extends Module {
     this.groups = groups;
     for (const i of [0, 1]) {
       if (this.outputPadding[i] >= Math.max(this.stride[i], this.dilation[i])) {
-        throw new RangeError(`ConvTranspose2d: outputPadding: expected less than stride or dilation, got ${JSON.stringify(outputPadding)} with stride ${JSON.stringify(stride)} and dilation ${JSON.stringify(dilation)}`);
+        throw new RangeError(`ConvTranspose2d: outputPadding: expected less than stride or dilation, got ${describeValue(outputPadding)} with stride ${describeValue(stride)} and dilation ${describeValue(dilation)}`);
       }
     }
     const [kh, kw] = this.kernelSize;

@@ -19,6 +19,7 @@
  *   training; at test time "the weights are scaled as W = pW", i.e. the
  *   outputs are multiplied by the keep probability q = 1 − p.
  */
+import { describe as describeValue } from "../ops/errors.js";
 import type { Tensor, Shape } from "../tensor.js";
 import type { Random } from "../random.js";
 import { dropoutMask, type DropoutConvention } from "../ops/dropout.js";
@@ -48,8 +49,8 @@ export class Dropout extends Module {
   constructor(p = 0.5, rng: Random, options: DropoutOptions = {}) {
     super();
     const { convention = "inverted" } = options;
-    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new RangeError(`Dropout: p: expected a drop probability in [0, 1], got ${JSON.stringify(p)}`);
-    if (convention !== "inverted" && convention !== "lecture") throw new RangeError(`Dropout: convention: expected "inverted" or "lecture", got ${JSON.stringify(convention)}`);
+    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new RangeError(`Dropout: p: expected a drop probability in [0, 1], got ${describeValue(p)}`);
+    if (convention !== "inverted" && convention !== "lecture") throw new RangeError(`Dropout: convention: expected "inverted" or "lecture", got ${describeValue(convention)}`);
     if (!rng || typeof rng.fork !== "function") throw new TypeError(`Dropout: rng: expected a Random, got ${String(rng)}`);
     this.p = p;
     this.convention = convention;

@@ -4,6 +4,7 @@
  *
  * fan_in / fan_out of a weight [out, in, kh, kw] are in·kh·kw and out·kh·kw.
  */
+import { describe as describeValue } from "../ops/errors.js";
 import { Tensor, allocate, type FloatDType, type Shape, sizeOf } from "../tensor.js";
 import type { Random } from "../random.js";
 
@@ -46,7 +47,7 @@ export function initWeight(shape: Shape, rule: InitName, rng: Random, dtype: Flo
     case "normal0.1": return normalTensor(shape, 0.1, rng, dtype);
     case "xavier": return uniformTensor(shape, Math.sqrt(6 / (fanIn + fanOut)), rng, dtype);
     case "he": return normalTensor(shape, Math.sqrt(2 / fanIn), rng, dtype);
-    default: throw new RangeError(`initWeight: expected "pytorch", "normal0.1", "xavier" or "he", got ${JSON.stringify(rule)}`);
+    default: throw new RangeError(`initWeight: expected "pytorch", "normal0.1", "xavier" or "he", got ${describeValue(rule)}`);
   }
 }
 

@@ -7,6 +7,7 @@
  * with a window of n = `size` channels around c. α is divided by n as
  * PyTorch does (the AlexNet paper does not). No parameters.
  */
+import { describe as describeValue } from "../ops/errors.js";
 import { shapeString, type Shape } from "../tensor.js";
 import * as F from "../autograd/functional.js";
 import type { Variable } from "../autograd/variable.js";
@@ -31,9 +32,9 @@ export class LocalResponseNorm extends Module {
   constructor(readonly size: number, options: LocalResponseNormOptions = {}) {
     super();
     const { alpha = 1e-4, beta = 0.75, k = 1 } = options;
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`LocalResponseNorm: size: expected a positive integer, got ${JSON.stringify(size)}`);
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`LocalResponseNorm: size: expected a positive integer, got ${describeValue(size)}`);
     for (const [name, v] of [["alpha", alpha], ["beta", beta], ["k", k]] as const) {
-      if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`LocalResponseNorm: ${name}: expected a finite number, got ${JSON.stringify(v)}`);
+      if (typeof v !== "number" || !Number.isFinite(v)) throw new RangeError(`LocalResponseNorm: ${name}: expected a finite number, got ${describeValue(v)}`);
     }
     this.alpha = alpha;
     this.beta = beta;

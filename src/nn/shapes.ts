@@ -5,6 +5,7 @@
  * from `outputShape` and before every forward, so a wrong input shape is
  * reported in the layer's own terms.
  */
+import { describe as describeValue } from "../ops/errors.js";
 import { shapeString, type Shape } from "../tensor.js";
 
 /** A size given as one number (both dimensions) or as [height, width]. */
@@ -14,7 +15,7 @@ export type Pair = number | [number, number];
 export function pair(layer: string, name: string, value: Pair, min: number): [number, number] {
   const p: unknown[] = typeof value === "number" ? [value, value] : Array.isArray(value) && value.length === 2 ? value : [];
   if (p.length !== 2 || p.some((v) => typeof v !== "number" || !Number.isInteger(v) || v < min)) {
-    throw new RangeError(`${layer}: ${name}: expected an integer ≥ ${min} or a pair of them, got ${JSON.stringify(value)}`);
+    throw new RangeError(`${layer}: ${name}: expected an integer ≥ ${min} or a pair of them, got ${describeValue(value)}`);
   }
   return p as [number, number];
 }

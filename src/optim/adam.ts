@@ -18,6 +18,7 @@
  * `adamStepInPlace` is the pure rule on flat arrays; `Adam` keeps m, v and t
  * per parameter and loops.
  */
+import { describe as describeValue } from "../ops/errors.js";
 import { Tensor, zeros, type FloatArray } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
 import { checkLr, checkParams, checkStateDict, copyAs, type Optimizer, type OptimizerStateDict, type ParamState } from "./optimizer.js";
@@ -51,11 +52,11 @@ export function adamHyper(options: AdamOptions = {}): AdamHyper {
   const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0, decoupled = false } = options;
   checkLr("Adam", lr);
   if (!Array.isArray(betas) || betas.length !== 2 || betas.some((b) => typeof b !== "number" || !(b >= 0 && b < 1))) {
-    throw new RangeError(`Adam: betas: expected two numbers in [0, 1), got ${JSON.stringify(betas)}`);
+    throw new RangeError(`Adam: betas: expected two numbers in [0, 1), got ${describeValue(betas)}`);
   }
-  if (typeof eps !== "number" || !(eps >= 0) || !Number.isFinite(eps)) throw new RangeError(`Adam: eps: expected a finite number ≥ 0, got ${JSON.stringify(eps)}`);
-  if (typeof weightDecay !== "number" || !(weightDecay >= 0) || !Number.isFinite(weightDecay)) throw new RangeError(`Adam: weightDecay: expected a finite number ≥ 0, got ${JSON.stringify(weightDecay)}`);
-  if (typeof decoupled !== "boolean") throw new RangeError(`Adam: decoupled: expected true or false, got ${JSON.stringify(decoupled)}`);
+  if (typeof eps !== "number" || !(eps >= 0) || !Number.isFinite(eps)) throw new RangeError(`Adam: eps: expected a finite number ≥ 0, got ${describeValue(eps)}`);
+  if (typeof weightDecay !== "number" || !(weightDecay >= 0) || !Number.isFinite(weightDecay)) throw new RangeError(`Adam: weightDecay: expected a finite number ≥ 0, got ${describeValue(weightDecay)}`);
+  if (typeof decoupled !== "boolean") throw new RangeError(`Adam: decoupled: expected true or false, got ${describeValue(decoupled)}`);
   return { lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, decoupled };
 }
 

@@ -8,6 +8,7 @@
  * Gradients are replaced by scaled copies (never changed in place: a gradient
  * tensor may be shared with the graph).
  */
+import { describe as describeValue } from "../ops/errors.js";
 import { Tensor, allocate, type FloatDType } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
 
@@ -25,8 +26,8 @@ export interface ClipOptions {
  */
 export function clipGradNorm(params: Iterable<Variable>, maxNorm: number, options: ClipOptions = {}): number {
   const { normType = 2, errorIfNonfinite = true } = options;
-  if (typeof maxNorm !== "number" || !(maxNorm >= 0) || !Number.isFinite(maxNorm)) throw new RangeError(`clipGradNorm: maxNorm: expected a finite number ≥ 0, got ${JSON.stringify(maxNorm)}`);
-  if (typeof normType !== "number" || !(normType > 0)) throw new RangeError(`clipGradNorm: normType: expected a number > 0 or Infinity, got ${JSON.stringify(normType)}`);
+  if (typeof maxNorm !== "number" || !(maxNorm >= 0) || !Number.isFinite(maxNorm)) throw new RangeError(`clipGradNorm: maxNorm: expected a finite number ≥ 0, got ${describeValue(maxNorm)}`);
+  if (typeof normType !== "number" || !(normType > 0)) throw new RangeError(`clipGradNorm: normType: expected a number > 0 or Infinity, got ${describeValue(normType)}`);
   const withGrad = [...params].filter((p) => p.grad !== null);
   let total: number;
   if (normType === Infinity) {

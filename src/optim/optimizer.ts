@@ -8,6 +8,7 @@
  * reads (parameter, gradient, state) and writes (parameter, state); the
  * wrapper only keeps the state per parameter and loops.
  */
+import { describe as describeValue } from "../ops/errors.js";
 import { Tensor, shapeString } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
 
@@ -63,7 +64,7 @@ export function checkParams(optimizer: string, params: Iterable<Variable>): Vari
 
 /** Checks a finite step size ≥ 0. */
 export function checkLr(optimizer: string, lr: unknown): number {
-  if (typeof lr !== "number" || !Number.isFinite(lr) || lr < 0) throw new RangeError(`${optimizer}: lr: expected a finite number ≥ 0, got ${JSON.stringify(lr)}`);
+  if (typeof lr !== "number" || !Number.isFinite(lr) || lr < 0) throw new RangeError(`${optimizer}: lr: expected a finite number ≥ 0, got ${describeValue(lr)}`);
   return lr;
 }
 
@@ -75,17 +76,17 @@ export function checkLr(optimizer: string, lr: unknown): number {
 export function checkStateDict(optimizer: string, state: OptimizerStateDict, params: readonly Variable[], tensorNames: readonly string[]): void {
   const where = `${optimizer}.loadStateDict`;
   if (!state || typeof state !== "object" || !Array.isArray(state.state)) throw new TypeError(`${where}: expected a state dict from stateDict(), got ${String(state)}`);
-  if (state.optimizer !== optimizer) throw new RangeError(`${where}: expected the state of a ${optimizer} optimizer, got ${JSON.stringify(state.optimizer)}`);
+  if (state.optimizer !== optimizer) throw new RangeError(`${where}: expected the state of a ${optimizer} optimizer, got ${describeValue(state.optimizer)}`);
   if (state.state.length !== params.length) throw new RangeError(`${where}: expected state for ${params.length} parameters, got ${state.state.length}`);
   state.state.forEach((s, i) => {
     for (const [name, t] of Object.entries(s.tensors ?? {})) {
-      if (!tensorNames.includes(name)) throw new RangeError(`${where}: state[${i}]: unexpected tensor ${JSON.stringify(name)} (expected ${tensorNames.join(", ")})`);
+      if (!tensorNames.includes(name)) throw new RangeError(`${where}: state[${i}]: unexpected tensor ${describeValue(name)} (expected ${tensorNames.join(", ")})`);
       const want = params[i].value.shape;
       if (!(t instanceof Tensor) || t.rank !== want.length || t.shape.some((d, k) => d !== want[k])) {
         throw new RangeError(`${where}: state[${i}].${name}: expected shape ${shapeString(want)}, got ${t instanceof Tensor ? shapeString(t.shape) : String(t)}`);
       }
     }
-    if (s.step !== undefined && (!Number.isInteger(s.step) || s.step < 0)) throw new RangeError(`${where}: state[${i}].step: expected an integer ≥ 0, got ${JSON.stringify(s.step)}`);
+    if (s.step !== undefined && (!Number.isInteger(s.step) || s.step < 0)) throw new RangeError(`${where}: state[${i}].step: expected an integer ≥ 0, got ${describeValue(s.step)}`);
   });
 }
 

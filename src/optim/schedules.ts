@@ -11,6 +11,7 @@
  *   AlexNet's recipe (000, "Case Study: AlexNet": "learning rate 1e-2, reduced
  *   by 10 manually when val accuracy plateaus"), as PyTorch's ReduceLROnPlateau.
  */
+import { describe as describeValue } from "../ops/errors.js";
 
 /** Anything with a settable step size (every Optimizer). */
 export interface HasLr {
@@ -22,13 +23,13 @@ export type ScheduleState = Record<string, number>;
 
 function positive(where: string, name: string, value: unknown, allowZero = false): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new RangeError(`${where}: ${name}: expected a finite number ${allowZero ? "≥" : ">"} 0, got ${JSON.stringify(value)}`);
+    throw new RangeError(`${where}: ${name}: expected a finite number ${allowZero ? "≥" : ">"} 0, got ${describeValue(value)}`);
   }
   return value;
 }
 
 function integer(where: string, name: string, value: unknown, min: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) throw new RangeError(`${where}: ${name}: expected an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) throw new RangeError(`${where}: ${name}: expected an integer ≥ ${min}, got ${describeValue(value)}`);
   return value;
 }
 
@@ -39,7 +40,7 @@ function checkOptimizer(where: string, optimizer: HasLr): HasLr {
 
 function loadKeys(where: string, state: ScheduleState, keys: readonly string[]): void {
   for (const k of keys) {
-    if (typeof state?.[k] !== "number" || Number.isNaN(state[k])) throw new RangeError(`${where}.loadStateDict: ${k}: expected a number, got ${JSON.stringify(state?.[k])}`);
+    if (typeof state?.[k] !== "number" || Number.isNaN(state[k])) throw new RangeError(`${where}.loadStateDict: ${k}: expected a number, got ${describeValue(state?.[k])}`);
   }
 }
 
@@ -151,9 +152,9 @@ export class ReduceLROnPlateau {
     const where = "ReduceLROnPlateau";
     checkOptimizer(where, optimizer);
     const { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = "rel", cooldown = 0, minLr = 0, eps = 1e-8 } = options;
-    if (mode !== "min" && mode !== "max") throw new RangeError(`${where}: mode: expected "min" or "max", got ${JSON.stringify(mode)}`);
-    if (thresholdMode !== "rel" && thresholdMode !== "abs") throw new RangeError(`${where}: thresholdMode: expected "rel" or "abs", got ${JSON.stringify(thresholdMode)}`);
-    if (typeof factor !== "number" || !(factor > 0 && factor < 1)) throw new RangeError(`${where}: factor: expected a number in (0, 1), got ${JSON.stringify(factor)}`);
+    if (mode !== "min" && mode !== "max") throw new RangeError(`${where}: mode: expected "min" or "max", got ${describeValue(mode)}`);
+    if (thresholdMode !== "rel" && thresholdMode !== "abs") throw new RangeError(`${where}: thresholdMode: expected "rel" or "abs", got ${describeValue(thresholdMode)}`);
+    if (typeof factor !== "number" || !(factor > 0 && factor < 1)) throw new RangeError(`${where}: factor: expected a number in (0, 1), got ${describeValue(factor)}`);
     this.mode = mode;
     this.factor = factor;
     this.patience = integer(where, "patience", patience, 0);
@@ -174,7 +175,7 @@ export class ReduceLROnPlateau {
 
   /** Records one validation metric (e.g. after each epoch); reduces the step size on a plateau. Returns true if it did. */
   step(metric: number): boolean {
-    if (typeof metric !== "number" || !Number.isFinite(metric)) throw new RangeError(`ReduceLROnPlateau.step: metric: expected a finite number, got ${JSON.stringify(metric)}`);
+    if (typeof metric !== "number" || !Number.isFinite(metric)) throw new RangeError(`ReduceLROnPlateau.step: metric: expected a finite number, got ${describeValue(metric)}`);
     if (this.isBetter(metric)) {
       this.best = metric;
       this.numBadEpochs = 0;

@@ -15,6 +15,7 @@
  * copying the first gradient into V (`initialBuffer: "gradient"`, the default).
  * The lecture's L2 term λΣW² adds 2λW to the gradient: `weightDecay = 2λ`.
  */
+import { describe as describeValue } from "../ops/errors.js";
 import { Tensor, zeros, type FloatArray } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
 import { sgdHyper, sgdStepInPlace, type SgdHyper } from "../ops/sgd_step.js";
@@ -45,7 +46,7 @@ export interface SGDOptions {
  * `new SGD(params, { lr: ε, ...lectureMomentum(0.9) })`.
  */
 export function lectureMomentum(mu: number): { momentum: number; dampening: number; initialBuffer: "zero" } {
-  if (typeof mu !== "number" || !(mu >= 0 && mu < 1)) throw new RangeError(`lectureMomentum: expected μ in [0, 1), got ${JSON.stringify(mu)}`);
+  if (typeof mu !== "number" || !(mu >= 0 && mu < 1)) throw new RangeError(`lectureMomentum: expected μ in [0, 1), got ${describeValue(mu)}`);
   return { momentum: mu, dampening: mu, initialBuffer: "zero" };
 }
 
@@ -71,7 +72,7 @@ export class SGD implements Optimizer {
     this.weightDecay = h.weightDecay;
     this.nesterov = h.nesterov;
     const { initialBuffer = "gradient" } = options;
-    if (initialBuffer !== "gradient" && initialBuffer !== "zero") throw new RangeError(`SGD: initialBuffer: expected "gradient" or "zero", got ${JSON.stringify(initialBuffer)}`);
+    if (initialBuffer !== "gradient" && initialBuffer !== "zero") throw new RangeError(`SGD: initialBuffer: expected "gradient" or "zero", got ${describeValue(initialBuffer)}`);
     this.initialBuffer = initialBuffer;
     this.buffers = this.params.map(() => null);
   }
@@ -118,7 +119,7 @@ export class SGD implements Optimizer {
     for (const key of ["momentum", "dampening", "weightDecay", "nesterov"] as const) {
       if (state.hyper[key] !== this[key]) throw new RangeError(`SGD.loadStateDict: ${key}: this optimizer has ${this[key]}, the state has ${state.hyper[key]}`);
     }
-    if (state.hyper.zeroInitialBuffer !== (this.initialBuffer === "zero")) throw new RangeError(`SGD.loadStateDict: initialBuffer: this optimizer has ${JSON.stringify(this.initialBuffer)}, the state has ${state.hyper.zeroInitialBuffer ? '"zero"' : '"gradient"'}`);
+    if (state.hyper.zeroInitialBuffer !== (this.initialBuffer === "zero")) throw new RangeError(`SGD.loadStateDict: initialBuffer: this optimizer has ${describeValue(this.initialBuffer)}, the state has ${state.hyper.zeroInitialBuffer ? '"zero"' : '"gradient"'}`);
     this.lr = checkLr("SGD.loadStateDict", state.hyper.lr);
     this.buffers = state.state.map((s, i) => {
       const t = s.tensors.momentum_buffer;
