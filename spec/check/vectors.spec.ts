@@ -187,6 +187,28 @@ test("an int64 tensor where the op gives floats fails with a clear message", () 
   assert.match(f.message!, /^forward: relu: input: expected a float32 or float64 tensor, got int32 tensor of shape \[2\]$/);
 });
 
+test("int64 targets: cross-entropy and NLL by hand pass; a float or out-of-range target fails with the op's message", () => {
+  const i64 = (shape: number[], data: number[]) => ({ shape, dtype: "int64", data });
+  const report = checkVectors(file([
+    {
+      // Rows [0, 0] and [1, 1] have softmax [½, ½], so each loss is ln 2; the mean-reduced
+      // gradient is (softmax − onehot)/N = ±¼.
+      name: "ce", op: "cross_entropy", attrs: { reduction: "mean" },
+      inputs: { input: t([2, 2], [0, 0, 1, 1]), target: i64([2], [1, 0]) },
+      outputs: { output: t([], [Math.LN2]) },
+      upstream: { output: t([], [1]) },
+      grads: { input: t([2, 2], [0.25, -0.25, -0.25, 0.25]) },
+    },
+    // NLL with sum: −(−3) − (−4) = 7.
+    { name: "nll", op: "nll_loss", attrs: { reduction: "sum" }, inputs: { input: t([2, 3], [-1, -2, -3, -4, -5, -6]), target: i64([2], [2, 0]) }, outputs: { output: t([], [7]) } },
+    { name: "float-target", op: "cross_entropy", inputs: { input: t([1, 2], [0, 0]), target: t([1], [1]) }, outputs: { output: t([], [Math.LN2]) } },
+    { name: "range", op: "cross_entropy", inputs: { input: t([1, 2], [0, 0]), target: i64([1], [5]) }, outputs: { output: t([], [Math.LN2]) } },
+  ]));
+  assert.equal(report.results.map((r) => [r.name, r.passed]), [["ce", true], ["nll", true], ["float-target", false], ["range", false]]);
+  assert.match(report.results[2].message!, /^forward: cross_entropy: target: .*float32 tensor.*\(in a vectors file, class indices carry "dtype": "int64"\)$/);
+  assert.match(report.results[3].message!, /^forward: cross_entropy: target: .*got 5/);
+});
+
 test("unknown op, dropout and malformed cases are failures; the other cases still run", () => {
   const short = { name: "short", op: "relu", inputs: { input: t([2, 2], [1, 2, 3]) }, outputs: { output: t([2, 2], [1, 2, 3, 4]) } };
   const missing = { name: "missing", op: "sigmoid", inputs: {}, outputs: { output: t([1], [0.5]) } };

@@ -176,7 +176,9 @@ function runCase(op: OpDef, c: VectorCase, dtype: FloatDType): CaseResult {
   try {
     forward = op.forward(inputs, attrs);
   } catch (err) {
-    return result(false, `forward: ${messageOf(err)}`);
+    // The ops say "int32" (nnref's index type); the file spells that type "int64".
+    const hint = /expected an int32 tensor/.test(messageOf(err)) ? ' (in a vectors file, class indices carry "dtype": "int64")' : "";
+    return result(false, `forward: ${messageOf(err)}${hint}`);
   }
 
   const comparisons: Comparison[] = [];
