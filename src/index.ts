@@ -35,6 +35,9 @@ export * from "./autograd/index.js";
 export * from "./nn/index.js";
 export * from "./optim/index.js";
 export * from "./models/index.js";
+export * from "./data/index.js";
+export * from "./io/safetensors.js";
+export * from "./train/index.js";
 export * as lecture from "./lecture/index.js";
 
 // The default backend: "wasm" when the kernels load synchronously here (Node,

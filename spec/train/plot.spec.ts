@@ -28,7 +28,7 @@ test("the SVG has both panels, a curve per series and a point per epoch and seri
   assert.ok(svg.includes("test accuracy 0.84"));
   // the accuracy panel is fixed to [0, 1]; the best test accuracy sits highest of the test points
   const testAcc = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)" r="3" fill="#d62728"><title>test, epoch (\d): (0\.[\d]+)</g)]
-    .filter((m) => Number(m[1]) >= 480).map((m) => Number(m[2])); // the accuracy panel starts at x = 480
+    .filter((m) => Number(m[1]) >= 494).map((m) => Number(m[2])); // the accuracy panel starts at x = 494
   assert.is(testAcc.length, 3);
   assert.ok(testAcc[0] > testAcc[1] && testAcc[1] > testAcc[2], "higher accuracy is drawn higher (smaller y)");
   const single = learningCurvesSvg([report(1, 0.9, 0.7)]);

@@ -14,9 +14,9 @@ interface Series {
   readonly points: ReadonlyArray<readonly [number, number]>;
 }
 
-const WIDTH = 840;
-const HEIGHT = 340;
-const PANEL = { width: 360, height: 240, top: 50, left: [60, 480] as const };
+const WIDTH = 880;
+const HEIGHT = 360;
+const PANEL = { width: 360, height: 240, top: 66, left: [64, 494] as const };
 
 function escapeXml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -38,7 +38,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return ticks;
 }
 
-function panel(title: string, yLabel: string, series: Series[], left: number, epochs: number, yRange: [number, number] | null): string {
+function panel(title: string, yLabel: string, series: Series[], left: number, epochs: number, yRange: [number, number] | null, legendAt: "top" | "bottom"): string {
   const { width: w, height: h, top } = PANEL;
   const values = series.flatMap((s) => s.points.map(([, y]) => y)).filter(Number.isFinite);
   let [lo, hi] = yRange ?? [Math.min(...values), Math.max(...values)];
@@ -67,7 +67,7 @@ function panel(title: string, yLabel: string, series: Series[], left: number, ep
       parts.push(`<polyline points="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`);
     }
     for (const [e, v] of pts) parts.push(`<circle cx="${x(e).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${s.color}"><title>${escapeXml(`${s.label}, epoch ${e}: ${short(v, 4)}`)}</title></circle>`);
-    const ly = top + 14 + i * 16;
+    const ly = legendAt === "top" ? top + 14 + i * 16 : top + h - 10 - (series.length - 1 - i) * 16;
     parts.push(`<line x1="${left + w - 120}" x2="${left + w - 100}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`);
     parts.push(`<text x="${left + w - 94}" y="${ly}" font-size="11">${escapeXml(s.label)}</text>`);
   });
@@ -87,17 +87,17 @@ export function learningCurvesSvg(history: readonly EpochReport[], title = "trai
   const loss = panel("Loss (cross-entropy)", "loss", [
     { ...train, points: pick((r) => r.train.loss) },
     { ...test, points: pick((r) => r.test.loss) },
-  ], PANEL.left[0], epochs, null);
+  ], PANEL.left[0], epochs, null, "top");
   const acc = panel("Accuracy", "accuracy", [
     { ...train, points: pick((r) => r.train.accuracy) },
     { ...test, points: pick((r) => r.test.accuracy) },
-  ], PANEL.left[1], epochs, [0, 1]);
+  ], PANEL.left[1], epochs, [0, 1], "bottom");
   const last = history[history.length - 1];
   const caption = `after epoch ${last.epoch}: test accuracy ${short(last.test.accuracy, 4)}, test loss ${short(last.test.loss, 4)}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
-    `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
+    `<text x="${WIDTH / 2}" y="20" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
     loss,
     acc,
     `<text x="${WIDTH / 2}" y="${HEIGHT - 6}" text-anchor="middle" font-size="12" fill="#444">${escapeXml(caption)}</text>`,

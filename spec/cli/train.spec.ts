@@ -1,0 +1,78 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { decodeSafetensors } from "../../src/io/safetensors.js";
+
+const bin = fileURLToPath(new URL("../../src/cli/bin.ts", import.meta.url));
+const dir = await mkdtemp(join(tmpdir(), "nnref-train-"));
+
+function nnref(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", bin, ...args], { encoding: "utf8" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stdout.trimEnd().split("\n") };
+}
+
+const quick = ["--train-size", "300", "--test-size", "100", "--batch", "50"];
+
+test("a quick run: plain lines (not a terminal), a final line, JSON last, and the files in --out", async () => {
+  const out = join(dir, "mlp");
+  const r = nnref("train", "mlp", "--epochs", "1", ...quick, "--json", "--out", out);
+  assert.is(r.status, 0, r.stderr);
+  assert.not.ok(r.stdout.includes("\r"), "no progress bar when stdout is not a terminal");
+  const result = JSON.parse(r.lines[r.lines.length - 1]);
+  for (const key of ["testAccuracy", "testLoss", "imagesPerSecond", "seconds", "epochs"]) assert.type(result[key], "number", key);
+  assert.is(result.epochs, 1);
+  assert.is(result.trainImages, 300);
+  assert.is(result.testImages, 100);
+  assert.ok(result.testAccuracy > 0.3, `accuracy ${result.testAccuracy} after one epoch on 300 images`);
+  assert.match(r.lines[r.lines.length - 2], /^test accuracy 0\.\d{4} \| \d+ images\/s \| \d+\.\d s$/);
+  assert.ok(r.lines.some((l) => /^epoch 1\/1 \| train loss .* \| test loss .* acc .* top-5 err/.test(l)));
+  const model = decodeSafetensors(new Uint8Array(await readFile(join(out, "model.safetensors"))));
+  assert.equal([...model.tensors.keys()].sort(), ["1.bias", "1.weight", "3.bias", "3.weight"]);
+  assert.match(await readFile(join(out, "curves.svg"), "utf8"), /^<svg /);
+  const ckpt = decodeSafetensors(new Uint8Array(await readFile(join(out, "checkpoint.safetensors"))));
+  assert.is(ckpt.metadata.epoch, "1");
+  assert.is(ckpt.metadata.model, "mlp");
+});
+
+test("--resume continues to --epochs with the saved options", () => {
+  const out = join(dir, "mlp");
+  const r = nnref("train", "mlp", "--epochs", "2", ...quick, "--json", "--out", out, "--resume", join(out, "checkpoint.safetensors"), "--backend", "js");
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /resuming after epoch 1/);
+  assert.match(r.stdout, /backend js/);
+  const result = JSON.parse(r.lines[r.lines.length - 1]);
+  assert.is(result.epochs, 2);
+  assert.is(result.history.length, 2);
+  assert.is(result.batchSize, 50);
+  const again = nnref("train", "mlp", "--epochs", "2", ...quick, "--out", out, "--resume", join(out, "checkpoint.safetensors"));
+  assert.is(again.status, 1);
+  assert.match(again.stderr, /already trained 2 epochs; ask for more with --epochs/);
+  const other = nnref("train", "lenet5", "--epochs", "3", ...quick, "--out", out, "--resume", join(out, "checkpoint.safetensors"));
+  assert.is(other.status, 1);
+  assert.match(other.stderr, /is a checkpoint of mlp, not lenet5/);
+});
+
+test("bad arguments exit 2 with the reason; missing data exits 1 naming the file", () => {
+  const unknown = nnref("train", "resnet");
+  assert.is(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown model "resnet": expected lenet5 or mlp/);
+  const epochs = nnref("train", "mlp", "--epochs", "0");
+  assert.is(epochs.status, 2);
+  assert.match(epochs.stderr, /--epochs: expected a positive integer, got "0"/);
+  const lr = nnref("train", "mlp", "--lr", "fast");
+  assert.is(lr.status, 2);
+  assert.match(lr.stderr, /--lr: expected a positive number, got "fast"/);
+  const data = nnref("train", "mlp", "--data", join(dir, "nowhere"), "--out", join(dir, "x"));
+  assert.is(data.status, 1);
+  assert.match(data.stderr, /nowhere: expected train-images-idx3-ubyte or train-images-idx3-ubyte\.gz/);
+});
+
+test.after(async () => {
+  await rm(dir, { recursive: true });
+});
+
+test.run();

@@ -1,0 +1,10 @@
+/**
+ * Training (src/train/): the loop, its metrics, checkpoints, learning-curve
+ * plots, progress text and the standard recipe behind `nnref train`.
+ */
+export * from "./train.js";
+export * from "./metrics.js";
+export * from "./checkpoint.js";
+export * from "./plot.js";
+export * from "./progress.js";
+export * from "./recipe.js";
