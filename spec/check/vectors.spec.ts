@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { VECTORS_V1_OPS, checkVectors, formatCaseResult, formatOpNames, makeVectors, vectorOpNames, type CheckReport } from "../../src/check/vectors.js";
 import { VectorsFileError, readVectors, writeVectors, type VectorCase } from "../../src/io/vectors.js";
 import { findOp } from "../../src/ops/registry.js";
-import { getBackend, isWasmAvailable, kernelOpNames, setBackend } from "../../src/backend/dispatch.js";
+import { getBackend, kernelOpNames, setBackend } from "../../src/backend/dispatch.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
 import { main } from "../../src/cli/main.js";
 
@@ -242,15 +242,6 @@ test("a file that cannot be read throws VectorsFileError (invalid JSON, wrong fo
   assert.throws(() => checkVectors({ format: "onnx", version: 1, cases: [] }), /not an nnref-vectors file/);
 });
 
-test("before the kernels load, backend wasm is refused with a clear message; the active backend is left as found", () => {
-  assert.not.ok(isWasmAvailable(), "nothing in this spec has loaded the kernels yet (the next test does)");
-  const before = getBackend();
-  const good = file([{ name: "g", op: "relu", inputs: { input: t([1], [2]) }, outputs: { output: t([1], [2]) } }]);
-  assert.is(checkVectors(good, { backend: "js" }).backend, "js");
-  assert.throws(() => checkVectors(good, { backend: "wasm" }), /wasm backend is unavailable/);
-  assert.is(getBackend(), before);
-});
-
 test("the wasm kernels pass every format op's vectors (float32 and float64), through checkVectors' backend option", () => {
   assert.ok(loadKernelsSync(), "the kernels load on Node 20 (WebAssembly SIMD)");
   assert.ok(kernelOpNames().length > 0);
@@ -266,6 +257,23 @@ test("the wasm kernels pass every format op's vectors (float32 and float64), thr
       }
       assert.is(getBackend(), "js", "the backend is restored after the check");
     }
+  } finally {
+    setBackend(before);
+  }
+});
+
+test("checkVectors switches to the backend it is asked for and back", () => {
+  assert.ok(loadKernelsSync());
+  const before = getBackend();
+  const good = file([{ name: "g", op: "relu", inputs: { input: t([1], [2]) }, outputs: { output: t([1], [2]) } }]);
+  try {
+    setBackend("wasm");
+    assert.is(checkVectors(good, { backend: "js" }).backend, "js");
+    assert.is(getBackend(), "wasm");
+    setBackend("js");
+    assert.is(checkVectors(good, { backend: "wasm" }).backend, "wasm");
+    assert.is(getBackend(), "js");
+    assert.is(checkVectors(good).backend, "js");
   } finally {
     setBackend(before);
   }
@@ -404,6 +412,17 @@ test("the real process: `nnref check` exits 1 on a failing file and prints the c
   assert.is(r.status, 1, r.stderr);
   assert.is(r.stdout.trimEnd().split("\n").pop(), "1 passed, 2 failed");
   assert.not.match(r.stderr, /\n\s+at /);
+});
+
+test("the real process without WebAssembly (node --jitless): --backend wasm is a clear one-line error, the default falls back to js", () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ["--jitless", "--import", "tsx", join(root, "src/cli/bin.ts"), "check", passing, ...args], { cwd: root, encoding: "utf8" });
+  const wasm = run("--backend", "wasm");
+  assert.is(wasm.status, 1, wasm.stderr);
+  assert.match(wasm.stderr, /^nnref check: --backend wasm: the wasm backend is not available here/m);
+  assert.not.match(wasm.stderr, /\n\s+at /);
+  const fallback = run();
+  assert.is(fallback.status, 0, fallback.stderr);
+  assert.equal(fallback.stdout.trimEnd().split("\n"), [`${passing}: 2 cases, backend js, dtype float32`, "2 passed, 0 failed"]);
 });
 
 test.run();
