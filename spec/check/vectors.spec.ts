@@ -43,10 +43,12 @@ test("every registered vector op round-trips: makeVectors → writeVectors → r
     const made = makeVectors(name, { count: 3, seed: 7 });
     const text = writeVectors(made.cases as VectorCase[], made.source);
     for (const dtype of ["float32", "float64"] as const) {
-      const report = checkVectors(readVectors(text, { dtype }), { dtype });
+      const read = readVectors(text, { dtype });
+      const report = checkVectors(read, { dtype });
       const failures = report.results.filter((r) => !r.passed).map(formatCaseResult);
       assert.is(report.failed, 0, `${name} (${dtype}): ${failures.join("; ")}`);
       assert.is(report.passed, 3);
+      assert.is(writeVectors(read.cases as VectorCase[], made.source), text, `${name}: checking leaves the cases as they were read`);
     }
   }
 });

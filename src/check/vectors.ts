@@ -140,9 +140,13 @@ function compare(field: string, expected: Tensor, actual: Tensor | undefined, rt
   return { worst, score: Math.max(worstScore, 0) };
 }
 
-/** A float tensor converted to `dtype` (the values are float32 either way); int tensors unchanged. */
+/**
+ * A copy of `t` for the op to run on: float tensors in `dtype` (the values are
+ * float32 either way), int tensors as they are. Always a copy, so an op that
+ * writes into its inputs cannot change the case for a later run.
+ */
 function inDType(t: Tensor, dtype: FloatDType): Tensor {
-  return t.dtype === "int32" || t.dtype === dtype ? t : t.astype(dtype);
+  return t.dtype === "int32" || t.dtype === dtype ? t.clone() : t.astype(dtype);
 }
 
 function convertAll(group: Tensors, dtype: FloatDType): Tensors {
@@ -348,12 +352,13 @@ export function makeVectors(opName: string, options: MakeVectorsOptions = {}): V
     const sampled = op.sample(caseRng, "float64");
     const attrs = op.attrs(sampled.attrs as RawAttrs);
     const inputs = mapGroup(sampled.inputs, roundedToFloat32);
+    const written = mapGroup(inputs, asFloat32); // before the op runs, in case it writes into its inputs
     const forward = op.forward(inputs, attrs);
     const c: VectorCase = {
       name: `${op.name}/${k}`,
       op: op.name,
       attrs: attrs as RawAttrs,
-      inputs: mapGroup(inputs, asFloat32),
+      inputs: written,
       outputs: mapGroup(forward.outputs, asFloat32),
       rtol: VECTORS_DEFAULT_RTOL,
       atol: VECTORS_DEFAULT_ATOL,
