@@ -13,7 +13,7 @@
 //   input    dcols = W_gᵀ · dZ_g       C tile columns go back by col2im  (col2imPanel)
 //   weight   dW_g += dZ_g · colsᵀ      B panel = NR rows of cols          (im2colRowsPanel)
 
-import { MR, NR, microkernel, packA, packB } from "./gemm";
+import { MR, NR, microkernel, microkernelIndirectB, packA, packB } from "./gemm";
 
 /**
  * One convolution's geometry, laid out as 16 consecutive i32 in memory (the
@@ -41,6 +41,8 @@ export class ConvGeometry {
 
 /** K block of the conv GEMMs: a B panel of KCONV·NR floats (16 KB) stays in L1. */
 const KCONV: i32 = 512;
+/** The forward reads im2col in place when at most this many A panels share a B panel. */
+const DIRECT_MAX_PANELS: i32 = 8;
 /** Pixel block of the weight gradient (depth of its GEMM). */
 const PCONV: i32 = 256;
 
@@ -220,24 +222,85 @@ export function im2colRowsPanel(geom: usize, a: usize, k0: i32, width: i32, p0: 
   }
 }
 
-/** Number of MR-row panels for `rows` rows. */
+/** Number of panels of `width` for `rows` rows. */
 @inline
 function panelsOf(rows: i32, width: i32): i32 {
   return (rows + width - 1) / width;
 }
 
+// ───────────── the direct paths: im2col read in place from a padded image ─────────────
+//
+// With stride 1 along W, the pixels of one output row read consecutive input
+// pixels for every kernel tap, so a B panel row (NR pixels of one output row,
+// one tap) is NR consecutive floats of the zero-padded image: the microkernel
+// reads them in place (`microkernelIndirectB`) through a table of K byte
+// offsets, one per row of the column matrix. No im2col copy is made.
+
+/** Rows of the zero-padded image: exactly the rows the output's windows cover. */
+@inline
+function paddedRows(g: ConvGeometry): i32 {
+  return (g.Hout - 1) * g.strideH + g.dilationH * (g.kh - 1) + 1;
+}
+
+/** Columns of the zero-padded image. */
+@inline
+function paddedCols(g: ConvGeometry): i32 {
+  return (g.Wout - 1) * g.strideW + g.dilationW * (g.kw - 1) + 1;
+}
+
+/**
+ * Copies C channels [C, H, W] at `src` into [C, Hp, Wp] at `dst`, shifted by
+ * (padTop, padLeft) ≥ 0, zero elsewhere; input rows/columns that fall past
+ * Hp/Wp (never read by any window) are dropped.
+ */
+export function padImage(src: usize, C: i32, H: i32, W: i32, dst: usize, Hp: i32, Wp: i32, padTop: i32, padLeft: i32): void {
+  memory.fill(dst, 0, <usize>(C * Hp * Wp) * 4);
+  const rows = min(H, Hp - padTop), cols = min(W, Wp - padLeft);
+  if (rows <= 0 || cols <= 0) return;
+  for (let c = 0; c < C; c++) {
+    for (let r = 0; r < rows; r++) {
+      memory.copy(dst + <usize>(((c * Hp + r + padTop) * Wp + padLeft) * 4), src + <usize>(((c * H + r) * W) * 4), <usize>cols * 4);
+    }
+  }
+}
+
+/**
+ * The byte offset, inside a padded image [Cin/groups, Hp, Wp], of row
+ * (c·kh + x)·kw + y of the column matrix relative to its output pixel's
+ * window origin: ((c·Hp + x·dH)·Wp + y·dW)·4. Writes K u32 at `dst`.
+ */
+export function tapOffsets(geom: usize, Hp: i32, Wp: i32, dst: usize): void {
+  const g = changetype<ConvGeometry>(geom);
+  const CinG = g.Cin / g.groups;
+  let out = dst;
+  for (let c = 0; c < CinG; c++) {
+    for (let x = 0; x < g.kh; x++) {
+      for (let y = 0; y < g.kw; y++) {
+        store<u32>(out, <u32>(((c * Hp + x * g.dilationH) * Wp + y * g.dilationW) * 4));
+        out += 4;
+      }
+    }
+  }
+}
+
+// ───────────── forward ─────────────
+
 /** Bytes of scratch `conv2dForward` needs. */
 export function conv2dForwardScratchBytes(geom: usize): i32 {
   const g = changetype<ConvGeometry>(geom);
   const K = convK(geom);
-  const CoutG = g.Cout / g.groups;
-  return (g.groups * panelsOf(CoutG, MR) * MR * K + K * NR) * 4;
+  const CinG = g.Cin / g.groups, CoutG = g.Cout / g.groups;
+  const packedW = g.groups * panelsOf(CoutG, MR) * MR * K;
+  const padded = CinG * paddedRows(g) * paddedCols(g) + NR; // + NR: the last chunk's spare lanes read past the image
+  return (packedW + K + max(padded, K * NR) + 4) * 4;
 }
 
 /**
  * z ← conv2d(a, w) + bias: a [N, Cin, H, W], w [Cout, Cin/groups, kh, kw],
  * bias [Cout] (pointer 0 for none), z [N, Cout, Hout, Wout]. Per image and
- * group: Z_g = W_g · cols, one B panel of cols at a time.
+ * group Z_g = W_g · cols: with stride 1 along W straight from a padded copy
+ * of the image (`microkernelIndirectB`), otherwise one packed im2col panel
+ * at a time (`im2colPanel`).
  */
 export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: usize, scratch: usize): void {
   const g = changetype<ConvGeometry>(geom);
@@ -245,13 +308,25 @@ export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: u
   const groups = g.groups;
   const CinG = g.Cin / groups, CoutG = g.Cout / groups;
   const P = g.Hout * g.Wout;
+  const Hp = paddedRows(g), Wp = paddedCols(g);
   const panelsA = panelsOf(CoutG, MR);
   const groupA = <usize>(panelsA * MR * K) * 4;
   const packedW = scratch;
-  const panelB = scratch + <usize>groups * groupA;
+  const offsets = packedW + <usize>groups * groupA;
+  const images = offsets + <usize>(K + 4) * 4; // a padded image, or one im2col panel
   for (let gi = 0; gi < groups; gi++) {
     packA(false, CoutG, K, w + <usize>(gi * CoutG * K) * 4, K, 0, 0, packedW + <usize>gi * groupA);
   }
+  // Direct when few A panels share each B panel; with many, one packed
+  // im2col panel in L1 serves them all better than reading K scattered rows
+  // of the image per panel (measured: VGG-like, 16 panels, K = 576: 36 vs 23
+  // GFLOP/s; LeNet conv2, 4 panels: 40 vs 32 the other way).
+  const flatShape = g.kh == 1 && g.kw == 1 && g.strideH == 1 && g.strideW == 1 && Hp == g.H && Wp == g.W && g.padTop == 0 && g.padLeft == 0;
+  const direct = g.strideW == 1 && (panelsA <= DIRECT_MAX_PANELS || flatShape);
+  // 1×1, stride 1, no padding: the image is the column matrix; all of it is one "row".
+  const flat = direct && flatShape;
+  const outRows = flat ? 1 : g.Hout, outCols = flat ? P : g.Wout;
+  if (direct) tapOffsets(geom, Hp, Wp, offsets);
   for (let n = 0; n < g.N; n++) {
     for (let gi = 0; gi < groups; gi++) {
       const ag = a + <usize>((n * g.Cin + gi * CinG) * g.H * g.W) * 4;
@@ -266,21 +341,42 @@ export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: u
         }
       }
       const wg = packedW + <usize>gi * groupA;
-      for (let j0 = 0; j0 < P; j0 += NR) {
-        const width = min(NR, P - j0);
-        im2colPanel(geom, ag, j0, width, panelB);
-        for (let pc = 0; pc < K; pc += KCONV) {
-          const kc = min(KCONV, K - pc);
-          const beta: f32 = pc == 0 && bias == 0 ? 0 : 1;
-          for (let ip = 0; ip < panelsA; ip++) {
-            microkernel(kc, wg + <usize>(ip * K + pc) * MR * 4, panelB + <usize>pc * NR * 4,
-              zg + <usize>(ip * MR * P + j0) * 4, P, 1, beta, min(MR, CoutG - ip * MR), width);
+      if (direct) {
+        padImage(ag, CinG, g.H, g.W, images, Hp, Wp, g.padTop, g.padLeft);
+        for (let i = 0; i < outRows; i++) {
+          for (let j0 = 0; j0 < outCols; j0 += NR) {
+            const width = min(NR, outCols - j0);
+            const base = images + <usize>((i * g.strideH * Wp + j0) * 4);
+            const zTile = zg + <usize>((i * outCols + j0) * 4);
+            for (let pc = 0; pc < K; pc += KCONV) {
+              const kc = min(KCONV, K - pc);
+              const beta: f32 = pc == 0 && bias == 0 ? 0 : 1;
+              for (let ip = 0; ip < panelsA; ip++) {
+                microkernelIndirectB(kc, wg + <usize>(ip * K + pc) * MR * 4, base, offsets + <usize>pc * 4,
+                  zTile + <usize>(ip * MR * P) * 4, P, 1, beta, min(MR, CoutG - ip * MR), width);
+              }
+            }
+          }
+        }
+      } else {
+        for (let j0 = 0; j0 < P; j0 += NR) {
+          const width = min(NR, P - j0);
+          im2colPanel(geom, ag, j0, width, images);
+          for (let pc = 0; pc < K; pc += KCONV) {
+            const kc = min(KCONV, K - pc);
+            const beta: f32 = pc == 0 && bias == 0 ? 0 : 1;
+            for (let ip = 0; ip < panelsA; ip++) {
+              microkernel(kc, wg + <usize>(ip * K + pc) * MR * 4, images + <usize>pc * NR * 4,
+                zg + <usize>(ip * MR * P + j0) * 4, P, 1, beta, min(MR, CoutG - ip * MR), width);
+            }
           }
         }
       }
     }
   }
 }
+
+// ───────────── input gradient ─────────────
 
 /** Bytes of scratch `conv2dBackwardInput` needs. */
 export function conv2dBackwardInputScratchBytes(geom: usize): i32 {
@@ -295,6 +391,10 @@ export function conv2dBackwardInputScratchBytes(geom: usize): i32 {
  * da ← ∂L/∂a of conv2d given dz = ∂L/∂z [N, Cout, Hout, Wout] and w: per
  * image and group dcols = W_gᵀ · dZ_g, made NR columns at a time and added
  * back onto da [N, Cin, H, W] by col2im. Overwrites da.
+ * (Measured and dropped: for stride 1, running this as the forward
+ * convolution of dz with flipped, channel-swapped weights was slower on
+ * every benchmark shape — 10 vs 22 GFLOP/s on LeNet conv2, 22 vs 36 on the
+ * VGG-like layer.)
  */
 export function conv2dBackwardInput(geom: usize, dz: usize, w: usize, da: usize, scratch: usize): void {
   const g = changetype<ConvGeometry>(geom);
@@ -329,22 +429,46 @@ export function conv2dBackwardInput(geom: usize, dz: usize, w: usize, da: usize,
   }
 }
 
+// ───────────── weight gradient ─────────────
+
+/**
+ * The direct weight gradient applies with stride 1 along W and whole f32x4
+ * vectors per output row (Wout a multiple of 4).
+ */
+function dotApplies(g: ConvGeometry): bool {
+  return g.strideW == 1 && g.Wout % 4 == 0;
+}
+
 /** Bytes of scratch `conv2dBackwardWeight` needs. */
 export function conv2dBackwardWeightScratchBytes(geom: usize): i32 {
   const g = changetype<ConvGeometry>(geom);
   const K = convK(geom);
-  const CoutG = g.Cout / g.groups;
+  const CinG = g.Cin / g.groups, CoutG = g.Cout / g.groups;
+  if (dotApplies(g)) return (K + 4 + g.N * CinG * paddedRows(g) * paddedCols(g)) * 4;
   const pc = min(PCONV, g.Hout * g.Wout);
   return (panelsOf(CoutG, MR) * MR * pc + panelsOf(K, NR) * NR * pc) * 4;
 }
 
+/** Sum of the four lanes. */
+@inline
+function lanesSum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
 /**
- * dw ← ∂L/∂w of conv2d given dz = ∂L/∂z [N, Cout, Hout, Wout] and a: per
- * group dW_g = Σ_n dZ_g · colsᵀ, the sum over pixels cut into blocks of
- * PCONV. Overwrites dw [Cout, Cin/groups, kh, kw].
+ * dw ← ∂L/∂w of conv2d given dz = ∂L/∂z [N, Cout, Hout, Wout] and a:
+ * dW_g[f, k] = Σ_n Σ_p dZ_g[f, p] · cols[k, p]. With stride 1 along W and
+ * Wout a multiple of 4 as dot products over pixels, 4 filters × 2 rows of
+ * cols at a time, cols read in place from padded images (`dotApplies`);
+ * otherwise as a GEMM over packed panels of colsᵀ, the sum over pixels cut
+ * into blocks of PCONV. Overwrites dw [Cout, Cin/groups, kh, kw].
  */
 export function conv2dBackwardWeight(geom: usize, dz: usize, a: usize, dw: usize, scratch: usize): void {
   const g = changetype<ConvGeometry>(geom);
+  if (dotApplies(g)) {
+    weightGradDot(g, dz, a, dw, scratch);
+    return;
+  }
   const K = convK(geom);
   const groups = g.groups;
   const CinG = g.Cin / groups, CoutG = g.Cout / groups;
@@ -375,6 +499,71 @@ export function conv2dBackwardWeight(geom: usize, dz: usize, a: usize, dw: usize
           }
         }
         first = false;
+      }
+    }
+  }
+}
+
+/** The dot-product weight gradient (see conv2dBackwardWeight). */
+function weightGradDot(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratch: usize): void {
+  const geom = changetype<usize>(g);
+  const K = convK(geom);
+  const groups = g.groups;
+  const CinG = g.Cin / groups, CoutG = g.Cout / groups;
+  const P = g.Hout * g.Wout;
+  const Hp = paddedRows(g), Wp = paddedCols(g);
+  const image = <usize>(CinG * Hp * Wp) * 4;
+  const offsets = scratch;
+  const padded = scratch + <usize>(K + 4) * 4;
+  tapOffsets(geom, Hp, Wp, offsets);
+  const rowBytes = <usize>(g.Wout * 4);
+  const rowStep = <usize>(g.strideH * Wp * 4);
+  const planeBytes = <usize>(P * 4);
+  for (let gi = 0; gi < groups; gi++) {
+    for (let n = 0; n < g.N; n++) {
+      padImage(a + <usize>((n * g.Cin + gi * CinG) * g.H * g.W) * 4, CinG, g.H, g.W, padded + <usize>n * image, Hp, Wp, g.padTop, g.padLeft);
+    }
+    for (let f0 = 0; f0 < CoutG; f0 += 4) {
+      // Rows past CoutG repeat the last filter (computed, not stored): no branches inside.
+      const f1 = min(f0 + 1, CoutG - 1), f2 = min(f0 + 2, CoutG - 1), f3 = min(f0 + 3, CoutG - 1);
+      for (let k0 = 0; k0 < K; k0 += 2) {
+        const k1 = min(k0 + 1, K - 1);
+        const off0 = <usize>load<u32>(offsets + <usize>k0 * 4), off1 = <usize>load<u32>(offsets + <usize>k1 * 4);
+        let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+        let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+        for (let n = 0; n < g.N; n++) {
+          const dzg = dz + <usize>((n * g.Cout + gi * CoutG) * P) * 4;
+          let d0 = dzg + <usize>f0 * planeBytes, d1 = dzg + <usize>f1 * planeBytes;
+          let d2 = dzg + <usize>f2 * planeBytes, d3 = dzg + <usize>f3 * planeBytes;
+          let x0 = padded + <usize>n * image + off0, x1 = padded + <usize>n * image + off1;
+          for (let i = 0; i < g.Hout; i++) {
+            for (let j: usize = 0; j < rowBytes; j += 16) {
+              const b0 = v128.load(x0 + j), b1 = v128.load(x1 + j);
+              const a0 = v128.load(d0 + j);
+              s00 = f32x4.add(s00, f32x4.mul(a0, b0));
+              s01 = f32x4.add(s01, f32x4.mul(a0, b1));
+              const a1 = v128.load(d1 + j);
+              s10 = f32x4.add(s10, f32x4.mul(a1, b0));
+              s11 = f32x4.add(s11, f32x4.mul(a1, b1));
+              const a2 = v128.load(d2 + j);
+              s20 = f32x4.add(s20, f32x4.mul(a2, b0));
+              s21 = f32x4.add(s21, f32x4.mul(a2, b1));
+              const a3 = v128.load(d3 + j);
+              s30 = f32x4.add(s30, f32x4.mul(a3, b0));
+              s31 = f32x4.add(s31, f32x4.mul(a3, b1));
+            }
+            d0 += rowBytes; d1 += rowBytes; d2 += rowBytes; d3 += rowBytes;
+            x0 += rowStep; x1 += rowStep;
+          }
+        }
+        const row = dw + <usize>((gi * CoutG + f0) * K + k0) * 4;
+        const kBytes = <usize>K * 4;
+        const two = k0 + 1 < K;
+        store<f32>(row, lanesSum(s00));
+        if (two) store<f32>(row, lanesSum(s01), 4);
+        if (f0 + 1 < CoutG) { store<f32>(row + kBytes, lanesSum(s10)); if (two) store<f32>(row + kBytes, lanesSum(s11), 4); }
+        if (f0 + 2 < CoutG) { store<f32>(row + 2 * kBytes, lanesSum(s20)); if (two) store<f32>(row + 2 * kBytes, lanesSum(s21), 4); }
+        if (f0 + 3 < CoutG) { store<f32>(row + 3 * kBytes, lanesSum(s30)); if (two) store<f32>(row + 3 * kBytes, lanesSum(s31), 4); }
       }
     }
   }

@@ -10,8 +10,9 @@
 //   - an MR×NR register-blocked microkernel multiplies one A panel by one B
 //     panel: per k it broadcasts MR values of A (`v128.load32_splat`), loads
 //     NR/4 vectors of B and does MR·NR/4 multiply-adds into accumulators.
-// Padding makes every tile full inside the k loop (no branches there); only
-// the store of an edge tile goes through a small scratch tile.
+// Padding makes every tile full inside the k loop (no branches there); an
+// edge tile stores only its rows inside C, and a row cut by C's right edge
+// goes through a small scratch row.
 //
 // All pointers are byte offsets into this module's memory; the JS side owns
 // the allocation (src/backend/wasm.ts). Matrices are f32.
@@ -27,9 +28,9 @@ export const MC: i32 = 256;
 /** N block: the packed B block is KC·NC·4 = 2 MB at most. */
 export const NC: i32 = 2048;
 
-// Scratch tile for edge tiles: the microkernel stores its full MR×NR block
-// here and the valid part is merged into C.
-const EDGE_TILE: usize = memory.data(MR * NR * 4, 16);
+// Scratch row for edge tiles: a row of the register block that is cut by
+// the right edge of C is parked here and its valid part merged into C.
+const EDGE_TILE: usize = memory.data(NR * 4, 16);
 
 /** Rounds `x` up to a multiple of `q`. */
 @inline
@@ -139,63 +140,101 @@ export function microkernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, a
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  // One k step: broadcast 4 values of A, load 8 of B, 8 multiply-adds.
+  // (Unrolling this loop in the source made it slower: binaryen and V8 then
+  // hoist all loads of the unrolled steps, and the accumulators spill.)
   for (let p = 0; p < kc; p++) {
-    {
-      const b0 = v128.load(pb, 0);
-      const b1 = v128.load(pb, 0 + 16);
-      const a0 = v128.load32_splat(pa, 0);
-      c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-      c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-      const a1 = v128.load32_splat(pa, 0 + 4);
-      c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-      c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-      const a2 = v128.load32_splat(pa, 0 + 8);
-      c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-      c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-      const a3 = v128.load32_splat(pa, 0 + 12);
-      c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-      c31 = f32x4.add(c31, f32x4.mul(a3, b1));
-    }
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    const a1 = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    const a2 = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    const a3 = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
     pa += MR * 4;
     pb += NR * 4;
   }
+  // Rows past mr are not stored; a row shorter than NR goes through EDGE_TILE.
   const va = f32x4.splat(alpha);
   const ldcBytes = <usize>ldc * 4;
-  if (mr == MR && nr == NR) {
-    let row = c;
+  let row = c;
+  storeRow(row, f32x4.mul(va, c00), f32x4.mul(va, c01), beta, nr);
+  if (mr > 1) { row += ldcBytes; storeRow(row, f32x4.mul(va, c10), f32x4.mul(va, c11), beta, nr); }
+  if (mr > 2) { row += ldcBytes; storeRow(row, f32x4.mul(va, c20), f32x4.mul(va, c21), beta, nr); }
+  if (mr > 3) { row += ldcBytes; storeRow(row, f32x4.mul(va, c30), f32x4.mul(va, c31), beta, nr); }
+}
+
+/**
+ * The microkernel with B read in place instead of from a packed panel: row p
+ * of the B panel is the NR floats at `base + offsets[p]` (byte offsets, i32).
+ * Convolution uses it to read the columns of im2col straight from a padded
+ * image (one output row's pixels are consecutive there), skipping the copy.
+ * Costs one more load and add per k step than `microkernel`; the same stores.
+ */
+export function microkernelIndirectB(kc: i32, pa: usize, base: usize, offsets: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mr: i32, nr: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const end = offsets + <usize>kc * 4;
+  while (offsets < end) {
+    const pb = base + <usize>load<u32>(offsets);
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    const a1 = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    const a2 = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    const a3 = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    pa += MR * 4;
+    offsets += 4;
+  }
+  const va = f32x4.splat(alpha);
+  const ldcBytes = <usize>ldc * 4;
+  let row = c;
+  storeRow(row, f32x4.mul(va, c00), f32x4.mul(va, c01), beta, nr);
+  if (mr > 1) { row += ldcBytes; storeRow(row, f32x4.mul(va, c10), f32x4.mul(va, c11), beta, nr); }
+  if (mr > 2) { row += ldcBytes; storeRow(row, f32x4.mul(va, c20), f32x4.mul(va, c21), beta, nr); }
+  if (mr > 3) { row += ldcBytes; storeRow(row, f32x4.mul(va, c30), f32x4.mul(va, c31), beta, nr); }
+}
+
+/** C row ← (lo, hi) + β·C row for its first nr ≤ NR elements (β = 0: C not read). */
+@inline
+function storeRow(row: usize, lo: v128, hi: v128, beta: f32, nr: i32): void {
+  if (nr == NR) {
     if (beta == 0) {
-      v128.store(row, f32x4.mul(va, c00)); v128.store(row, f32x4.mul(va, c01), 16); row += ldcBytes;
-      v128.store(row, f32x4.mul(va, c10)); v128.store(row, f32x4.mul(va, c11), 16); row += ldcBytes;
-      v128.store(row, f32x4.mul(va, c20)); v128.store(row, f32x4.mul(va, c21), 16); row += ldcBytes;
-      v128.store(row, f32x4.mul(va, c30)); v128.store(row, f32x4.mul(va, c31), 16);
+      v128.store(row, lo);
+      v128.store(row, hi, 16);
     } else if (beta == 1) {
-      v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c00))); v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c01)), 16); row += ldcBytes;
-      v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c10))); v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c11)), 16); row += ldcBytes;
-      v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c20))); v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c21)), 16); row += ldcBytes;
-      v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c30))); v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c31)), 16);
+      v128.store(row, f32x4.add(v128.load(row), lo));
+      v128.store(row, f32x4.add(v128.load(row, 16), hi), 16);
     } else {
       const vb = f32x4.splat(beta);
-      v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row)), f32x4.mul(va, c00))); v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row, 16)), f32x4.mul(va, c01)), 16); row += ldcBytes;
-      v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row)), f32x4.mul(va, c10))); v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row, 16)), f32x4.mul(va, c11)), 16); row += ldcBytes;
-      v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row)), f32x4.mul(va, c20))); v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row, 16)), f32x4.mul(va, c21)), 16); row += ldcBytes;
-      v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row)), f32x4.mul(va, c30))); v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row, 16)), f32x4.mul(va, c31)), 16);
+      v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row)), lo));
+      v128.store(row, f32x4.add(f32x4.mul(vb, v128.load(row, 16)), hi), 16);
     }
     return;
   }
-  // Edge tile: park α·acc in the scratch tile, merge the valid part.
-  const t = EDGE_TILE;
-  v128.store(t, f32x4.mul(va, c00), 0); v128.store(t, f32x4.mul(va, c01), 16);
-  v128.store(t, f32x4.mul(va, c10), 32); v128.store(t, f32x4.mul(va, c11), 48);
-  v128.store(t, f32x4.mul(va, c20), 64); v128.store(t, f32x4.mul(va, c21), 80);
-  v128.store(t, f32x4.mul(va, c30), 96); v128.store(t, f32x4.mul(va, c31), 112);
-  for (let r = 0; r < mr; r++) {
-    const row = c + <usize>r * ldcBytes;
-    const src = t + <usize>(r * NR) * 4;
-    for (let j = 0; j < nr; j++) {
-      const q = row + <usize>j * 4;
-      const v = load<f32>(src + <usize>j * 4);
-      store<f32>(q, beta == 0 ? v : v + beta * load<f32>(q));
-    }
+  v128.store(EDGE_TILE, lo);
+  v128.store(EDGE_TILE, hi, 16);
+  for (let j = 0; j < nr; j++) {
+    const q = row + <usize>j * 4;
+    const v = load<f32>(EDGE_TILE + <usize>j * 4);
+    store<f32>(q, beta == 0 ? v : v + beta * load<f32>(q));
   }
 }
 

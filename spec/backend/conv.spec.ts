@@ -124,13 +124,16 @@ test("conv2d forward and all three gradients on the kernels equal the direct loo
   assert.ok(ran > 60, `most random cases are valid convolutions (ran ${ran})`);
 });
 
-test("conv2d on the kernels at the benchmark shapes' geometry (stride 1, Wout a multiple of NR, pad 1, 1×1)", () => {
+test("conv2d on the kernels at the benchmark shapes' geometry and on every path (direct, packed im2col, 1×1, dot-product weight gradient)", () => {
   const cases: ConvCase[] = [
     { N: 2, groups: 1, CinG: 1, CoutG: 6, H: 28, W: 28, kh: 5, kw: 5, stride: [1, 1], padding: [0, 0], dilation: [1, 1], bias: true, seed: 1 },
     { N: 2, groups: 1, CinG: 6, CoutG: 16, H: 12, W: 12, kh: 5, kw: 5, stride: [1, 1], padding: [0, 0], dilation: [1, 1], bias: true, seed: 2 },
     { N: 1, groups: 1, CinG: 8, CoutG: 9, H: 16, W: 16, kh: 3, kw: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: false, seed: 3 },
     { N: 1, groups: 1, CinG: 20, CoutG: 33, H: 7, W: 7, kh: 1, kw: 1, stride: [1, 1], padding: [0, 0], dilation: [1, 1], bias: true, seed: 4 },
     { N: 1, groups: 2, CinG: 3, CoutG: 5, H: 17, W: 40, kh: 3, kw: 2, stride: [1, 1], padding: [2, 1], dilation: [2, 3], bias: true, seed: 5 },
+    // Many A panels (> 8 of MR rows): the forward packs im2col panels even at stride 1.
+    { N: 2, groups: 1, CinG: 5, CoutG: 37, H: 9, W: 13, kh: 3, kw: 3, stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: true, seed: 6 },
+    { N: 1, groups: 2, CinG: 2, CoutG: 40, H: 6, W: 21, kh: 2, kw: 3, stride: [2, 1], padding: [0, 2], dilation: [1, 2], bias: false, seed: 7 },
   ];
   for (const c of cases) {
     const { input, weight, bias, attrs, geom } = build(c)!;
