@@ -103,6 +103,34 @@ test("reads the other dtypes into float32 / int32", () => {
   assert.equal([...r.tensors.get("s")!.data], [-32768]);
 });
 
+// Written by the reference implementation (Hugging Face safetensors 0.8.0, numpy API):
+//   save_file({"n": np.array(7, np.int64), "w": np.array([[0.5, -1, 2], [3, 4e-3, -5e10]], np.float64),
+//              "a": np.array([1.5, -2], np.float32), "e": np.zeros((0, 3), np.float32),
+//              "b.c": np.array([[1], [2], [3]], np.float32)}, path, metadata={"format": "pt"})
+const REFERENCE_FILE =
+  "38010000000000007b225f5f6d657461646174615f5f223a7b22666f726d6174223a227074227d2c226e223a7b226474797065223a22493634222c22" +
+  "7368617065223a5b5d2c22646174615f6f666673657473223a5b302c385d7d2c2277223a7b226474797065223a22463634222c227368617065223a5b" +
+  "322c335d2c22646174615f6f666673657473223a5b382c35365d7d2c2261223a7b226474797065223a22463332222c227368617065223a5b325d2c22" +
+  "646174615f6f666673657473223a5b35362c36345d7d2c22622e63223a7b226474797065223a22463332222c227368617065223a5b332c315d2c2264" +
+  "6174615f6f666673657473223a5b36342c37365d7d2c2265223a7b226474797065223a22463332222c227368617065223a5b302c335d2c2264617461" +
+  "5f6f666673657473223a5b37362c37365d7d7d200700000000000000000000000000e03f000000000000f0bf00000000000000400000000000000840" +
+  "fca9f1d24d62703f000000e8764827c20000c03f000000c00000803f0000004000004040";
+
+test("reads a file written by the reference implementation, and writes the same bytes back", () => {
+  const bytes = Uint8Array.from(REFERENCE_FILE.match(/../g)!, (h) => parseInt(h, 16));
+  const r = decodeSafetensors(bytes, "reference.safetensors");
+  assert.equal(r.metadata, { format: "pt" });
+  assert.equal([...r.tensors.keys()], ["a", "b.c", "e", "n", "w"]);
+  assert.is(r.dtypes.get("n"), "I64");
+  assert.equal([...r.tensors.get("n")!.data], [7]);
+  assert.equal([...r.tensors.get("w")!.shape], [2, 3]);
+  assert.equal([...r.tensors.get("w")!.data], [0.5, -1, 2, 3, 4e-3, -5e10]);
+  assert.equal([...r.tensors.get("a")!.data], [1.5, -2]);
+  assert.equal([...r.tensors.get("b.c")!.shape], [3, 1]);
+  assert.equal([...r.tensors.get("e")!.shape], [0, 3]);
+  assert.equal([...encodeSafetensors(r.tensors, { int64: true, metadata: r.metadata })], [...bytes]);
+});
+
 function refuses(bytes: Uint8Array, pattern: RegExp): void {
   assert.throws(() => decodeSafetensors(bytes, "bad.safetensors"), (err: Error) => {
     assert.match(err.message, /^bad\.safetensors: /);
