@@ -65,6 +65,6 @@ export function alexnet(rng: Random, options: ModelOptions = {}): NamedSequentia
   return new NamedSequential([
     ["features", features],
     ["flatten", new Flatten()],
-    ["classifier", fullyConnectedHead(flatSize(features, inputSize), hidden, numClasses, rng, dtype)],
+    ["classifier", fullyConnectedHead(flatSize("alexnet", features, inputSize), hidden, numClasses, rng, dtype)],
   ]);
 }

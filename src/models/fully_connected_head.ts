@@ -22,7 +22,17 @@ export function fullyConnectedHead(inFeatures: number, hidden: number, numClasse
   );
 }
 
-/** Elements per image of `features`' output for one image of `inputSize` (what a Flatten hands to FC6). */
-export function flatSize(features: Module, inputSize: ImageSize): number {
-  return features.outputShape([1, ...inputSize]).slice(1).reduce((a, b) => a * b, 1);
+/**
+ * Elements per image of `features`' output for one image of `inputSize` (what
+ * a Flatten hands to FC6). An input too small for the layers is an error
+ * naming `model`, the input and the layer's complaint.
+ */
+export function flatSize(model: string, features: Module, inputSize: ImageSize): number {
+  let shape;
+  try {
+    shape = features.outputShape([1, ...inputSize]);
+  } catch (err) {
+    throw new RangeError(`${model}: inputSize [${inputSize.join(", ")}] does not fit the convolutional layers: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return shape.slice(1).reduce((a, b) => a * b, 1);
 }

@@ -255,12 +255,19 @@ export function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
+/** Bytes as "812 B", "3.4 kB" or "1.2 MB" (powers of 10). */
+function compactBytes(bytes: number): string {
+  if (bytes < 1e3) return `${bytes} B`;
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
 /** The summary as a readable table with totals, for a terminal. */
 export function formatSummary(summary: ModelSummary, title = "model"): string {
-  const header = ["layer", "type", "output shape", "params", "MACs", "activations"];
-  const body = summary.layers.map((r) => [r.name || "(model)", r.layer, shapeString(r.outputShape), groupDigits(r.params), groupDigits(r.macs), groupDigits(r.activations)]);
+  const header = ["layer", "type", "output shape", "params", "MACs", "activations", "memory"];
+  const body = summary.layers.map((r) => [r.name || "(model)", r.layer, shapeString(r.outputShape), groupDigits(r.params), groupDigits(r.macs), groupDigits(r.activations), compactBytes(r.activations * BYTES_PER_VALUE)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const numeric = [false, false, false, true, true, true];
+  const numeric = [false, false, false, true, true, true, true];
   const line = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
   const rule = widths.map((w) => "─".repeat(w)).join("  ");
   const t = summary.totals;

@@ -48,6 +48,6 @@ export function zfnet(rng: Random, options: ModelOptions = {}): NamedSequential 
   return new NamedSequential([
     ["features", features],
     ["flatten", new Flatten()],
-    ["classifier", fullyConnectedHead(flatSize(features, inputSize), hidden, numClasses, rng, dtype)],
+    ["classifier", fullyConnectedHead(flatSize("zfnet", features, inputSize), hidden, numClasses, rng, dtype)],
   ]);
 }
