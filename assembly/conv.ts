@@ -13,7 +13,7 @@
 //   input    dcols = W_gᵀ · dZ_g       C tile columns go back by col2im  (col2imPanel)
 //   weight   dW_g += dZ_g · colsᵀ      B panel = NR rows of cols          (im2colRowsPanel)
 
-import { MR, NR, microkernel, microkernelIndirectB, packA, packB } from "./gemm";
+import { MR, NR, microkernel, microkernelIndirectB, microkernelScatterC, packA, packB } from "./gemm";
 
 /**
  * One convolution's geometry, laid out as 16 consecutive i32 in memory (the
@@ -265,6 +265,26 @@ export function padImage(src: usize, C: i32, H: i32, W: i32, dst: usize, Hp: i32
 }
 
 /**
+ * The inverse of `padImage`: writes [C, H, W] at `dst` from the part of
+ * [C, Hp, Wp] at `src` that sits at (padTop, padLeft); pixels of dst that lie
+ * past Hp/Wp get zero.
+ */
+export function unpadImage(src: usize, C: i32, H: i32, W: i32, dst: usize, Hp: i32, Wp: i32, padTop: i32, padLeft: i32): void {
+  const rows = max(0, min(H, Hp - padTop)), cols = max(0, min(W, Wp - padLeft));
+  for (let c = 0; c < C; c++) {
+    for (let r = 0; r < H; r++) {
+      const out = dst + <usize>(((c * H + r) * W) * 4);
+      if (r < rows) {
+        memory.copy(out, src + <usize>(((c * Hp + r + padTop) * Wp + padLeft) * 4), <usize>cols * 4);
+        if (cols < W) memory.fill(out + <usize>cols * 4, 0, <usize>(W - cols) * 4);
+      } else {
+        memory.fill(out, 0, <usize>W * 4);
+      }
+    }
+  }
+}
+
+/**
  * The byte offset, inside a padded image [Cin/groups, Hp, Wp], of row
  * (c·kh + x)·kw + y of the column matrix relative to its output pixel's
  * window origin: ((c·Hp + x·dH)·Wp + y·dW)·4. Writes K u32 at `dst`.
@@ -281,6 +301,12 @@ export function tapOffsets(geom: usize, Hp: i32, Wp: i32, dst: usize): void {
       }
     }
   }
+}
+
+/** 1×1 kernel, stride 1, no padding: the image is its own column matrix, contiguous over all pixels. */
+@inline
+function isFlat(g: ConvGeometry, Hp: i32, Wp: i32): bool {
+  return g.kh == 1 && g.kw == 1 && g.strideH == 1 && g.strideW == 1 && Hp == g.H && Wp == g.W && g.padTop == 0 && g.padLeft == 0;
 }
 
 // ───────────── forward ─────────────
@@ -321,7 +347,7 @@ export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: u
   // im2col panel in L1 serves them all better than reading K scattered rows
   // of the image per panel (measured: VGG-like, 16 panels, K = 576: 36 vs 23
   // GFLOP/s; LeNet conv2, 4 panels: 40 vs 32 the other way).
-  const flatShape = g.kh == 1 && g.kw == 1 && g.strideH == 1 && g.strideW == 1 && Hp == g.H && Wp == g.W && g.padTop == 0 && g.padLeft == 0;
+  const flatShape = isFlat(g, Hp, Wp);
   const direct = g.strideW == 1 && (panelsA <= DIRECT_MAX_PANELS || flatShape);
   // 1×1, stride 1, no padding: the image is the column matrix; all of it is one "row".
   const flat = direct && flatShape;
@@ -382,15 +408,20 @@ export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: u
 export function conv2dBackwardInputScratchBytes(geom: usize): i32 {
   const g = changetype<ConvGeometry>(geom);
   const K = convK(geom);
-  const CoutG = g.Cout / g.groups;
+  const CinG = g.Cin / g.groups, CoutG = g.Cout / g.groups;
   const rowsK = panelsOf(K, MR) * MR;
-  return (g.groups * rowsK * CoutG + CoutG * NR + rowsK * NR) * 4;
+  const common = g.groups * rowsK * CoutG + CoutG * NR;
+  if (g.strideW == 1) return (common + rowsK + 4 + CinG * paddedRows(g) * paddedCols(g) + NR) * 4;
+  return (common + rowsK * NR) * 4;
 }
 
 /**
  * da ← ∂L/∂a of conv2d given dz = ∂L/∂z [N, Cout, Hout, Wout] and w: per
- * image and group dcols = W_gᵀ · dZ_g, made NR columns at a time and added
- * back onto da [N, Cin, H, W] by col2im. Overwrites da.
+ * image and group dcols = W_gᵀ · dZ_g, NR columns at a time, and col2im of
+ * those columns onto da [N, Cin, H, W]. With stride 1 along W col2im is fused
+ * into the microkernel's store (`microkernelScatterC` adds each tile row onto
+ * a padded image, cropped into da at the end); otherwise the tile goes to a
+ * small dcols panel and `col2imPanel` adds it back. Overwrites da.
  * (Measured and dropped: for stride 1, running this as the forward
  * convolution of dz with flipped, channel-swapped weights was slower on
  * every benchmark shape — 10 vs 22 GFLOP/s on LeNet conv2, 22 vs 36 on the
@@ -406,12 +437,41 @@ export function conv2dBackwardInput(geom: usize, dz: usize, w: usize, da: usize,
   const groupA = <usize>(panelsK * MR * CoutG) * 4;
   const packedWT = scratch;
   const panelDZ = scratch + <usize>groups * groupA;
-  const dcols = panelDZ + <usize>(CoutG * NR) * 4;
-  memory.fill(da, 0, <usize>(g.N * g.Cin * g.H * g.W) * 4);
+  const rest = panelDZ + <usize>(CoutG * NR) * 4;
   for (let gi = 0; gi < groups; gi++) {
     // op(A) = W_gᵀ [K, CoutG]: element (k, f) at w[(gi·CoutG + f)·K + k].
     packA(true, K, CoutG, w + <usize>(gi * CoutG * K) * 4, K, 0, 0, packedWT + <usize>gi * groupA);
   }
+  if (g.strideW == 1) {
+    const Hp = paddedRows(g), Wp = paddedCols(g);
+    const offsets = rest;
+    const padded = offsets + <usize>(panelsK * MR + 4) * 4;
+    tapOffsets(geom, Hp, Wp, offsets);
+    // 1×1, stride 1, no padding: all pixels are one "row" (as in the forward).
+    const flat = isFlat(g, Hp, Wp);
+    const outRows = flat ? 1 : g.Hout, outCols = flat ? P : g.Wout;
+    for (let n = 0; n < g.N; n++) {
+      for (let gi = 0; gi < groups; gi++) {
+        const dzg = dz + <usize>((n * g.Cout + gi * CoutG) * P) * 4;
+        const wt = packedWT + <usize>gi * groupA;
+        memory.fill(padded, 0, <usize>(CinG * Hp * Wp + NR) * 4);
+        for (let i = 0; i < outRows; i++) {
+          for (let j0 = 0; j0 < outCols; j0 += NR) {
+            const width = min(NR, outCols - j0);
+            packB(false, CoutG, width, dzg, P, 0, i * outCols + j0, panelDZ);
+            const base = padded + <usize>((i * g.strideH * Wp + j0) * 4);
+            for (let ip = 0; ip < panelsK; ip++) {
+              microkernelScatterC(CoutG, wt + <usize>(ip * CoutG * MR) * 4, panelDZ, base, offsets + <usize>(ip * MR) * 4, min(MR, K - ip * MR), width);
+            }
+          }
+        }
+        unpadImage(padded, CinG, g.H, g.W, da + <usize>((n * g.Cin + gi * CinG) * g.H * g.W) * 4, Hp, Wp, g.padTop, g.padLeft);
+      }
+    }
+    return;
+  }
+  const dcols = rest;
+  memory.fill(da, 0, <usize>(g.N * g.Cin * g.H * g.W) * 4);
   for (let n = 0; n < g.N; n++) {
     for (let gi = 0; gi < groups; gi++) {
       const dag = da + <usize>((n * g.Cin + gi * CinG) * g.H * g.W) * 4;

@@ -212,6 +212,42 @@ export function microkernelIndirectB(kc: i32, pa: usize, base: usize, offsets: u
   if (mr > 3) { row += ldcBytes; storeRow(row, f32x4.mul(va, c30), f32x4.mul(va, c31), beta, nr); }
 }
 
+/**
+ * The microkernel with its rows added to scattered places: C row r of the
+ * tile is the NR floats at `base + offsets[r]` (byte offsets, u32), and the
+ * tile is added to them (first nr lanes). Convolution's input gradient uses
+ * it to add a tile of dcols straight onto a padded image (col2im fused into
+ * the store). A and B come from packed panels as in `microkernel`.
+ */
+export function microkernelScatterC(kc: i32, pa: usize, pb: usize, base: usize, offsets: usize, mr: i32, nr: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    const a1 = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    const a2 = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    const a3 = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    pa += MR * 4;
+    pb += NR * 4;
+  }
+  storeRow(base + <usize>load<u32>(offsets), c00, c01, 1, nr);
+  if (mr > 1) storeRow(base + <usize>load<u32>(offsets, 4), c10, c11, 1, nr);
+  if (mr > 2) storeRow(base + <usize>load<u32>(offsets, 8), c20, c21, 1, nr);
+  if (mr > 3) storeRow(base + <usize>load<u32>(offsets, 12), c30, c31, 1, nr);
+}
+
 /** C row ← (lo, hi) + β·C row for its first nr ≤ NR elements (β = 0: C not read). */
 @inline
 function storeRow(row: usize, lo: v128, hi: v128, beta: f32, nr: i32): void {
