@@ -104,16 +104,18 @@ export class BasicBlock extends ResidualBlock {
   /** Output channels per `planes`. */
   static readonly expansion = 1;
   protected readonly residualPath: Array<[string, Module]>;
+  readonly conv1: Conv2d;
+  readonly conv2: Conv2d;
 
   constructor(inChannels: number, planes: number, rng: Random, options: BlockOptions = {}) {
     super();
     const { stride = 1, dtype = "float32" } = options;
-    const conv1 = this.registerModule("conv1", new Conv2d(inChannels, planes, 3, rng, { stride, padding: 1, bias: false, init: "he", dtype }));
+    this.conv1 = this.registerModule("conv1", new Conv2d(inChannels, planes, 3, rng, { stride, padding: 1, bias: false, init: "he", dtype }));
     const bn1 = this.registerModule("bn1", new BatchNorm2d(planes, { dtype }));
     this.registerModule("relu", this.relu);
-    const conv2 = this.registerModule("conv2", new Conv2d(planes, planes, 3, rng, { padding: 1, bias: false, init: "he", dtype }));
+    this.conv2 = this.registerModule("conv2", new Conv2d(planes, planes, 3, rng, { padding: 1, bias: false, init: "he", dtype }));
     const bn2 = this.registerModule("bn2", new BatchNorm2d(planes, { dtype }));
-    this.residualPath = [["conv1", conv1], ["bn1", bn1], ["relu", this.relu], ["conv2", conv2], ["bn2", bn2]];
+    this.residualPath = [["conv1", this.conv1], ["bn1", bn1], ["relu", this.relu], ["conv2", this.conv2], ["bn2", bn2]];
     if (options.seReduction !== undefined) {
       this.se = this.registerModule("se", new SqueezeExcitation(planes, rng, { reduction: options.seReduction, dtype }));
       this.residualPath.push(["se", this.se!]);
@@ -122,7 +124,7 @@ export class BasicBlock extends ResidualBlock {
   }
 
   override describe(): string {
-    return `BasicBlock(planes=${(this.residualPath[3][1] as Conv2d).outChannels}, stride=${(this.residualPath[0][1] as Conv2d).stride[0]})`;
+    return `BasicBlock(planes=${this.conv2.outChannels}, stride=${this.conv1.stride[0]})`;
   }
 }
 
@@ -136,19 +138,22 @@ export class Bottleneck extends ResidualBlock {
   /** Output channels per `planes`. */
   static readonly expansion = 4;
   protected readonly residualPath: Array<[string, Module]>;
+  readonly conv1: Conv2d;
+  readonly conv2: Conv2d;
+  readonly conv3: Conv2d;
 
   constructor(inChannels: number, planes: number, rng: Random, options: BlockOptions = {}) {
     super();
     const { stride = 1, variant = "torchvision", dtype = "float32" } = options;
     const out = planes * Bottleneck.expansion;
     const conv = (cin: number, cout: number, k: number, s: number) => new Conv2d(cin, cout, k, rng, { stride: s, padding: (k - 1) / 2, bias: false, init: "he", dtype });
-    const conv1 = this.registerModule("conv1", conv(inChannels, planes, 1, variant === "original" ? stride : 1));
+    this.conv1 = this.registerModule("conv1", conv(inChannels, planes, 1, variant === "original" ? stride : 1));
     const bn1 = this.registerModule("bn1", new BatchNorm2d(planes, { dtype }));
-    const conv2 = this.registerModule("conv2", conv(planes, planes, 3, variant === "original" ? 1 : stride));
+    this.conv2 = this.registerModule("conv2", conv(planes, planes, 3, variant === "original" ? 1 : stride));
     const bn2 = this.registerModule("bn2", new BatchNorm2d(planes, { dtype }));
-    const conv3 = this.registerModule("conv3", conv(planes, out, 1, 1));
+    this.conv3 = this.registerModule("conv3", conv(planes, out, 1, 1));
     const bn3 = this.registerModule("bn3", new BatchNorm2d(out, { dtype }));
-    this.residualPath = [["conv1", conv1], ["bn1", bn1], ["relu", this.relu], ["conv2", conv2], ["bn2", bn2], ["relu", this.relu], ["conv3", conv3], ["bn3", bn3]];
+    this.residualPath = [["conv1", this.conv1], ["bn1", bn1], ["relu", this.relu], ["conv2", this.conv2], ["bn2", bn2], ["relu", this.relu], ["conv3", this.conv3], ["bn3", bn3]];
     if (options.seReduction !== undefined) {
       this.se = this.registerModule("se", new SqueezeExcitation(out, rng, { reduction: options.seReduction, dtype }));
       this.residualPath.push(["se", this.se!]);
@@ -158,7 +163,6 @@ export class Bottleneck extends ResidualBlock {
   }
 
   override describe(): string {
-    const conv1 = this.residualPath[0][1] as Conv2d, conv2 = this.residualPath[3][1] as Conv2d;
-    return `Bottleneck(planes=${conv1.outChannels}, stride=${Math.max(conv1.stride[0], conv2.stride[0])})`;
+    return `Bottleneck(planes=${this.conv1.outChannels}, stride=${Math.max(this.conv1.stride[0], this.conv2.stride[0])})`;
   }
 }
