@@ -92,6 +92,25 @@ export function conv2dWeightGradF32(geom: ConvGeometry, dz: Float32Array, a: Flo
   return arena.f32.slice(pdw / 4, pdw / 4 + wLength);
 }
 
+/**
+ * Both gradients of conv2d on the kernels in one layout (dz copied in once):
+ * dz [N, Cout, Hout, Wout], a [N, Cin, H, W], w [Cout, Cin/groups, kh, kw] →
+ * new arrays da [N, Cin, H, W] and dw [Cout, Cin/groups, kh, kw].
+ */
+export function conv2dGradsF32(geom: ConvGeometry, dz: Float32Array, a: Float32Array, w: Float32Array): { da: Float32Array; dw: Float32Array } {
+  const { exports, arena } = requireKernels();
+  const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => Math.max(exports.conv2dBackwardInputScratchBytes(p), exports.conv2dBackwardWeightScratchBytes(p)));
+  const [, pdz, pa, pw, pda, pdw, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, a.length * 4, w.length * 4, a.length * 4, w.length * 4, scratchBytes]);
+  const heap = arena.f32;
+  heap.set(dz, pdz / 4);
+  heap.set(a, pa / 4);
+  heap.set(w, pw / 4);
+  exports.conv2dBackwardInput(geomPtr, pdz, pw, pda, scratch);
+  exports.conv2dBackwardWeight(geomPtr, pdz, pa, pdw, scratch);
+  const f = arena.f32;
+  return { da: f.slice(pda / 4, pda / 4 + a.length), dw: f.slice(pdw / 4, pdw / 4 + w.length) };
+}
+
 // ───────────────────────────── conv2d ─────────────────────────────
 
 interface ConvCache {
@@ -115,10 +134,8 @@ export const conv2dKernelOp: OpDef<Conv2dAttrs, ConvCache> = {
     const { geom, outputShape } = convGeometry("conv2d", input, weight, bias, attrs);
     if (input.dtype !== "float32") return conv2dOp.backward!(upstream, cache, attrs);
     const dz = checkConvUpstream("conv2d", upstream.output, outputShape, input) as Float32Array;
-    const grads: Tensors = {
-      input: new Tensor(conv2dInputGradF32(geom, dz, weight.data as Float32Array), input.shape),
-      weight: new Tensor(conv2dWeightGradF32(geom, dz, input.data as Float32Array), weight.shape),
-    };
+    const { da, dw } = conv2dGradsF32(geom, dz, input.data as Float32Array, weight.data as Float32Array);
+    const grads: Tensors = { input: new Tensor(da, input.shape), weight: new Tensor(dw, weight.shape) };
     if (bias) grads.bias = new Tensor(convBiasGrad(dz, geom.N, geom.Cout, geom.Hout * geom.Wout, "float32"), bias.shape);
     return grads;
   },
