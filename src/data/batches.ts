@@ -83,6 +83,7 @@ export function makeBatch(
   const augmenting = augmentation !== null && (augmentation.flip || (augmentation.cropPadding ?? 0) > 0);
   if (augmenting && !rng) throw new RangeError("makeBatch: augmentation needs an rng");
   const table = options.table ?? standardizationTable(standardization);
+  const table32 = Float32Array.from(table);
   const size = imageSize(d);
   const B = indices.length;
   const input = allocate(dtype, B * size);
@@ -92,13 +93,12 @@ export function makeBatch(
   for (let b = 0; b < B; b++) {
     const i = indices[b];
     if (i < 0 || i >= d.count) throw new RangeError(`makeBatch: index ${i} out of range for ${d.count} images`);
-    let pixels = d.images.subarray(i * size, (i + 1) * size);
     if (augmenting) {
-      augmentImage(pixels, augmented, scratch, d.channels, d.height, d.width, augmentation!, rng!);
-      pixels = augmented;
+      augmentImage(d.images.subarray(i * size, (i + 1) * size), augmented, scratch, d.channels, d.height, d.width, augmentation!, rng!);
+      standardizeInto(input, b * size, augmented, 0, size, table32, table);
+    } else {
+      standardizeInto(input, b * size, d.images, i * size, size, table32, table);
     }
-    const at = b * size;
-    for (let k = 0; k < size; k++) input[at + k] = table[pixels[k]];
     target[b] = d.labels[i];
   }
   return {
@@ -106,6 +106,20 @@ export function makeBatch(
     target: new Tensor(target, [B]),
     indices,
   };
+}
+
+/**
+ * out[at + k] = table[src[from + k]] for k < n: one image, standardized. One
+ * loop per output dtype, each with a table of that dtype, so each loop stays
+ * monomorphic (a float32 table holds exactly the values a float32 store of
+ * the float64 table would).
+ */
+function standardizeInto(out: Float32Array | Float64Array, at: number, src: Uint8Array, from: number, n: number, table32: Float32Array, table64: Float64Array): void {
+  if (out instanceof Float32Array) {
+    for (let k = 0; k < n; k++) out[at + k] = table32[src[from + k]];
+  } else {
+    for (let k = 0; k < n; k++) out[at + k] = table64[src[from + k]];
+  }
 }
 
 /**
