@@ -54,6 +54,8 @@ const names: Array<[string, string?]> = [
 process.stderr.write("nnref summary --json for every model:\n");
 const all = new Map(names.map(([m, v]) => [`${m}${v ? `/${v}` : ""}`, summary(m, v)]));
 const get = (key: string) => all.get(key)!;
+/** "resnet50/original" → "resnet50 (original)". */
+const label = (key: string) => (key.includes("/") ? `${key.replace("/", " (")})` : key);
 
 const lines: string[] = [];
 const p = (...xs: string[]) => {
@@ -69,7 +71,7 @@ p("## All models at their published input size, batch 1");
 p(table(
   ["model", "input", "parameters", "MACs", "activations", "training memory (32-bit)", "receptive field of the last conv"],
   [...all.entries()].map(([key, s]) => [
-    key.replace("/", " (") + (key.includes("/") ? ")" : ""),
+    label(key),
     s.inputShape.slice(1).join("×"),
     digits(s.totals.params),
     digits(s.totals.macs),
@@ -156,7 +158,7 @@ p("## Receptive fields",
   "001, \"Pooling Layer: Receptive Field Size\": a K×K convolution followed by a P×P pool sees a (K + P − 1)×(K + P − 1) patch. Stacked, each layer adds (k − 1) × the product of the strides below it:");
 p(table(
   ["model", "last conv layer", "receptive field", "jump (total stride)"],
-  [...all.entries()].filter(([, s]) => s.receptiveField).map(([key, s]) => [key, `\`${s.receptiveField!.layer}\``, `${s.receptiveField!.size[0]}×${s.receptiveField!.size[1]}${s.receptiveField!.global ? " (and global via SE)" : ""}`, `${s.receptiveField!.jump[0]}`]),
+  [...all.entries()].filter(([, s]) => s.receptiveField).map(([key, s]) => [label(key), `\`${s.receptiveField!.layer}\``, `${s.receptiveField!.size[0]}×${s.receptiveField!.size[1]}${s.receptiveField!.global ? " (and global via SE)" : ""}`, `${s.receptiveField!.jump[0]}`]),
   ["l", "l", "r", "r"],
 ));
 p("Windows larger than the image (ResNets) reach into the zero padding: the theoretical field is an upper bound on what a unit uses.");
