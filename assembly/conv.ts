@@ -411,7 +411,7 @@ export function conv2dBackwardInputScratchBytes(geom: usize): i32 {
   const CinG = g.Cin / g.groups, CoutG = g.Cout / g.groups;
   const rowsK = panelsOf(K, MR) * MR;
   const common = g.groups * rowsK * CoutG + CoutG * NR;
-  if (g.strideW == 1) return (common + rowsK + 4 + CinG * paddedRows(g) * paddedCols(g) + NR) * 4;
+  if (g.strideW == 1) return (common + 2 * rowsK + 8 + CinG * paddedRows(g) * paddedCols(g) + NR) * 4;
   return (common + rowsK * NR) * 4;
 }
 
@@ -438,15 +438,44 @@ export function conv2dBackwardInput(geom: usize, dz: usize, w: usize, da: usize,
   const packedWT = scratch;
   const panelDZ = scratch + <usize>groups * groupA;
   const rest = panelDZ + <usize>(CoutG * NR) * 4;
-  for (let gi = 0; gi < groups; gi++) {
-    // op(A) = W_gᵀ [K, CoutG]: element (k, f) at w[(gi·CoutG + f)·K + k].
-    packA(true, K, CoutG, w + <usize>(gi * CoutG * K) * 4, K, 0, 0, packedWT + <usize>gi * groupA);
-  }
   if (g.strideW == 1) {
     const Hp = paddedRows(g), Wp = paddedCols(g);
-    const offsets = rest;
+    const order = rest;
+    const offsets = order + <usize>(panelsK * MR + 4) * 4;
     const padded = offsets + <usize>(panelsK * MR + 4) * 4;
-    tapOffsets(geom, Hp, Wp, offsets);
+    // The rows of dcols in the order (y, x, c): the 4 rows of a tile then
+    // land in different channels or image rows, so adding one row never
+    // reads what the previous row's store just wrote (a store-forwarding
+    // stall: taps y and y + 1 of one channel and row overlap by 7 floats).
+    let i = 0;
+    for (let y = 0; y < g.kw; y++) {
+      for (let x = 0; x < g.kh; x++) {
+        for (let c = 0; c < CinG; c++) {
+          const k = (c * g.kh + x) * g.kw + y;
+          store<u32>(order + <usize>i * 4, k);
+          store<u32>(offsets + <usize>i * 4, <u32>(((c * Hp + x * g.dilationH) * Wp + y * g.dilationW) * 4));
+          i++;
+        }
+      }
+    }
+    for (let gi = 0; gi < groups; gi++) {
+      // Panel ip, depth f, lane r ← W_gᵀ[order[ip·MR + r], f] = w[(gi·CoutG + f)·K + order[…]], zero past K.
+      const wg = w + <usize>(gi * CoutG * K) * 4;
+      const dst = packedWT + <usize>gi * groupA;
+      if (g.kh * g.kw == 1) { // one tap: the order is the identity
+        packA(true, K, CoutG, wg, K, 0, 0, dst);
+        continue;
+      }
+      for (let ip = 0; ip < panelsK; ip++) {
+        for (let f = 0; f < CoutG; f++) {
+          for (let r = 0; r < MR; r++) {
+            const row = ip * MR + r;
+            const v: f32 = row < K ? load<f32>(wg + <usize>(f * K + <i32>load<u32>(order + <usize>row * 4)) * 4) : 0;
+            store<f32>(dst + <usize>((ip * CoutG + f) * MR + r) * 4, v);
+          }
+        }
+      }
+    }
     // 1×1, stride 1, no padding: all pixels are one "row" (as in the forward).
     const flat = isFlat(g, Hp, Wp);
     const outRows = flat ? 1 : g.Hout, outCols = flat ? P : g.Wout;
@@ -469,6 +498,10 @@ export function conv2dBackwardInput(geom: usize, dz: usize, w: usize, da: usize,
       }
     }
     return;
+  }
+  for (let gi = 0; gi < groups; gi++) {
+    // op(A) = W_gᵀ [K, CoutG]: element (k, f) at w[(gi·CoutG + f)·K + k].
+    packA(true, K, CoutG, w + <usize>(gi * CoutG * K) * 4, K, 0, 0, packedWT + <usize>gi * groupA);
   }
   const dcols = rest;
   memory.fill(da, 0, <usize>(g.N * g.Cin * g.H * g.W) * 4);
