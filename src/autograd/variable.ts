@@ -38,8 +38,8 @@ export class Variable {
   value: Tensor;
   /** dL/d(this) after `backward()`, for leaves that require it (and variables that `retainGrad()`); else null. */
   grad: Tensor | null = null;
-  /** Whether gradients flow to (or through) this variable. */
-  readonly requiresGrad: boolean;
+  /** Whether gradients flow to (or through) this variable (see the `requiresGrad` accessors). */
+  private requiresGradFlag: boolean;
   /** The node that produced this variable; null for a leaf. */
   readonly node: Node | null;
   /** Whether a non-leaf keeps its gradient in `.grad` (see `retainGrad`). */
@@ -48,8 +48,25 @@ export class Variable {
   /** A leaf (no node) or, when `node` is given, an op's output. */
   constructor(value: Tensor, requiresGrad = false, node: Node | null = null) {
     this.value = value;
-    this.requiresGrad = requiresGrad;
+    this.requiresGradFlag = requiresGrad;
     this.node = node;
+  }
+
+  /** Whether gradients flow to (or through) this variable. */
+  get requiresGrad(): boolean { return this.requiresGradFlag; }
+
+  /**
+   * Freezes (false) or unfreezes (true) a LEAF, e.g. a parameter during
+   * fine-tuning (004, "Fine-tuning freezes the first layers"; src/nn/freeze.ts).
+   * Ops applied afterwards record no node unless another input requires a
+   * gradient, and backward gives a frozen leaf none — so an optimizer, which
+   * skips parameters without a gradient, leaves it unchanged. An op's output
+   * cannot change its flag (it follows from its inputs, as in PyTorch).
+   */
+  set requiresGrad(value: boolean) {
+    if (typeof value !== "boolean") throw new TypeError(`requiresGrad: expected true or false, got ${String(value)}`);
+    if (this.node !== null) throw new Error("requiresGrad: only a leaf variable's flag can be changed (this one is an op's output; use detach() to cut it from the graph)");
+    this.requiresGradFlag = value;
   }
 
   get shape(): Shape { return this.value.shape; }

@@ -17,3 +17,4 @@ export * from "./local_response_norm.js";
 export * from "./activations.js";
 export * from "./flatten.js";
 export * from "./residual.js";
+export * from "./freeze.js";

@@ -17,8 +17,10 @@ import { poolOps } from "./pool.js";
 import { filterOps } from "./filters.js";
 import { normOps } from "./norm.js";
 import { interpolateOps } from "./interpolate.js";
+import { transposeOps } from "./transpose.js";
+import { klSparsityOps } from "./kl_sparsity.js";
 
-const all: OpDef[] = [...activationOps, ...linearOps, ...lossOps, ...sgdStepOps, ...dropoutOps, ...arithOps, ...conv2dOps, ...convTranspose2dOps, ...conv1dOps, ...poolOps, ...filterOps, ...normOps, ...interpolateOps];
+const all: OpDef[] = [...activationOps, ...linearOps, ...lossOps, ...sgdStepOps, ...dropoutOps, ...arithOps, ...conv2dOps, ...convTranspose2dOps, ...conv1dOps, ...poolOps, ...filterOps, ...normOps, ...interpolateOps, ...transposeOps, ...klSparsityOps];
 
 /** Reference ops by name. */
 export const referenceOps: ReadonlyMap<string, OpDef> = new Map(all.map((op) => [op.name, op]));
