@@ -309,6 +309,17 @@ function isFlat(g: ConvGeometry, Hp: i32, Wp: i32): bool {
   return g.kh == 1 && g.kw == 1 && g.strideH == 1 && g.strideW == 1 && Hp == g.H && Wp == g.W && g.padTop == 0 && g.padLeft == 0;
 }
 
+/**
+ * No padding and every window inside the image: the direct paths read the
+ * image itself (rows W apart) instead of a padded copy. The forward then
+ * reads up to NR floats past the image's end (lanes it discards), so callers
+ * leave that much room after the input.
+ */
+@inline
+function readsInPlace(g: ConvGeometry, Hp: i32, Wp: i32): bool {
+  return g.padTop == 0 && g.padLeft == 0 && Hp <= g.H && Wp <= g.W;
+}
+
 // ───────────── forward ─────────────
 
 /** Bytes of scratch `conv2dForward` needs. */
@@ -326,7 +337,7 @@ export function conv2dForwardScratchBytes(geom: usize): i32 {
  * bias [Cout] (pointer 0 for none), z [N, Cout, Hout, Wout]. Per image and
  * group Z_g = W_g · cols: with stride 1 along W straight from a padded copy
  * of the image (`microkernelIndirectB`), otherwise one packed im2col panel
- * at a time (`im2colPanel`).
+ * at a time (`im2colPanel`). Reads up to NR floats past the end of `a`.
  */
 export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: usize, scratch: usize): void {
   const g = changetype<ConvGeometry>(geom);
@@ -352,7 +363,10 @@ export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: u
   // 1×1, stride 1, no padding: the image is the column matrix; all of it is one "row".
   const flat = direct && flatShape;
   const outRows = flat ? 1 : g.Hout, outCols = flat ? P : g.Wout;
-  if (direct) tapOffsets(geom, Hp, Wp, offsets);
+  // No padding and windows inside the image: read the image itself, rows W apart.
+  const inPlace = readsInPlace(g, Hp, Wp);
+  const rowsImg = inPlace ? g.H : Hp, colsImg = inPlace ? g.W : Wp;
+  if (direct) tapOffsets(geom, rowsImg, colsImg, offsets);
   for (let n = 0; n < g.N; n++) {
     for (let gi = 0; gi < groups; gi++) {
       const ag = a + <usize>((n * g.Cin + gi * CinG) * g.H * g.W) * 4;
@@ -368,11 +382,15 @@ export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: u
       }
       const wg = packedW + <usize>gi * groupA;
       if (direct) {
-        padImage(ag, CinG, g.H, g.W, images, Hp, Wp, g.padTop, g.padLeft);
+        let img = ag;
+        if (!inPlace) {
+          padImage(ag, CinG, g.H, g.W, images, Hp, Wp, g.padTop, g.padLeft);
+          img = images;
+        }
         for (let i = 0; i < outRows; i++) {
           for (let j0 = 0; j0 < outCols; j0 += NR) {
             const width = min(NR, outCols - j0);
-            const base = images + <usize>((i * g.strideH * Wp + j0) * 4);
+            const base = img + <usize>((i * g.strideH * colsImg + j0) * 4);
             const zTile = zg + <usize>((i * outCols + j0) * 4);
             for (let pc = 0; pc < K; pc += KCONV) {
               const kc = min(KCONV, K - pc);
@@ -605,16 +623,24 @@ function weightGradDot(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratch:
   const CinG = g.Cin / groups, CoutG = g.Cout / groups;
   const P = g.Hout * g.Wout;
   const Hp = paddedRows(g), Wp = paddedCols(g);
-  const image = <usize>(CinG * Hp * Wp) * 4;
   const offsets = scratch;
-  const padded = scratch + <usize>(K + 4) * 4;
-  tapOffsets(geom, Hp, Wp, offsets);
+  const inPlace = readsInPlace(g, Hp, Wp);
+  const colsImg = inPlace ? g.W : Wp;
+  tapOffsets(geom, inPlace ? g.H : Hp, colsImg, offsets);
   const rowBytes = <usize>(g.Wout * 4);
-  const rowStep = <usize>(g.strideH * Wp * 4);
+  const rowStep = <usize>(g.strideH * colsImg * 4);
   const planeBytes = <usize>(P * 4);
   for (let gi = 0; gi < groups; gi++) {
-    for (let n = 0; n < g.N; n++) {
-      padImage(a + <usize>((n * g.Cin + gi * CinG) * g.H * g.W) * 4, CinG, g.H, g.W, padded + <usize>n * image, Hp, Wp, g.padTop, g.padLeft);
+    // Image n of this group starts at padded + n·image (a padded copy), or in a itself.
+    let padded = scratch + <usize>(K + 4) * 4;
+    let image = <usize>(CinG * Hp * Wp) * 4;
+    if (inPlace) {
+      padded = a + <usize>(gi * CinG * g.H * g.W) * 4;
+      image = <usize>(g.Cin * g.H * g.W) * 4;
+    } else {
+      for (let n = 0; n < g.N; n++) {
+        padImage(a + <usize>((n * g.Cin + gi * CinG) * g.H * g.W) * 4, CinG, g.H, g.W, padded + <usize>n * image, Hp, Wp, g.padTop, g.padLeft);
+      }
     }
     for (let f0 = 0; f0 < CoutG; f0 += 4) {
       // Rows past CoutG repeat the last filter (computed, not stored): no branches inside.

@@ -26,6 +26,9 @@ import { requireKernels } from "./wasm.js";
 /** Bytes of the geometry record (16 × i32, the field order of assembly/conv.ts's ConvGeometry). */
 export const GEOMETRY_BYTES = 64;
 
+/** Room left after a convolution's input: the forward kernel may read NR (8) floats past it. */
+const INPUT_SLACK = 64;
+
 /** Writes `geom` at byte offset `ptr` of the kernels' memory in the order assembly/conv.ts reads it. */
 export function writeGeometry(heap: Int32Array, ptr: number, geom: ConvGeometry): void {
   const fields = [
@@ -51,7 +54,8 @@ export function conv2dForwardF32(geom: ConvGeometry, a: Float32Array, w: Float32
   const { exports, arena } = requireKernels();
   const zLength = geom.N * geom.Cout * geom.Hout * geom.Wout;
   const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => exports.conv2dForwardScratchBytes(p));
-  const [, pa, pw, pbias, pz, scratch] = arena.layout([GEOMETRY_BYTES, a.length * 4, w.length * 4, (bias?.length ?? 0) * 4, zLength * 4, scratchBytes]);
+  // The kernel may read up to NR floats past the input (lanes it discards): leave room.
+  const [, pa, pw, pbias, pz, scratch] = arena.layout([GEOMETRY_BYTES, a.length * 4 + INPUT_SLACK, w.length * 4, (bias?.length ?? 0) * 4, zLength * 4, scratchBytes]);
   const heap = arena.f32;
   heap.set(a, pa / 4);
   heap.set(w, pw / 4);
