@@ -39,6 +39,9 @@ test("encodeModel writes the state dict alone, integer buffers as I64 (PyTorch's
   assert.equal([...file.tensors.keys()].sort(), ["0.bias", "0.weight", "1.bias", "1.num_batches_tracked", "1.running_mean", "1.running_var", "1.weight"]);
   assert.is(file.dtypes.get("1.num_batches_tracked"), "I64");
   assert.is(file.dtypes.get("0.weight"), "F32");
+  const twin = new Sequential(new Linear(3, 4, new Random(7)), new BatchNorm1d(4));
+  twin.loadStateDict(file.tensors);
+  assert.equal([...twin.stateDict().get("0.weight")!.data], [...model.stateDict().get("0.weight")!.data]);
   assert.throws(() => decodeCheckpoint(encodeModel(model), "model.safetensors"), /model\.safetensors: expected metadata nnref = "checkpoint-1", got undefined \(a model-only file cannot resume training\)/);
 });
 
