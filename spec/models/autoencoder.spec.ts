@@ -109,7 +109,9 @@ test("the sparsity penalty pulls the average code activation ρ̂ toward ρ = 0.
   const x = lowRankData(256, 5);
   const meanActivation = (ae: Autoencoder) => {
     const code = encodeAll(ae.encoder, x);
-    return code.data.reduce((s, v) => s + v, 0) / code.size;
+    let sum = 0;
+    for (let i = 0; i < code.size; i++) sum += code.data[i];
+    return sum / code.size;
   };
   const train = (sparsity: { rho: number; beta: number } | null) => {
     const rng = new Random(6);
