@@ -1,0 +1,8 @@
+/**
+ * `nnref/node` — everything in `nnref`, plus what needs Node's file system:
+ * loading IDX files from a directory and the Fashion-MNIST subset embedded in
+ * the package. Browsers import `nnref` and pass bytes (`fetchIdxDataset`,
+ * `trainTestFromIdx`).
+ */
+export * from "./index.js";
+export * from "./data/node_files.js";
