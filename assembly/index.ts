@@ -8,6 +8,7 @@ export {
   conv2dBackwardInput, conv2dBackwardInputScratchBytes,
   conv2dBackwardWeight, conv2dBackwardWeightScratchBytes,
 } from "./conv";
+export { channelSums } from "./reduce";
 
 /** Version of the kernels' calling conventions (bumped when an export changes). */
 export function kernelsVersion(): i32 {

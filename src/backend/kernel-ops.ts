@@ -101,18 +101,24 @@ export function conv2dWeightGradF32(geom: ConvGeometry, dz: Float32Array, a: Flo
  * dz [N, Cout, Hout, Wout], a [N, Cin, H, W], w [Cout, Cin/groups, kh, kw] →
  * new arrays da [N, Cin, H, W] and dw [Cout, Cin/groups, kh, kw].
  */
-export function conv2dGradsF32(geom: ConvGeometry, dz: Float32Array, a: Float32Array, w: Float32Array): { da: Float32Array; dw: Float32Array } {
+export function conv2dGradsF32(geom: ConvGeometry, dz: Float32Array, a: Float32Array, w: Float32Array, withBias: boolean): { da: Float32Array; dw: Float32Array; db?: Float32Array } {
   const { exports, arena } = requireKernels();
   const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => Math.max(exports.conv2dBackwardInputScratchBytes(p), exports.conv2dBackwardWeightScratchBytes(p)));
-  const [, pdz, pa, pw, pda, pdw, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, a.length * 4, w.length * 4, a.length * 4, w.length * 4, scratchBytes]);
+  const [, pdz, pa, pw, pda, pdw, pdb, scratch] = arena.layout([
+    GEOMETRY_BYTES, dz.length * 4, a.length * 4, w.length * 4, a.length * 4, w.length * 4, withBias ? geom.Cout * 4 : 0, scratchBytes,
+  ]);
   const heap = arena.f32;
   heap.set(dz, pdz / 4);
   heap.set(a, pa / 4);
   heap.set(w, pw / 4);
   exports.conv2dBackwardInput(geomPtr, pdz, pw, pda, scratch);
   exports.conv2dBackwardWeight(geomPtr, pdz, pa, pdw, scratch);
+  // ∂L/∂b_f = Σ_n Σ_p ∂L/∂z[n, f, p] (in f64, as the reference's convBiasGrad).
+  if (withBias) exports.channelSums(pdz, geom.N, geom.Cout, geom.Hout * geom.Wout, pdb);
   const f = arena.f32;
-  return { da: f.slice(pda / 4, pda / 4 + a.length), dw: f.slice(pdw / 4, pdw / 4 + w.length) };
+  const grads: { da: Float32Array; dw: Float32Array; db?: Float32Array } = { da: f.slice(pda / 4, pda / 4 + a.length), dw: f.slice(pdw / 4, pdw / 4 + w.length) };
+  if (withBias) grads.db = f.slice(pdb / 4, pdb / 4 + geom.Cout);
+  return grads;
 }
 
 // ───────────────────────────── conv2d ─────────────────────────────
@@ -138,9 +144,9 @@ export const conv2dKernelOp: OpDef<Conv2dAttrs, ConvCache> = {
     const { geom, outputShape } = convGeometry("conv2d", input, weight, bias, attrs);
     if (input.dtype !== "float32") return conv2dOp.backward!(upstream, cache, attrs);
     const dz = checkConvUpstream("conv2d", upstream.output, outputShape, input) as Float32Array;
-    const { da, dw } = conv2dGradsF32(geom, dz, input.data as Float32Array, weight.data as Float32Array);
+    const { da, dw, db } = conv2dGradsF32(geom, dz, input.data as Float32Array, weight.data as Float32Array, bias !== undefined);
     const grads: Tensors = { input: new Tensor(da, input.shape), weight: new Tensor(dw, weight.shape) };
-    if (bias) grads.bias = new Tensor(convBiasGrad(dz, geom.N, geom.Cout, geom.Hout * geom.Wout, "float32"), bias.shape);
+    if (bias) grads.bias = new Tensor(db!, bias.shape);
     return grads;
   },
 };

@@ -51,6 +51,7 @@ export interface KernelExports {
   conv2dBackwardInputScratchBytes(geom: number): number;
   conv2dBackwardWeight(geom: number, dz: number, a: number, dw: number, scratch: number): void;
   conv2dBackwardWeightScratchBytes(geom: number): number;
+  channelSums(t: number, N: number, C: number, size: number, dst: number): void;
 }
 
 /** Alignment of every arena region (a cache line). */
