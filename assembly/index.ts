@@ -9,6 +9,8 @@ export {
   conv2dBackwardWeight, conv2dBackwardWeightScratchBytes,
 } from "./conv";
 export { channelSums } from "./reduce";
+export { reluForward, reluBackward } from "./elementwise";
+export { maxPool2dForward } from "./pool";
 
 /** Version of the kernels' calling conventions (bumped when an export changes). */
 export function kernelsVersion(): i32 {

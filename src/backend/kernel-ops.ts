@@ -1,6 +1,6 @@
 /**
- * The ops that run on the WebAssembly kernels: `conv2d`, `conv_transpose2d`
- * and `linear`, forward and backward. Each is its reference OpDef with the
+ * The ops that run on the WebAssembly kernels: `conv2d`, `conv_transpose2d`,
+ * `linear` and `relu`, forward and backward, and `max_pool2d`'s forward. Each is its reference OpDef with the
  * float32 work done by the kernels; names, argument names, attributes,
  * validation and errors are the reference's own (its `attrs`, its geometry
  * and shape checks are called here), so the two backends accept exactly the
@@ -15,12 +15,14 @@
  *   conv2d's weight gradient with image and upstream swapped.
  * `linear` is three SGEMMs: y = x·Wᵀ, dx = dy·W, dW = dyᵀ·x.
  */
-import { allocate, Tensor, type FloatArray } from "../tensor.js";
-import { expectSameDType, expectShape, floatData } from "../ops/errors.js";
+import { allocate, shapeString, Tensor, type FloatArray } from "../tensor.js";
+import { expectRank, expectSameDType, expectShape, fail, floatData } from "../ops/errors.js";
 import type { OpDef, Tensors } from "../ops/op.js";
 import { conv2dOp, checkConvUpstream, convBiasGrad, convGeometry, type Conv2dAttrs, type ConvGeometry } from "../ops/conv2d.js";
 import { convTranspose2dOp, convTranspose2dGeometry, type ConvTranspose2dAttrs } from "../ops/conv_transpose2d.js";
 import { linearOp, linearShapes } from "../ops/linear.js";
+import { reluOp } from "../ops/activations.js";
+import { maxPool2dAttrs, maxPool2dOp, pooledLength, type MaxPool2dAttrs } from "../ops/pool.js";
 import { requireKernels } from "./wasm.js";
 
 /** Bytes of the geometry record (16 × i32, the field order of assembly/conv.ts's ConvGeometry). */
@@ -256,5 +258,90 @@ export const linearKernelOp: OpDef<Record<string, never>, LinearCache> = {
   },
 };
 
+// ───────────────────────────── relu ─────────────────────────────
+
+/** relu on the kernels: x [any shape] (flat float32) → a new array max(x, 0) (NaN → 0, as the reference). */
+export function reluF32(x: Float32Array): Float32Array {
+  const { exports, arena } = requireKernels();
+  const [px, py] = arena.layout([x.length * 4, x.length * 4]);
+  arena.f32.set(x, px / 4);
+  exports.reluForward(px, x.length, py);
+  return arena.f32.slice(py / 4, py / 4 + x.length);
+}
+
+/** relu's backward on the kernels: dx = dy · 1[x > 0] (a new array). */
+export function reluBackwardF32(dy: Float32Array, x: Float32Array): Float32Array {
+  const { exports, arena } = requireKernels();
+  const [pdy, px, pdx] = arena.layout([dy.length * 4, x.length * 4, x.length * 4]);
+  const heap = arena.f32;
+  heap.set(dy, pdy / 4);
+  heap.set(x, px / 4);
+  exports.reluBackward(pdy, px, x.length, pdx);
+  return arena.f32.slice(pdx / 4, pdx / 4 + x.length);
+}
+
+/** relu on the kernels (float32), the reference for float64; the reference's checks and messages. */
+export const reluKernelOp: OpDef<Record<string, never>, Tensor> = {
+  ...reluOp,
+  forward(inputs, attrs) {
+    const { input } = inputs;
+    floatData("relu", "input", input);
+    if (input.dtype !== "float32") return reluOp.forward(inputs, attrs);
+    return { outputs: { output: new Tensor(reluF32(input.data as Float32Array), input.shape) }, cache: input };
+  },
+  backward(upstream, x, attrs) {
+    if (x.dtype !== "float32") return reluOp.backward!(upstream, x, attrs);
+    const dy = upstream.output;
+    // The reference's upstream checks (activations.ts), in its order.
+    floatData("relu", "upstream", dy);
+    expectShape("relu", "upstream", dy, x.shape, "the shape of the output");
+    expectSameDType("relu", "upstream", x, dy);
+    return { input: new Tensor(reluBackwardF32(dy.data as Float32Array, x.data as Float32Array), x.shape) };
+  },
+};
+
+// ───────────────────────────── max_pool2d ─────────────────────────────
+
+interface MaxPoolCache {
+  input: Tensor;
+  indices: Tensor;
+}
+
+/**
+ * max_pool2d's forward on the kernels (float32; its backward, a scatter by
+ * the indices, is the reference's). Validates as the reference's maxPool2d:
+ * attributes by its own `maxPool2dAttrs`, then the same checks and messages
+ * for the input's rank and the output size.
+ */
+export const maxPool2dKernelOp: OpDef<MaxPool2dAttrs, MaxPoolCache> = {
+  ...maxPool2dOp,
+  forward(inputs, attrs) {
+    const { input } = inputs;
+    if (!input || input.dtype !== "float32") return maxPool2dOp.forward(inputs, attrs);
+    const op = "max_pool2d";
+    const a = maxPool2dAttrs(attrs as unknown as Record<string, unknown>);
+    expectRank(op, "input", input, [3, 4], "[N, C, H, W] or [C, H, W]");
+    const lead = input.shape.slice(0, -2);
+    const planes = lead.reduce((p, d) => p * d, 1);
+    const H = input.shape[input.rank - 2], W = input.shape[input.rank - 1];
+    const [kH, kW] = a.kernel_size, [sH, sW] = a.stride, [pH, pW] = a.padding, [dH, dW] = a.dilation;
+    const Ho = pooledLength(H, kH, sH, pH, dH, a.ceil_mode);
+    const Wo = pooledLength(W, kW, sW, pW, dW, a.ceil_mode);
+    if (Ho < 1 || Wo < 1) {
+      fail(op, "input", "a height and width that give an output of at least 1×1 with these attributes", `shape ${shapeString(input.shape)}, which gives ${Ho}×${Wo}`);
+    }
+    const { exports, arena } = requireKernels();
+    const outLength = planes * Ho * Wo;
+    const [px, py, pi] = arena.layout([input.size * 4, outLength * 4, outLength * 4]);
+    arena.f32.set(input.data as Float32Array, px / 4);
+    exports.maxPool2dForward(px, planes, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Ho, Wo, py, pi);
+    const shape = [...lead, Ho, Wo];
+    const output = new Tensor(arena.f32.slice(py / 4, py / 4 + outLength), shape);
+    const indices = new Tensor(arena.i32.slice(pi / 4, pi / 4 + outLength), shape);
+    const outputs: Tensors = a.return_indices ? { output, indices } : { output };
+    return { outputs, cache: { input, indices } };
+  },
+};
+
 /** Every op with a kernel, for `registerKernels`. */
-export const kernelOps: OpDef[] = [conv2dKernelOp, convTranspose2dKernelOp, linearKernelOp];
+export const kernelOps: OpDef[] = [conv2dKernelOp, convTranspose2dKernelOp, linearKernelOp, reluKernelOp, maxPool2dKernelOp];

@@ -52,6 +52,10 @@ export interface KernelExports {
   conv2dBackwardWeight(geom: number, dz: number, a: number, dw: number, scratch: number): void;
   conv2dBackwardWeightScratchBytes(geom: number): number;
   channelSums(t: number, N: number, C: number, size: number, dst: number): void;
+  reluForward(x: number, n: number, y: number): void;
+  reluBackward(dy: number, x: number, n: number, dx: number): void;
+  maxPool2dForward(x: number, planes: number, H: number, W: number, kH: number, kW: number, sH: number, sW: number,
+    pH: number, pW: number, dH: number, dW: number, Ho: number, Wo: number, y: number, indices: number): void;
 }
 
 /** Alignment of every arena region (a cache line). */
