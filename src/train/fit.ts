@@ -38,12 +38,17 @@ export interface FitOptions {
   onEpoch?(epoch: number, loss: number): void;
 }
 
-/** Trains `model` (x [N, …] → logits [N, classes]) on class indices `labels` int32 [N]; returns the mean loss of each epoch. */
+/**
+ * Trains `model` (x [N, …] → logits [N, classes] or, for segmentation,
+ * [N, classes, H, W]) on class indices `labels`, int32 [N] or [N, H, W] (one
+ * per pixel); the loss is the mean cross-entropy over rows (and pixels).
+ * Returns the mean loss of each epoch.
+ */
 export function fitClassifier(model: Module, x: Tensor, labels: Tensor, options: FitOptions): number[] {
   const { epochs, batchSize, rng, lr = 1e-3 } = options;
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`fitClassifier: epochs: expected an integer ≥ 0, got ${String(epochs)}`);
-  if (labels.dtype !== "int32" || labels.rank !== 1 || labels.shape[0] !== x.shape[0]) {
-    throw new RangeError(`fitClassifier: labels: expected int32 [${x.shape[0]}] (one class index per row of x), got ${labels.dtype} [${labels.shape.join(", ")}]`);
+  if (labels.dtype !== "int32" || labels.rank < 1 || labels.shape[0] !== x.shape[0]) {
+    throw new RangeError(`fitClassifier: labels: expected int32 [${x.shape[0]}, …] (class indices for each row of x), got ${labels.dtype} [${labels.shape.join(", ")}]`);
   }
   const optimizer = options.optimizer ?? new Adam(trainableParameters(model), { lr });
   const history: number[] = [];
