@@ -25,6 +25,8 @@ export * from "./ops/pool.js";
 export * from "./ops/filters.js";
 export * from "./ops/norm.js";
 export * from "./ops/interpolate.js";
+export * from "./ops/transpose.js";
+export * from "./ops/kl_sparsity.js";
 export * from "./backend/dispatch.js";
 export { sgemm } from "./backend/sgemm.js";
 export { loadKernels, loadKernelsSync } from "./backend/load.js";

@@ -10,3 +10,4 @@ export * from "./idx_files.js";
 export * from "./standardize.js";
 export * from "./augment.js";
 export * from "./batches.js";
+export * from "./rows.js";

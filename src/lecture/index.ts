@@ -4,3 +4,4 @@
  */
 export * from "./two_layer_network.js";
 export * from "./mlp_squared_loss.js";
+export * from "./rbm.js";

@@ -32,6 +32,9 @@ export * from "./squeeze_excitation.js";
 export * from "./resnet_blocks.js";
 export * from "./resnet.js";
 export * from "./summary.js";
+export * from "./transfer.js";
+export * from "./autoencoder.js";
+export * from "./segmentation.js";
 
 /** A zoo entry. */
 export interface ModelEntry {

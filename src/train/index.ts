@@ -8,3 +8,5 @@ export * from "./checkpoint.js";
 export * from "./plot.js";
 export * from "./progress.js";
 export * from "./recipe.js";
+export * from "./fit.js";
+export * from "./gan.js";
