@@ -543,6 +543,19 @@ export function conv2dBackwardInput(geom: usize, dz: usize, w: usize, da: usize,
 // ───────────── weight gradient ─────────────
 
 /**
+ * Which weight-gradient path (measured, kernel alone, GFLOP/s):
+ *  - tiles (`weightGradTiles`): stride 1 along W, at least one full panel of
+ *    NR filters, not a 1×1 stride-1 layer — LeNet conv2 27 → 31, VGG-like
+ *    38 → 42 over the dot products; with 6 filters (LeNet conv1) 19 vs 24,
+ *    and on the 1×1 layer its transposing of dz costs more than it saves;
+ *  - dot products (`weightGradDot`): stride 1 along W, Wout a multiple of 4;
+ *  - otherwise a GEMM over packed colsᵀ panels.
+ */
+function tilesApply(g: ConvGeometry): bool {
+  return g.strideW == 1 && g.Cout / g.groups >= NR && !isFlat(g, paddedRows(g), paddedCols(g));
+}
+
+/**
  * The direct weight gradient applies with stride 1 along W and whole f32x4
  * vectors per output row (Wout a multiple of 4).
  */
@@ -555,6 +568,7 @@ export function conv2dBackwardWeightScratchBytes(geom: usize): i32 {
   const g = changetype<ConvGeometry>(geom);
   const K = convK(geom);
   const CinG = g.Cin / g.groups, CoutG = g.Cout / g.groups;
+  if (tilesApply(g)) return (K + 4 + g.N * CinG * paddedRows(g) * paddedCols(g) + panelsOf(CoutG, NR) * NR * g.N * g.Hout * g.Wout) * 4;
   if (dotApplies(g)) return (K + 4 + g.N * CinG * paddedRows(g) * paddedCols(g)) * 4;
   const pc = min(PCONV, g.Hout * g.Wout);
   return (panelsOf(CoutG, MR) * MR * pc + panelsOf(K, NR) * NR * pc) * 4;
@@ -568,14 +582,18 @@ function lanesSum(v: v128): f32 {
 
 /**
  * dw ← ∂L/∂w of conv2d given dz = ∂L/∂z [N, Cout, Hout, Wout] and a:
- * dW_g[f, k] = Σ_n Σ_p dZ_g[f, p] · cols[k, p]. With stride 1 along W and
- * Wout a multiple of 4 as dot products over pixels, 4 filters × 2 rows of
- * cols at a time, cols read in place from padded images (`dotApplies`);
- * otherwise as a GEMM over packed panels of colsᵀ, the sum over pixels cut
- * into blocks of PCONV. Overwrites dw [Cout, Cin/groups, kh, kw].
+ * dW_g[f, k] = Σ_n Σ_p dZ_g[f, p] · cols[k, p], by one of three paths
+ * (`tilesApply`): register tiles over all pixels, dot products over pixels
+ * (4 filters × 2 rows of cols at a time), both reading cols in place from
+ * the (padded) images; or a GEMM over packed panels of colsᵀ, the sum over
+ * pixels cut into blocks of PCONV. Overwrites dw [Cout, Cin/groups, kh, kw].
  */
 export function conv2dBackwardWeight(geom: usize, dz: usize, a: usize, dw: usize, scratch: usize): void {
   const g = changetype<ConvGeometry>(geom);
+  if (tilesApply(g)) {
+    weightGradTiles(g, dz, a, dw, scratch);
+    return;
+  }
   if (dotApplies(g)) {
     weightGradDot(g, dz, a, dw, scratch);
     return;
@@ -686,4 +704,110 @@ function weightGradDot(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratch:
       }
     }
   }
+}
+
+/**
+ * The weight gradient as dW_gᵀ = cols · dZ_gᵀ with the whole sum over images
+ * and pixels in registers: a tile is 4 rows of cols (taps, read in place
+ * from the image with `v128.load32_splat`, one pointer each, advancing one
+ * pixel per step) × 8 filters (a panel of dZ_gᵀ packed pixel-major), stored
+ * once, transposed, at the end. Stride 1 along W.
+ */
+function weightGradTiles(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratch: usize): void {
+  const geom = changetype<usize>(g);
+  const K = convK(geom);
+  const groups = g.groups;
+  const CinG = g.Cin / groups, CoutG = g.Cout / groups;
+  const P = g.Hout * g.Wout;
+  const Hp = paddedRows(g), Wp = paddedCols(g);
+  const inPlace = readsInPlace(g, Hp, Wp);
+  const colsImg = inPlace ? g.W : Wp;
+  const offsets = scratch;
+  tapOffsets(geom, inPlace ? g.H : Hp, colsImg, offsets);
+  const paddedArea = scratch + <usize>(K + 4) * 4;
+  const panelsF = panelsOf(CoutG, NR);
+  const packedDZ = paddedArea + <usize>(g.N * CinG * Hp * Wp) * 4;
+  const panelBytes = <usize>(g.N * P * NR) * 4;
+  const rowStep = <usize>(g.strideH * colsImg) * 4;
+  for (let gi = 0; gi < groups; gi++) {
+    let images = paddedArea;
+    let image = <usize>(CinG * Hp * Wp) * 4;
+    if (inPlace) {
+      images = a + <usize>(gi * CinG * g.H * g.W) * 4;
+      image = <usize>(g.Cin * g.H * g.W) * 4;
+    } else {
+      for (let n = 0; n < g.N; n++) {
+        padImage(a + <usize>((n * g.Cin + gi * CinG) * g.H * g.W) * 4, CinG, g.H, g.W, paddedArea + <usize>n * image, Hp, Wp, g.padTop, g.padLeft);
+      }
+    }
+    // dZ_gᵀ panels: panel jp, pixel n·P + p, lane l ← dz[n, gi·CoutG + jp·NR + l, p] (zero past CoutG).
+    for (let jp = 0; jp < panelsF; jp++) {
+      const width = min(NR, CoutG - jp * NR);
+      for (let n = 0; n < g.N; n++) {
+        const src = dz + <usize>((n * g.Cout + gi * CoutG + jp * NR) * P) * 4;
+        packB(true, P, width, src, P, 0, 0, packedDZ + <usize>jp * panelBytes + <usize>(n * P * NR) * 4);
+      }
+    }
+    for (let k0 = 0; k0 < K; k0 += 4) {
+      // Taps past K repeat the last one (computed, not stored): no branches inside.
+      const o0 = <usize>load<u32>(offsets + <usize>k0 * 4);
+      const o1 = <usize>load<u32>(offsets + <usize>min(k0 + 1, K - 1) * 4);
+      const o2 = <usize>load<u32>(offsets + <usize>min(k0 + 2, K - 1) * 4);
+      const o3 = <usize>load<u32>(offsets + <usize>min(k0 + 3, K - 1) * 4);
+      for (let jp = 0; jp < panelsF; jp++) {
+        let pb = packedDZ + <usize>jp * panelBytes;
+        let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+        let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+        for (let n = 0; n < g.N; n++) {
+          let rowBase = images + <usize>n * image;
+          for (let i = 0; i < g.Hout; i++) {
+            let x0 = rowBase + o0, x1 = rowBase + o1, x2 = rowBase + o2, x3 = rowBase + o3;
+            const end = pb + <usize>(g.Wout * NR) * 4;
+            while (pb < end) {
+              const b0 = v128.load(pb);
+              const b1 = v128.load(pb, 16);
+              const a0 = v128.load32_splat(x0);
+              c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+              c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+              const a1 = v128.load32_splat(x1);
+              c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+              c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+              const a2 = v128.load32_splat(x2);
+              c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+              c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+              const a3 = v128.load32_splat(x3);
+              c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+              c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+              x0 += 4; x1 += 4; x2 += 4; x3 += 4;
+              pb += NR * 4;
+            }
+            rowBase += rowStep;
+          }
+        }
+        // Lane l of c_r0 / c_r1 is dW[gi·CoutG + jp·NR + l (+4), k0 + r].
+        const f0 = gi * CoutG + jp * NR;
+        const fEnd = gi * CoutG + CoutG;
+        storeTapColumn(dw, K, f0, fEnd, k0, c00, c01);
+        if (k0 + 1 < K) storeTapColumn(dw, K, f0, fEnd, k0 + 1, c10, c11);
+        if (k0 + 2 < K) storeTapColumn(dw, K, f0, fEnd, k0 + 2, c20, c21);
+        if (k0 + 3 < K) storeTapColumn(dw, K, f0, fEnd, k0 + 3, c30, c31);
+      }
+    }
+  }
+}
+
+/** dw[f, k] ← lanes of (lo, hi) for filters f0 … f0+7 below fEnd (dw rows K apart). */
+@inline
+function storeTapColumn(dw: usize, K: i32, f0: i32, fEnd: i32, k: i32, lo: v128, hi: v128): void {
+  const at = dw + <usize>(f0 * K + k) * 4;
+  const step = <usize>K * 4;
+  const n = fEnd - f0;
+  store<f32>(at, f32x4.extract_lane(lo, 0));
+  if (n > 1) store<f32>(at + step, f32x4.extract_lane(lo, 1));
+  if (n > 2) store<f32>(at + 2 * step, f32x4.extract_lane(lo, 2));
+  if (n > 3) store<f32>(at + 3 * step, f32x4.extract_lane(lo, 3));
+  if (n > 4) store<f32>(at + 4 * step, f32x4.extract_lane(hi, 0));
+  if (n > 5) store<f32>(at + 5 * step, f32x4.extract_lane(hi, 1));
+  if (n > 6) store<f32>(at + 6 * step, f32x4.extract_lane(hi, 2));
+  if (n > 7) store<f32>(at + 7 * step, f32x4.extract_lane(hi, 3));
 }

@@ -47,7 +47,7 @@ const convCase: fc.Arbitrary<ConvCase> = fc.record({
   N: fc.integer({ min: 1, max: 3 }),
   groups: fc.integer({ min: 1, max: 3 }),
   CinG: fc.integer({ min: 1, max: 4 }),
-  CoutG: fc.integer({ min: 1, max: 7 }),
+  CoutG: fc.oneof(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 8, max: 20 })), // ≥ 8: a full panel of filters (weight-gradient tiles)
   H: fc.integer({ min: 1, max: 14 }),
   W: fc.oneof(fc.integer({ min: 1, max: 30 }), fc.constantFrom(NR, NR + 2, 2 * NR + 4, 28)),
   kh: fc.integer({ min: 1, max: 5 }),
@@ -124,7 +124,7 @@ test("conv2d forward and all three gradients on the kernels equal the direct loo
   assert.ok(ran > 60, `most random cases are valid convolutions (ran ${ran})`);
 });
 
-test("conv2d on the kernels at the benchmark shapes' geometry and on every path (direct, packed im2col, 1×1, dot-product weight gradient)", () => {
+test("conv2d on the kernels at the benchmark shapes' geometry and on every path (direct, packed im2col, 1×1; weight gradient by tiles, dot products, GEMM)", () => {
   const cases: ConvCase[] = [
     { N: 2, groups: 1, CinG: 1, CoutG: 6, H: 28, W: 28, kh: 5, kw: 5, stride: [1, 1], padding: [0, 0], dilation: [1, 1], bias: true, seed: 1 },
     { N: 2, groups: 1, CinG: 6, CoutG: 16, H: 12, W: 12, kh: 5, kw: 5, stride: [1, 1], padding: [0, 0], dilation: [1, 1], bias: true, seed: 2 },
