@@ -92,7 +92,31 @@ export function packA(transA: bool, mc: i32, kc: i32, a: usize, lda: i32, i0: i3
     const iStart = i0 + ip * MR;
     const height = min(MR, mc - ip * MR);
     const out = dst + <usize>(ip * kc * MR) * 4;
-    if (transA && height == MR) {
+    if (!transA && height == MR) {
+      // Four rows of A, 4 k at a time: load 4×4, transpose with shuffles, store k-major.
+      const r0 = a + (<usize>iStart * <usize>lda + <usize>p0) * 4;
+      const step = <usize>lda * 4;
+      const r1 = r0 + step, r2 = r1 + step, r3 = r2 + step;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const off = <usize>p * 4;
+        const v0 = v128.load(r0 + off), v1 = v128.load(r1 + off), v2 = v128.load(r2 + off), v3 = v128.load(r3 + off);
+        const t0 = v128.shuffle<i32>(v0, v1, 0, 4, 1, 5), t1 = v128.shuffle<i32>(v2, v3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<i32>(v0, v1, 2, 6, 3, 7), t3 = v128.shuffle<i32>(v2, v3, 2, 6, 3, 7);
+        const o = out + <usize>(p * MR) * 4;
+        v128.store(o, v128.shuffle<i32>(t0, t1, 0, 1, 4, 5));
+        v128.store(o, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(o, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(o, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7), 48);
+      }
+      for (; p < kc; p++) {
+        const o = out + <usize>(p * MR) * 4, off = <usize>p * 4;
+        store<f32>(o, load<f32>(r0 + off));
+        store<f32>(o, load<f32>(r1 + off), 4);
+        store<f32>(o, load<f32>(r2 + off), 8);
+        store<f32>(o, load<f32>(r3 + off), 12);
+      }
+    } else if (transA && height == MR) {
       // Columns of op(A) are contiguous rows of a: one vector copy per k.
       let src = a + (<usize>p0 * <usize>lda + <usize>iStart) * 4;
       const step = <usize>lda * 4;
