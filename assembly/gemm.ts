@@ -67,6 +67,26 @@ export function packB(transB: bool, kc: i32, nc: i32, b: usize, ldb: i32, p0: i3
         for (let c = 0; c < width; c++) store<f32>(out + <usize>c * 4, load<f32>(src + <usize>c * 4));
         out += NR * 4;
       }
+    } else if (width == NR) {
+      // op(B)[p, j] = b[j·ldb + p]: eight rows of b, 4 k at a time, two 4×4 transposes.
+      const step = <usize>ldb * 4;
+      const r0 = b + (<usize>jStart * <usize>ldb + <usize>p0) * 4;
+      const r1 = r0 + step, r2 = r1 + step, r3 = r2 + step;
+      const r4 = r3 + step, r5 = r4 + step, r6 = r5 + step, r7 = r6 + step;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const off = <usize>p * 4;
+        const o = out + <usize>(p * NR) * 4;
+        transposeStore4(v128.load(r0 + off), v128.load(r1 + off), v128.load(r2 + off), v128.load(r3 + off), o);
+        transposeStore4(v128.load(r4 + off), v128.load(r5 + off), v128.load(r6 + off), v128.load(r7 + off), o + 16);
+      }
+      for (; p < kc; p++) {
+        const o = out + <usize>(p * NR) * 4, off = <usize>p * 4;
+        store<f32>(o, load<f32>(r0 + off)); store<f32>(o, load<f32>(r1 + off), 4);
+        store<f32>(o, load<f32>(r2 + off), 8); store<f32>(o, load<f32>(r3 + off), 12);
+        store<f32>(o, load<f32>(r4 + off), 16); store<f32>(o, load<f32>(r5 + off), 20);
+        store<f32>(o, load<f32>(r6 + off), 24); store<f32>(o, load<f32>(r7 + off), 28);
+      }
     } else {
       // op(B)[p, j] = b[j·ldb + p]: each lane walks its own row of b.
       for (let p = 0; p < kc; p++) {
@@ -79,6 +99,20 @@ export function packB(transB: bool, kc: i32, nc: i32, b: usize, ldb: i32, p0: i3
       }
     }
   }
+}
+
+/**
+ * Stores the transpose of the 4×4 block with rows v0 … v3 as four vectors
+ * NR floats apart at `o`: o[k·NR + r] = v_r[k].
+ */
+@inline
+function transposeStore4(v0: v128, v1: v128, v2: v128, v3: v128, o: usize): void {
+  const t0 = v128.shuffle<i32>(v0, v1, 0, 4, 1, 5), t1 = v128.shuffle<i32>(v2, v3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<i32>(v0, v1, 2, 6, 3, 7), t3 = v128.shuffle<i32>(v2, v3, 2, 6, 3, 7);
+  v128.store(o, v128.shuffle<i32>(t0, t1, 0, 1, 4, 5));
+  v128.store(o, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7), NR * 4);
+  v128.store(o, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5), NR * 8);
+  v128.store(o, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7), NR * 12);
 }
 
 /**
