@@ -1,10 +1,16 @@
 /**
  * The ops that run on the WebAssembly kernels: `conv2d`, `conv_transpose2d`,
- * `linear` and `relu`, forward and backward, and `max_pool2d`'s forward. Each is its reference OpDef with the
- * float32 work done by the kernels; names, argument names, attributes,
- * validation and errors are the reference's own (its `attrs`, its geometry
- * and shape checks are called here), so the two backends accept exactly the
- * same calls. Float64 inputs run the reference.
+ * `linear` and `relu`, forward and backward, and `max_pool2d`'s forward.
+ * Each is its reference OpDef with the float32 work done by the kernels;
+ * names, argument names, attributes, validation and errors are the
+ * reference's own (its `attrs`, its geometry and shape checks are called
+ * here; where a check is private to the reference file, relu's upstream and
+ * max_pool2d's rank and output size, the same calls are made and a spec holds
+ * the messages equal), so the two backends accept exactly the same calls.
+ * Float64 inputs run the reference.
+ *
+ * Each call copies its inputs into the kernels' arena (./wasm.ts), runs the
+ * kernel and copies the results into new arrays.
  *
  * The convolutions are im2col/col2im + GEMM as in ../ops/im2col.ts:
  *   conv2d forward            Z_g = W_g · cols                 (kernel conv2dForward)
