@@ -12,8 +12,6 @@ export * from "./ops/linear.js";
 export * from "./ops/losses.js";
 export * from "./ops/sgd_step.js";
 export * from "./ops/dropout.js";
-// src/nn/dropout.ts declares the same union; name the op floor's as the public one.
-export type { DropoutConvention } from "./ops/dropout.js";
 export * from "./ops/arith.js";
 export * from "./ops/gemm.js";
 export * from "./ops/conv2d.js";
@@ -33,6 +31,7 @@ export { loadKernels, loadKernelsSync } from "./backend/load.js";
 export { simdSupported } from "./backend/wasm.js";
 export * from "./io/vectors.js";
 export * from "./check/vectors.js";
+export * from "./check/gradcheck.js";
 export * from "./autograd/index.js";
 export * from "./nn/index.js";
 export * from "./optim/index.js";
