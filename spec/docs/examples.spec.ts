@@ -4,6 +4,8 @@
 // value worked out by hand or typed from a slide.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { F, Tensor, Variable } from "../../src/index.js";
 import { rosenbrock, run as runRosenbrock } from "../../docs/examples/rosenbrock.js";
 import { firstOverLast, layerGradients } from "../../docs/examples/vanishing_gradients.js";
@@ -140,6 +142,46 @@ test("momentum (quick grids): with exact gradients momentum needs fewer iteratio
   const noisy = runGrid(p, { batch: 10, threshold: 1e-4, maxIterations: 5000, stepSizes: [0.002, 0.005, 0.01] });
   const bestInverse = best(noisy["inverse-time"]), bestNoisySgd = best(noisy.sgd);
   assert.ok(bestInverse !== null && bestNoisySgd !== null && bestInverse < bestNoisySgd, `c/t ${bestInverse}, constant ${bestNoisySgd}`);
+});
+
+// ───────────── docs/lecture-map.md ─────────────
+
+test("the lecture map cites only files, symbols and spec tests that exist", () => {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const read = (path: string) => readFileSync(root + path, "utf8");
+  const map = read("docs/lecture-map.md");
+  const problems: string[] = [];
+  const isPath = (t: string) => /^(src|docs|spec|scripts)\/[\w./-]+$/.test(t);
+  // Every path anywhere on the page exists.
+  for (const [, t] of map.matchAll(/`([^`]+)`/g)) if (isPath(t) && !existsSync(root + t)) problems.push(`missing file ${t}`);
+  let symbols = 0, tests = 0;
+  for (const line of map.split("\n")) {
+    if (!line.startsWith("| ") || line.startsWith("| Slide")) continue;
+    const cells = line.slice(2, -2).split(" | ");
+    assert.is(cells.length, 4, `a table row with 4 cells: ${line.slice(0, 80)}`);
+    // Code: a path, then identifiers that must occur in that file.
+    let file = "";
+    for (const [, t] of cells[2].matchAll(/`([^`]+)`/g)) {
+      if (isPath(t)) file = t;
+      else if (/^[A-Za-z_$][\w$]*$/.test(t)) {
+        symbols++;
+        if (!file) problems.push(`${t}: no file before it in "${cells[0]}"`);
+        else if (existsSync(root + file) && !new RegExp(`\\b${t.replace(/\$/g, "\\$")}\\b`).test(read(file))) problems.push(`${t} not in ${file}`);
+      }
+    }
+    // Checked by: a spec file, then the start (or a part) of test names on a test(…) line of that file.
+    let spec = "";
+    for (const [, path, name] of cells[3].matchAll(/`([^`]+)`|"([^"]+)"/g)) {
+      if (path !== undefined) spec = isPath(path) ? path : spec;
+      else {
+        tests++;
+        if (!spec) problems.push(`"${name}": no spec file before it in "${cells[0]}"`);
+        else if (existsSync(root + spec) && !read(spec).split("\n").some((l) => l.includes("test(") && l.includes(name))) problems.push(`no test "${name}" in ${spec}`);
+      }
+    }
+  }
+  assert.equal(problems, []);
+  assert.ok(symbols > 200 && tests > 150, `the map cites ${symbols} symbols and ${tests} tests`);
 });
 
 test.run();
