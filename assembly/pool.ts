@@ -66,7 +66,36 @@ function maxPool2x2Inside(x: usize, planes: i32, H: i32, W: i32, sH: i32, sW: i3
     for (let oh = 0; oh < Ho; oh++) {
       const h = oh * sH;
       const row = plane + <usize>(h * W) * 4;
-      for (let ow = 0; ow < Wo; ow++) {
+      let ow = 0;
+      if (sW == 2) {
+        // Four outputs at once: 8 consecutive floats of each row, split into
+        // even (left) and odd (right) lanes; the same compares, lane-wise.
+        const lanes = i32x4(0, 2, 4, 6);
+        for (; ow + 4 <= Wo; ow += 4) {
+          const q = row + <usize>(ow * 8);
+          const a0 = v128.load(q), a1 = v128.load(q, 16);
+          const b0 = v128.load(q + rowBytes), b1 = v128.load(q + rowBytes, 16);
+          const topLeft = i32x4.add(i32x4.splat(h * W + 2 * ow), lanes);
+          let best = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
+          let at = topLeft;
+          let v = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+          let take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+          best = v128.bitselect(v, best, take);
+          at = v128.bitselect(i32x4.add(topLeft, i32x4.splat(1)), at, take);
+          v = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+          take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+          best = v128.bitselect(v, best, take);
+          at = v128.bitselect(i32x4.add(topLeft, i32x4.splat(W)), at, take);
+          v = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+          take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+          best = v128.bitselect(v, best, take);
+          at = v128.bitselect(i32x4.add(topLeft, i32x4.splat(W + 1)), at, take);
+          v128.store(y + o * 4, best);
+          v128.store(indices + o * 4, at);
+          o += 4;
+        }
+      }
+      for (; ow < Wo; ow++) {
         const w = ow * sW;
         const q = row + <usize>w * 4;
         let best = load<f32>(q);

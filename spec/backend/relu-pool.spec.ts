@@ -93,7 +93,7 @@ test("max_pool2d: equal to the reference on random attributes, with ties and NaN
 
 test("max_pool2d: the 2×2 fast path (windows inside, no padding or dilation) with ties, −0/+0 and NaN", () => {
   const rng = new Random(3);
-  for (const [H, W, stride] of [[8, 8, 2], [9, 7, 2], [6, 6, 1], [5, 8, 3]]) {
+  for (const [H, W, stride] of [[8, 8, 2], [9, 7, 2], [12, 14, 2], [24, 25, 2], [6, 6, 1], [5, 8, 3]]) {
     const x = new Float32Array(2 * 3 * H * W).map(() => [0, -0, 1, 1, NaN, -1][rng.int(6)]);
     const input = new Tensor(x, [2, 3, H, W]);
     sameOutputs(maxPool2dKernelOp, maxPool2dOp, { input }, { kernel_size: 2, stride, return_indices: true }, `H×W ${H}×${W} stride ${stride}`);
