@@ -6,18 +6,24 @@
 //   row (c·kh + x)·kw + y, column i·Wout + j,
 //   entry a[n, g·Cin/groups + c, i·sH − padTop + x·dH, j·sW − padLeft + y·dW] (0 in the padding)
 //
-// The kernels never build the whole column matrix: they build one packed
+// The kernels never build the whole column matrix. General form: one packed
 // panel of it at a time, exactly what `packB` would make of the full matrix,
-// and run the microkernel on it while it is in L1:
+// run through the microkernel while it is in L1:
 //   forward  Z_g = W_g · cols          B panel = NR columns of cols      (im2colPanel)
 //   input    dcols = W_gᵀ · dZ_g       C tile columns go back by col2im  (col2imPanel)
 //   weight   dW_g += dZ_g · colsᵀ      B panel = NR rows of cols          (im2colRowsPanel)
+// With stride 1 along W (the common case) the column matrix is read or
+// written in place in the image instead — one output row's pixels are
+// consecutive there — through a table of K byte offsets (`tapOffsets`):
+// the forward's B panel rows, the input gradient's C tile rows, and the
+// weight gradient's A rows come straight from (or go straight to) a padded
+// image, or the input itself when no window reaches into padding.
 
 import { MR, NR, microkernel, microkernelIndirectB, microkernelScatterC, packA, packB } from "./gemm";
 
 /**
  * One convolution's geometry, laid out as 16 consecutive i32 in memory (the
- * JS side writes it; src/backend/wasm-conv.ts has the same order).
+ * JS side writes it; `writeGeometry` in src/backend/kernel-ops.ts has the same order).
  */
 @unmanaged
 export class ConvGeometry {
