@@ -37,7 +37,7 @@
  * nets are not reliably better at this budget. One seed is printed; try
  * others with --seed.
  *
- *   node --import tsx docs/examples/rosenbrock.ts [--seed 3] [--steps 2000] [--samples 500]
+ *   node --import tsx docs/examples/rosenbrock.ts [--seed 3] [--steps 1500] [--samples 500]
  */
 import { fileURLToPath } from "node:url";
 import { Adam, F, Linear, Random, Sequential, Tanh, Tensor, Variable, noGrad, type Module } from "../../src/index.js";
@@ -67,7 +67,7 @@ export const WIDER_NETS: readonly RosenbrockNet[] = [
 export interface RosenbrockOptions {
   /** Training points (default 500). */
   samples?: number;
-  /** Full-batch Adam steps per network (default 2000). */
+  /** Full-batch Adam steps per network (default 1500). */
   steps?: number;
   /** The networks to train (default SLIDE_NETS). */
   nets?: readonly RosenbrockNet[];
@@ -119,7 +119,7 @@ function makeNet(layers: number, width: number, rng: Random): Sequential {
 
 /** Trains the networks (default: the slide's three at ~500 weights) on the same data; returns what each reached. */
 export function run(options: RosenbrockOptions = {}): RosenbrockResult[] {
-  const { samples = 500, steps = 2000, seed = 3, nets = SLIDE_NETS } = options;
+  const { samples = 500, steps = 1500, seed = 3, nets = SLIDE_NETS } = options;
   const rng = new Random(seed);
   const trainPoints: Array<[number, number]> = [];
   for (let i = 0; i < samples; i++) trainPoints.push([rng.uniformIn(X1[0], X1[1]), rng.uniformIn(X2[0], X2[1])]);
@@ -151,7 +151,7 @@ export function run(options: RosenbrockOptions = {}): RosenbrockResult[] {
 
 /** Runs the comparison (the slide's three networks, then its two wider ones) and prints it beside the slide's numbers. */
 export function main(options: RosenbrockOptions = {}): RosenbrockResult[] {
-  const { samples = 500, steps = 2000, seed = 3, nets = [...SLIDE_NETS, ...WIDER_NETS] } = options;
+  const { samples = 500, steps = 1500, seed = 3, nets = [...SLIDE_NETS, ...WIDER_NETS] } = options;
   console.log("003: regression of z = 100(x₂ − x₁²)² + (1 − x₁)² with ~500 weights on 1, 2 or 3 hidden layers");
   console.log(`assumed (the slides are silent): x₁ ∈ [${X1.join(", ")}], x₂ ∈ [${X2.join(", ")}], ${samples} uniform training points (seed ${seed}),`);
   console.log(`  a ${GRID}×${GRID} test grid, tanh hidden units, linear output, targets standardized (loss = MSE / Var z),`);
@@ -176,6 +176,7 @@ export function main(options: RosenbrockOptions = {}): RosenbrockResult[] {
   console.log("The slide's losses are on a scale it does not state, so only the ordering can be compared:");
   console.log(`  slide: 1 layer / 2 layers = ${(0.24 / 0.0831).toFixed(1)}×, 3 layers / 2 layers = ${(0.0755 / 0.0831).toFixed(2)}`);
   console.log(`  nnref: 1 layer / 2 layers = ${(one.trainLoss / two.trainLoss).toFixed(1)}×, 3 layers / 2 layers = ${(three.trainLoss / two.trainLoss).toFixed(2)} (train MSE)`);
+  console.log("  (1 layer against the deeper nets holds for every seed tried; 3 against 2 layers changes with the seed: try --seed)");
   console.log(`${seconds.toFixed(1)} s`);
   return results;
 }

@@ -184,4 +184,11 @@ test("the lecture map cites only files, symbols and spec tests that exist", () =
   assert.ok(symbols > 200 && tests > 150, `the map cites ${symbols} symbols and ${tests} tests`);
 });
 
+test("docs/README.md links only files that exist", () => {
+  const docs = fileURLToPath(new URL("../../docs/", import.meta.url));
+  const links = [...readFileSync(docs + "README.md", "utf8").matchAll(/\]\(([^)#]+)\)/g)].map((m) => m[1]);
+  assert.ok(links.length >= 10);
+  assert.equal(links.filter((l) => !existsSync(docs + l)), []);
+});
+
 test.run();
