@@ -67,7 +67,7 @@ test("committee: E_COM and E_AV by hand for two members with known errors", () =
 });
 
 test("committee: E_COM ≤ E_AV; nearly uncorrelated members give E_COM ≈ E_AV / M, bagged members correlate and give more", () => {
-  const { independent, bagging } = runCommittees();
+  const { independent, bagging } = runCommittees({ steps: 800 }); // the example trains 1500 steps; the claims hold at both
   for (const r of [independent, bagging]) {
     assert.ok(r.eCOM <= r.eAV, `E_COM ${r.eCOM} vs E_AV ${r.eAV}`);
     // the expansion E_COM = E_AV/M + (1/M²)Σ_{m≠j} E[ε_m ε_j], from two separate computations
@@ -134,10 +134,14 @@ test("momentum: the exact excess loss from the normal equations equals the libra
 
 test("momentum (quick grids): with exact gradients momentum needs fewer iterations and tolerates larger ε; c/t does not converge; with noisy gradients c/t beats a constant ε", () => {
   const p = makeProblem();
-  const full = runGrid(p, { batch: 1000, threshold: 1e-6, maxIterations: 3000, stepSizes: [0.005, 0.01, 0.02, 0.05, 0.1] });
+  const stepSizes = [0.01, 0.02, 0.1];
+  const full = runGrid(p, { batch: 1000, threshold: 1e-6, maxIterations: 1000, stepSizes });
   const bestMomentum = best(full.momentum), bestSgd = best(full.sgd);
   assert.ok(bestMomentum !== null && bestSgd !== null && bestMomentum < bestSgd, `momentum ${bestMomentum}, constant ${bestSgd}`);
-  assert.ok(full.sgd[2].diverged && !full.momentum[2].diverged && full.momentum[2].iterations !== null, "ε = 0.02: constant diverges, momentum converges");
+  for (const i of [1, 2]) {
+    assert.ok(full.sgd[i].diverged, `ε = ${stepSizes[i]}: constant ε diverges (2/λ_max ≈ 0.01)`);
+    assert.ok(full.momentum[i].iterations !== null, `ε = ${stepSizes[i]}: momentum converges`);
+  }
   assert.is(best(full["inverse-time"]), null);
   const noisy = runGrid(p, { batch: 10, threshold: 1e-4, maxIterations: 5000, stepSizes: [0.002, 0.005, 0.01] });
   const bestInverse = best(noisy["inverse-time"]), bestNoisySgd = best(noisy.sgd);
