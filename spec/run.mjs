@@ -13,11 +13,12 @@ const uvuBin = fileURLToPath(new URL("../node_modules/uvu/bin.js", import.meta.u
 const dir = process.argv[2] ?? "spec";
 const pattern = process.argv[3] ? `${process.argv[3]}.*\\.spec\\.ts$` : "\\.spec\\.ts$";
 
-// NO_COLOR turns off uvu's colours; FORCE_COLOR (any value, even "0") would turn
-// Node's own colours on in child processes that specs start, so it is removed.
+// uvu sets FORCE_COLOR=1 for its specs unless told --no-color, and child
+// processes that specs start would then print ANSI colours; NO_COLOR and
+// removing FORCE_COLOR keep every layer plain.
 const env = { ...process.env, NO_COLOR: "1" };
 delete env.FORCE_COLOR;
-const child = spawn(process.execPath, ["--import", "tsx", uvuBin, dir, pattern], {
+const child = spawn(process.execPath, ["--import", "tsx", uvuBin, dir, pattern, "--no-color"], {
   env,
   stdio: ["ignore", "pipe", "inherit"],
 });
