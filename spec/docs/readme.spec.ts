@@ -16,7 +16,7 @@ test("the README's TypeScript example runs and its gradcheck is below 1e-6", () 
   const file = `${root}.readme-example-${process.pid}.ts`;
   writeFileSync(file, code);
   try {
-    const env = { ...process.env, NO_COLOR: "1" };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
     delete env.FORCE_COLOR;
     const out = execFileSync(process.execPath, ["--import", "tsx", file], { cwd: root, encoding: "utf8", env });
     const error = Number(out.trim().split("\n").pop());
