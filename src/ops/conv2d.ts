@@ -27,7 +27,7 @@
  */
 import { allocate, shapeString, sizeOf, Tensor, randu, type FloatArray, type FloatDType, type Shape } from "../tensor.js";
 import type { Random } from "../random.js";
-import { describe, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, pairAttr } from "./errors.js";
+import { checkUpstream, describe, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, pairAttr } from "./errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 
 // ───────────────────────────── attributes ─────────────────────────────
@@ -207,13 +207,12 @@ export function convGeometry(op: string, input: Tensor, weight: Tensor, bias: Te
   };
 }
 
-/** Checks an upstream gradient against the output shape and the input's dtype; returns its data. */
-export function checkConvUpstream(op: string, dz: Tensor, outputShape: Shape, like: Tensor): FloatArray {
-  const data = floatData(op, "upstream", dz);
-  expectShape(op, "upstream", dz, outputShape, "the shape of the output");
-  expectSameDType(op, "upstream", like, dz);
-  return data;
-}
+/**
+ * Checks an upstream gradient against the output shape and the input's dtype;
+ * returns its data. The same check as `checkUpstream` in ./errors.ts, kept
+ * under this name for the callers that import it from here.
+ */
+export const checkConvUpstream: (op: string, dz: Tensor, outputShape: Shape, like: Tensor) => FloatArray = checkUpstream;
 
 // ───────────────────────────── the loops ─────────────────────────────
 

@@ -74,6 +74,19 @@ export function expectSameDType(op: string, name: string, a: Tensor, b: Tensor):
   if (a.dtype !== b.dtype) fail(op, name, `dtype ${a.dtype} (the dtype of the first input)`, b.dtype);
 }
 
+/**
+ * Checks an upstream gradient dL/d(output) for a backward: a float tensor of
+ * `outputShape` with the dtype of `like` (the forward's first input); returns
+ * its data. Messages: `op: upstream: expected shape [..] (the shape of the
+ * output), got …`.
+ */
+export function checkUpstream(op: string, dy: Tensor, outputShape: readonly number[], like: Tensor): FloatArray {
+  const g = floatData(op, "upstream", dy);
+  expectShape(op, "upstream", dy, outputShape, "the shape of the output");
+  expectSameDType(op, "upstream", like, dy);
+  return g;
+}
+
 /** Checks an integer attribute ≥ min and returns it. */
 export function intAttr(op: string, name: string, value: unknown, min: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) fail(op, name, `an integer ≥ ${min}`, describe(value));

@@ -21,9 +21,9 @@
  * Convolutional layers (conv2d) compute correlation, as PyTorch does; this
  * file keeps the lecture's distinction visible.
  */
-import { allocate, Tensor, randn, shapeString, type FloatArray, type FloatDType } from "../tensor.js";
+import { allocate, Tensor, randn, shapeString, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { describe, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, numberAttr, OpError } from "./errors.js";
+import { checkUpstream, describe, expectRank, expectSameDType, fail, floatData, intAttr, numberAttr, OpError } from "./errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 
 /** Padding of correlate2d / convolve2d: "valid" (none), "same" (odd kernels), or zeros on each side. */
@@ -79,13 +79,6 @@ function filterGeometry(op: string, input: Tensor, kernel: Tensor, padding: Filt
   return { H, W, kh, kw, ph, pw, Ho, Wo };
 }
 
-function checkUpstream(op: string, dy: Tensor, like: Tensor, g: FilterGeometry): FloatArray {
-  const d = floatData(op, "upstream", dy);
-  expectShape(op, "upstream", dy, [g.Ho, g.Wo], "the shape of the output");
-  expectSameDType(op, "upstream", like, dy);
-  return d;
-}
-
 // ───────────────────────────── correlation ─────────────────────────────
 // 000: g(i, j) = Σ_{k,l} f(i + k, j + l) h(k, l). Each output is a linear
 // function of f and of h, so the backward is two sums with the same indices:
@@ -119,7 +112,7 @@ export function correlate2d(input: Tensor, kernel: Tensor, padding: FilterPaddin
 export function correlate2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): { input: Tensor; kernel: Tensor } {
   const op = "correlate2d";
   const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
-  const up = checkUpstream(op, dy, input, g);
+  const up = checkUpstream(op, dy, [g.Ho, g.Wo], input);
   const f = input.data, h = kernel.data;
   const df = allocate(input.dtype as FloatDType, input.size);
   const dh = allocate(input.dtype as FloatDType, kernel.size);
@@ -177,7 +170,7 @@ export function convolve2d(input: Tensor, kernel: Tensor, padding: FilterPadding
 export function convolve2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): { input: Tensor; kernel: Tensor } {
   const op = "convolve2d";
   const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
-  const up = checkUpstream(op, dy, input, g);
+  const up = checkUpstream(op, dy, [g.Ho, g.Wo], input);
   const f = input.data, h = kernel.data;
   const oh = g.kh - 1 - g.ph, ow = g.kw - 1 - g.pw;
   const df = allocate(input.dtype as FloatDType, input.size);

@@ -20,7 +20,7 @@
  */
 import { allocate, Tensor, randn, shapeString, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { boolAttr, describe, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, numberAttr } from "./errors.js";
+import { boolAttr, checkUpstream, describe, expectRank, fail, floatData, intAttr, numberAttr } from "./errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 
 /** Validated attributes of `interpolate_bilinear`: exactly one of size and scale_factor is non-null. */
@@ -147,9 +147,7 @@ export function interpolateBilinearBackward(dy: Tensor, input: Tensor, attrs: In
   const op = "interpolate_bilinear";
   floatData(op, "input", input);
   const { N, C, H, W, Ho, Wo, rows, cols } = bilinearGeometry(input, attrs);
-  const g: FloatArray = floatData(op, "upstream", dy);
-  expectShape(op, "upstream", dy, [N, C, Ho, Wo], "the shape of the output");
-  expectSameDType(op, "upstream", input, dy);
+  const g: FloatArray = checkUpstream(op, dy, [N, C, Ho, Wo], input);
   const dx = allocate(input.dtype as FloatDType, input.size);
   for (let p = 0; p < N * C; p++) {
     const plane = p * H * W;

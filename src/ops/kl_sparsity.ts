@@ -27,7 +27,7 @@
  */
 import { allocate, fromArray, randu, Tensor, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { expectRank, expectSameDType, expectShape, fail, floatData, numberAttr } from "./errors.js";
+import { checkUpstream, expectRank, fail, floatData, numberAttr } from "./errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 
 /** Checks activations [m, H] in [0, 1]; returns m, H and the data. */
@@ -66,9 +66,7 @@ export function klSparsity(input: Tensor, rho: number): Tensor {
 
 /** dL/dα_j⁽ⁱ⁾ = g · (1/m)(−ρ/ρ̂_j + (1 − ρ)/(1 − ρ̂_j)), g the scalar upstream. → [m, H]. */
 export function klSparsityBackward(dy: Tensor, input: Tensor, rho: number): Tensor {
-  const g = floatData("kl_sparsity", "upstream", dy);
-  expectShape("kl_sparsity", "upstream", dy, [], "the shape of the output");
-  expectSameDType("kl_sparsity", "upstream", input, dy);
+  const g = checkUpstream("kl_sparsity", dy, [], input);
   const rhoHat = averageActivation(input);
   const [m, H] = input.shape;
   const dInput = allocate(input.dtype as FloatDType, m * H);

@@ -15,7 +15,7 @@
  */
 import { allocate, randn, shapeString, Tensor, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { expectRank, expectSameDType, expectShape, fail, floatData } from "./errors.js";
+import { checkUpstream, expectRank, expectSameDType, expectShape, fail, floatData } from "./errors.js";
 import type { OpDef, Tensors } from "./op.js";
 
 /** The sizes of a linear call after validation. */
@@ -89,9 +89,7 @@ export interface LinearGrads {
  */
 export function linearBackward(dy: Tensor, input: Tensor, weight: Tensor, hasBias: boolean): LinearGrads {
   const { rows, inFeatures, outFeatures, outputShape } = linearShapes(input, weight);
-  const g = floatData("linear", "upstream", dy);
-  expectShape("linear", "upstream", dy, outputShape, "the shape of the output");
-  expectSameDType("linear", "upstream", input, dy);
+  const g = checkUpstream("linear", dy, outputShape, input);
   const x = input.data as FloatArray, W = weight.data as FloatArray;
   const dtype = input.dtype as FloatDType;
 

@@ -8,7 +8,7 @@
  */
 import { allocate, Tensor, randn, randu, shapeString, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { boolAttr, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, numberAttr } from "./errors.js";
+import { boolAttr, checkUpstream, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, numberAttr } from "./errors.js";
 import type { OpDef, RawAttrs, Tensors } from "./op.js";
 
 /** The input as N × C × S: `S` values per (sample, channel). */
@@ -17,13 +17,6 @@ function channelLayout(x: Tensor): { N: number; C: number; S: number } {
   let S = 1;
   for (let d = 2; d < x.rank; d++) S *= x.shape[d];
   return { N, C, S };
-}
-
-function checkUpstream(op: string, dy: Tensor, like: Tensor): FloatArray {
-  const g = floatData(op, "upstream", dy);
-  expectShape(op, "upstream", dy, like.shape, "the shape of the output");
-  expectSameDType(op, "upstream", like, dy);
-  return g;
 }
 
 // ───────────────────────────── batch_norm ─────────────────────────────
@@ -198,7 +191,7 @@ export function batchNorm(input: Tensor, params: BatchNormParams = {}, options: 
 export function batchNormBackward(dy: Tensor, cache: BatchNormCache): { input: Tensor; weight?: Tensor; bias?: Tensor } {
   const op = "batch_norm";
   const { input, xhat, invStd, gamma } = cache;
-  const up = checkUpstream(op, dy, input);
+  const up = checkUpstream(op, dy, input.shape, input);
   const { N, C, S } = channelLayout(input);
   const n = N * S;
   const dtype = input.dtype as FloatDType;
@@ -302,7 +295,7 @@ export function localResponseNorm(input: Tensor, options: Partial<LocalResponseN
 export function localResponseNormBackward(dy: Tensor, input: Tensor, attrs: LocalResponseNormAttrs): Tensor {
   const op = "local_response_norm";
   const x = floatData(op, "input", input);
-  const g = checkUpstream(op, dy, input);
+  const g = checkUpstream(op, dy, input.shape, input);
   const { N, C, S } = lrnLayout(input);
   const a = attrs;
   const D = lrnDenominatorBase(x, N, C, S, a);
