@@ -9,12 +9,12 @@
  * arguments.
  */
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { checkVectors, formatCaseResult } from "../check/vectors.js";
 import { readVectors } from "../io/vectors.js";
 import { isWasmAvailable, kernelOpNames, type BackendName } from "../backend/dispatch.js";
 import { loadKernelsSync } from "../backend/load.js";
 import type { FloatDType } from "../tensor.js";
+import { parseCommandLine } from "./command_line.js";
 
 const USAGE = `usage: nnref check FILE [--backend js|wasm] [--dtype float32|float64] [--verbose]
 
@@ -33,27 +33,18 @@ Exit status: 0 when nothing failed, 1 otherwise, 2 for bad arguments.`;
 
 /** Runs `nnref check` with `argv` (after the command name); returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        backend: { type: "string" },
-        dtype: { type: "string" },
-        verbose: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    console.error(`nnref check: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine("check", USAGE, {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      backend: { type: "string" },
+      dtype: { type: "string" },
+      verbose: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   if (positionals.length !== 1) {
     console.error(`nnref check: expected one FILE, got ${positionals.length === 0 ? "none" : positionals.join(" ")}\n\n${USAGE}`);
     return 2;

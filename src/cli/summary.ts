@@ -7,8 +7,8 @@
  * totals. `--json` prints the same as one JSON object. Argument parsing and
  * printing only.
  */
-import { parseArgs } from "node:util";
 import { buildModel, formatSummary, models, modelNames, ShapeOnlyRandom, summarize, type ImageSize } from "../models/index.js";
+import { parseCommandLine } from "./command_line.js";
 
 const USAGE = `usage: nnref summary MODEL [--input C,H,W] [--variant V] [--batch N] [--classes K] [--json]
 
@@ -43,30 +43,21 @@ function parseInput(text: string): ImageSize {
 
 /** Runs `nnref summary` with `argv` (after the command name); returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        input: { type: "string" },
-        variant: { type: "string" },
-        batch: { type: "string" },
-        classes: { type: "string" },
-        json: { type: "boolean", default: false },
-        list: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    console.error(`nnref summary: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine("summary", USAGE, {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      input: { type: "string" },
+      variant: { type: "string" },
+      batch: { type: "string" },
+      classes: { type: "string" },
+      json: { type: "boolean", default: false },
+      list: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   if (values.list) {
     const width = Math.max(...modelNames().map((n) => n.length));
     const sizeWidth = Math.max(...Object.values(models).map((e) => e.inputSize.join("×").length));

@@ -10,7 +10,6 @@
 import { writeFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { getBackend, isWasmAvailable, setBackend } from "../backend/dispatch.js";
 import { loadKernelsSync } from "../backend/load.js";
 import { firstImages, type TrainTestData } from "../data/dataset.js";
@@ -20,6 +19,7 @@ import { checkpointTrainer, decodeCheckpoint, encodeModel, resumeTrainer } from 
 import { learningCurvesSvg } from "../train/plot.js";
 import { formatEpoch, formatStep } from "../train/progress.js";
 import type { StepProgress } from "../train/train.js";
+import { parseCommandLine } from "./command_line.js";
 
 const DEFAULT_EPOCHS = 5;
 
@@ -75,38 +75,30 @@ const isPositiveInt = (x: number) => Number.isInteger(x) && x >= 1;
 /** Runs `nnref train` with `argv` (after the command name); returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        data: { type: "string" },
-        epochs: { type: "string" },
-        batch: { type: "string" },
-        lr: { type: "string" },
-        momentum: { type: "string" },
-        "weight-decay": { type: "string" },
-        seed: { type: "string" },
-        augment: { type: "boolean" },
-        "train-size": { type: "string" },
-        "test-size": { type: "string" },
-        backend: { type: "string" },
-        out: { type: "string" },
-        resume: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`nnref train: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine("train", USAGE, {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: "string" },
+      epochs: { type: "string" },
+      batch: { type: "string" },
+      lr: { type: "string" },
+      momentum: { type: "string" },
+      "weight-decay": { type: "string" },
+      seed: { type: "string" },
+      augment: { type: "boolean" },
+      "train-size": { type: "string" },
+      "test-size": { type: "string" },
+      backend: { type: "string" },
+      out: { type: "string" },
+      resume: { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
+  const values: Record<string, string | boolean | undefined> = parsed.values;
+  const positionals: string[] = parsed.positionals;
 
   let model: string;
   let given: Partial<RunOptions>;

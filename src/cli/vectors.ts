@@ -5,9 +5,9 @@
  * src/check/vectors.ts) as one nnref-vectors file, to FILE or stdout.
  */
 import { writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { formatOpNames, makeVectors, vectorOpNames } from "../check/vectors.js";
 import { writeVectors, type VectorCase } from "../io/vectors.js";
+import { parseCommandLine } from "./command_line.js";
 
 const USAGE = `usage: nnref vectors (--op NAME [--op NAME2 ...] | --all) [--count K] [--seed S] [--out FILE]
 
@@ -29,28 +29,19 @@ function integer(flag: string, value: string | undefined, fallback: number, min:
 
 /** Runs `nnref vectors` with `argv` (after the command name); returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        op: { type: "string", multiple: true },
-        all: { type: "boolean", default: false },
-        count: { type: "string" },
-        seed: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    console.error(`nnref vectors: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine("vectors", USAGE, {
+    args: argv,
+    options: {
+      op: { type: "string", multiple: true },
+      all: { type: "boolean", default: false },
+      count: { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
   const { values } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   let count: number, seed: number;
   try {
     count = integer("--count", values.count, 3, 1);
