@@ -275,7 +275,7 @@ export function confusionMatrix(predicted: Tensor, target: Tensor, numClasses: n
   return m;
 }
 
-/** The fraction of pixels whose predicted class is the true one. */
+/** The fraction of pixels whose predicted class is the true one. predicted, target: int32 class maps of one shape (e.g. [N, H, W]). */
 export function pixelAccuracy(predicted: Tensor, target: Tensor): number {
   checkLabels("pixelAccuracy", predicted, target, Infinity);
   let correct = 0;
@@ -286,7 +286,8 @@ export function pixelAccuracy(predicted: Tensor, target: Tensor): number {
 /**
  * Intersection over union per class, IoU_c = TP / (TP + FP + FN), and their
  * mean over the classes that occur in the target or the prediction (a class
- * absent from both has no IoU: null, left out of the mean).
+ * absent from both has no IoU: null, left out of the mean). predicted, target:
+ * int32 class maps of one shape (e.g. [N, H, W]); perClass has numClasses entries.
  */
 export function meanIoU(predicted: Tensor, target: Tensor, numClasses: number): { perClass: Array<number | null>; mean: number } {
   const m = confusionMatrix(predicted, target, numClasses);
@@ -300,7 +301,7 @@ export function meanIoU(predicted: Tensor, target: Tensor, numClasses: number): 
   return { perClass, mean: present.reduce((s, v) => s + v, 0) / present.length };
 }
 
-/** The share of the most frequent class among the target's pixels: the accuracy of always predicting it. */
+/** The share of the most frequent class among the target's pixels: the accuracy of always predicting it. target: int32 class map of any shape (e.g. [N, H, W]). */
 export function majorityClassRate(target: Tensor, numClasses: number): number {
   const counts = new Array<number>(numClasses).fill(0);
   for (let q = 0; q < target.size; q++) counts[target.data[q]]++;

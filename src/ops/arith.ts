@@ -44,7 +44,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
   return build(a.dtype as FloatDType, a.shape, (i) => x[i] + y[i]);
 }
 
-/** d(a + b): dL/da = dL/db = g (copies). */
+/** d(a + b): dL/da = dL/db = g (copies). dy, dL/da, dL/db: the shape of a. */
 export function addBackward(dy: Tensor, a: Tensor): { a: Tensor; b: Tensor } {
   const g = checkUpstream("add", dy, a.shape, a.dtype);
   return { a: build(a.dtype as FloatDType, a.shape, (i) => g[i]), b: build(a.dtype as FloatDType, a.shape, (i) => g[i]) };
@@ -56,7 +56,7 @@ export function mul(a: Tensor, b: Tensor): Tensor {
   return build(a.dtype as FloatDType, a.shape, (i) => x[i] * y[i]);
 }
 
-/** d(a ⊙ b): dL/da = g ⊙ b, dL/db = g ⊙ a. */
+/** d(a ⊙ b): dL/da = g ⊙ b, dL/db = g ⊙ a. dy, dL/da, dL/db: the shape of a. */
 export function mulBackward(dy: Tensor, a: Tensor, b: Tensor): { a: Tensor; b: Tensor } {
   const [x, y] = samePair("mul", "a", a, "b", b);
   const g = checkUpstream("mul", dy, a.shape, a.dtype);
@@ -70,7 +70,7 @@ export function mulScalar(x: Tensor, value: number): Tensor {
   return build(x.dtype as FloatDType, x.shape, (i) => value * d[i]);
 }
 
-/** d(value · x): dL/dx = value · g. */
+/** d(value · x): dL/dx = value · g. dy, dL/dx: the shape of x. */
 export function mulScalarBackward(dy: Tensor, x: Tensor, value: number): Tensor {
   const g = checkUpstream("mul_scalar", dy, x.shape, x.dtype);
   return build(x.dtype as FloatDType, x.shape, (i) => value * g[i]);
@@ -138,7 +138,7 @@ function concatLayout(a: Tensor, b: Tensor, dim: number): { outer: number; na: n
   return { outer: sizeOf(a.shape.slice(0, d)), na: a.shape[d], nb: b.shape[d], inner: sizeOf(a.shape.slice(d + 1)), d, shape };
 }
 
-/** a and b joined along `dim` (negative counts from the end; default 0, as torch.cat). */
+/** a and b joined along `dim` (negative counts from the end; default 0, as torch.cat). a [… na …], b [… nb …] → [… na + nb …]. */
 export function concat(a: Tensor, b: Tensor, dim = 0): Tensor {
   const { outer, na, nb, inner, shape } = concatLayout(a, b, dim);
   const out = allocate(a.dtype as FloatDType, sizeOf(shape));
@@ -204,7 +204,7 @@ export function sum(x: Tensor): Tensor {
   return build(x.dtype as FloatDType, [], () => s);
 }
 
-/** d(Σx)/dx = 1: every element receives the scalar upstream g. */
+/** d(Σx)/dx = 1: every element receives the scalar upstream g. dy [] → the shape of x. */
 export function sumBackward(dy: Tensor, x: Tensor): Tensor {
   const g = checkUpstream("sum", dy, [], x.dtype);
   return build(x.dtype as FloatDType, x.shape, () => g[0]);
@@ -218,7 +218,7 @@ export function mean(x: Tensor): Tensor {
   return build(x.dtype as FloatDType, [], () => s / d.length);
 }
 
-/** d(mean x)/dx = 1/n: every element receives g / n. */
+/** d(mean x)/dx = 1/n: every element receives g / n. dy [] → the shape of x. */
 export function meanBackward(dy: Tensor, x: Tensor): Tensor {
   const g = checkUpstream("mean", dy, [], x.dtype);
   return build(x.dtype as FloatDType, x.shape, () => g[0] / x.size);

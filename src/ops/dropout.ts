@@ -77,19 +77,19 @@ export function dropout(input: Tensor, mask: Tensor, p: number, convention: Drop
   return scaled(input, checkMask(input, mask), trainingScale(p, convention));
 }
 
-/** Backward of training-time dropout: dL/dx = dL/dy · mask · the same scale. */
+/** Backward of training-time dropout: dL/dx = dL/dy · mask · the same scale. dy, mask, dL/dx: one shape (any). */
 export function dropoutBackward(dy: Tensor, mask: Tensor, p: number, convention: DropoutConvention = "inverted"): Tensor {
   floatData("dropout", "upstream", dy);
   return scaled(dy, checkMask(dy, mask), trainingScale(p, convention));
 }
 
-/** Test-time dropout: y = x ("inverted") or y = (1 − p) · x ("lecture"). */
+/** Test-time dropout: y = x ("inverted") or y = (1 − p) · x ("lecture"). Any shape; y has the shape of x. */
 export function dropoutEval(input: Tensor, p: number, convention: DropoutConvention = "inverted"): Tensor {
   floatData("dropout", "input", input);
   return scaled(input, null, testScale(p, convention));
 }
 
-/** Backward of test-time dropout: dL/dx = dL/dy · the same scale. */
+/** Backward of test-time dropout: dL/dx = dL/dy · the same scale. Any shape; dL/dx has the shape of dy. */
 export function dropoutEvalBackward(dy: Tensor, p: number, convention: DropoutConvention = "inverted"): Tensor {
   floatData("dropout", "upstream", dy);
   return scaled(dy, null, testScale(p, convention));

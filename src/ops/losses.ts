@@ -73,7 +73,7 @@ export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = "m
   return reduce(losses, input.shape, reduction, input.dtype as FloatDType);
 }
 
-/** dL/dinput = g · 2(input − target) (÷ the element count for "mean"). */
+/** dL/dinput = g · 2(input − target) (÷ the element count for "mean"). dy: [] or, for "none", the input's shape → the input's shape. */
 export function mseLossBackward(dy: Tensor, input: Tensor, target: Tensor, reduction: Reduction = "mean"): Tensor {
   const x = floatData("mse_loss", "input", input);
   const t = floatTarget("mse_loss", input, target);
@@ -115,7 +115,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, reduction: Red
   return reduce(losses, input.shape, reduction, input.dtype as FloatDType);
 }
 
-/** dL/dinput = g · (y − t) / max(y(1 − y), 1e-12), PyTorch's form. */
+/** dL/dinput = g · (y − t) / max(y(1 − y), 1e-12), PyTorch's form. dy: [] or, for "none", the input's shape → the input's shape. */
 export function binaryCrossEntropyBackward(dy: Tensor, input: Tensor, target: Tensor, reduction: Reduction = "mean"): Tensor {
   const y = probabilities("binary_cross_entropy", input);
   const t = floatTarget("binary_cross_entropy", input, target);
@@ -149,7 +149,7 @@ function stableSigmoid(x: number): number {
   return e / (1 + e);
 }
 
-/** dL/dinput = g · (σ(x) − t). */
+/** dL/dinput = g · (σ(x) − t). dy: [] or, for "none", the input's shape → the input's shape. */
 export function binaryCrossEntropyWithLogitsBackward(dy: Tensor, input: Tensor, target: Tensor, reduction: Reduction = "mean"): Tensor {
   const x = floatData("binary_cross_entropy_with_logits", "input", input);
   const t = floatTarget("binary_cross_entropy_with_logits", input, target);
@@ -235,7 +235,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   return reduce(losses, positionShape, reduction, input.dtype as FloatDType, countKept(t, ignoreIndex));
 }
 
-/** dL/dinput: −g at each kept target's class (÷ the kept count for "mean"), 0 elsewhere. */
+/** dL/dinput: −g at each kept target's class (÷ the kept count for "mean"), 0 elsewhere. → the input's shape [N, C, …]. */
 export function nllLossBackward(dy: Tensor, input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
   const { reduction = "mean", ignoreIndex = -100 } = options;
   const { classes, inner, positionShape } = classLayout("nll_loss", input, target, ignoreIndex);

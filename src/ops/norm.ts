@@ -7,7 +7,6 @@
  * with at least one dimension after C.
  */
 import { allocate, Tensor, randn, randu, shapeString, type FloatArray, type FloatDType } from "../tensor.js";
-import type { Random } from "../random.js";
 import { boolAttr, checkUpstream, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, numberAttr } from "./errors.js";
 import type { OpDef, RawAttrs, Tensors } from "./op.js";
 
