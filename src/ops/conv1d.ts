@@ -18,7 +18,7 @@ import { Tensor, randu, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
 import { describe, fail, intAttr } from "./errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
-import { checkConvUpstream, checkSameStride, conv2d, conv2dBackward, convGeometry, convPaddingAttr, type ConvGrads, type ConvPaddingMode, type Conv2dOpOptions } from "./conv2d.js";
+import { checkConvUpstream, checkSameStride, conv2d, conv2dBackward, convGeometry, convPaddingAttr, type ConvCache, type ConvGrads, type ConvPaddingMode, type Conv2dOpOptions } from "./conv2d.js";
 
 const OP = "conv1d";
 
@@ -114,12 +114,6 @@ export function conv1dBackward(dz: Tensor, input: Tensor, weight: Tensor, bias?:
 
 // ───────────────────────────── OpDef ─────────────────────────────
 
-interface Conv1dCache {
-  input: Tensor;
-  weight: Tensor;
-  bias?: Tensor;
-}
-
 /**
  * A random small conv1d case: groups 1–3, filter size 1–4, stride 1–3 (often
  * above the filter size), dilation 1–3, padding 0…k−1 (sometimes "valid" or
@@ -153,7 +147,7 @@ export function sampleConv1d(rng: Random, dtype: FloatDType): { inputs: { [name:
 }
 
 /** `conv1d`: input, weight, bias? → output; grads for input, weight, bias. */
-export const conv1dOp: OpDef<Conv1dAttrs, Conv1dCache> = {
+export const conv1dOp: OpDef<Conv1dAttrs, ConvCache> = {
   name: OP,
   inputs: ["input", "weight", "bias"],
   optional: ["bias"],

@@ -388,7 +388,8 @@ export function conv2dBackward(dz: Tensor, input: Tensor, weight: Tensor, bias?:
 
 // ───────────────────────────── OpDef ─────────────────────────────
 
-interface ConvCache {
+/** What the forward of conv2d, conv1d and conv_transpose2d keeps for backward: its tensor arguments. */
+export interface ConvCache {
   input: Tensor;
   weight: Tensor;
   bias?: Tensor;

@@ -34,7 +34,7 @@ import { describe, expectRank, expectSameDType, expectShape, fail, floatData, in
 import type { OpDef, RawAttrs } from "./op.js";
 import {
   checkConvUpstream, convBiasGrad, directConv2d, directConv2dInputGrad, directConv2dWeightGrad,
-  type ConvGrads, type ConvSetup,
+  type ConvCache, type ConvGrads, type ConvSetup,
 } from "./conv2d.js";
 
 const OP = "conv_transpose2d";
@@ -158,12 +158,6 @@ export function convTranspose2dBackward(dy: Tensor, input: Tensor, weight: Tenso
 
 // ───────────────────────────── OpDef ─────────────────────────────
 
-interface ConvTransposeCache {
-  input: Tensor;
-  weight: Tensor;
-  bias?: Tensor;
-}
-
 /**
  * A random small conv_transpose2d case: groups 1–3, non-square kernels,
  * stride 1–3, dilation 1–3, padding 0…k−1 (lowered if the output would be
@@ -193,7 +187,7 @@ export function sampleConvTranspose2d(rng: Random, dtype: FloatDType): { inputs:
 }
 
 /** `conv_transpose2d`: input, weight, bias? → output; grads for input, weight, bias. */
-export const convTranspose2dOp: OpDef<ConvTranspose2dAttrs, ConvTransposeCache> = {
+export const convTranspose2dOp: OpDef<ConvTranspose2dAttrs, ConvCache> = {
   name: OP,
   inputs: ["input", "weight", "bias"],
   optional: ["bias"],
