@@ -10,7 +10,7 @@ export {
 } from "./conv";
 export { channelSums } from "./reduce";
 export { reluForward, reluBackward } from "./elementwise";
-export { maxPool2dForward } from "./pool";
+export { maxPool2dForward, maxPool2dBackward } from "./pool";
 
 /** Version of the kernels' calling conventions (bumped when an export changes). */
 export function kernelsVersion(): i32 {

@@ -119,3 +119,26 @@ function maxPool2x2Inside(x: usize, planes: i32, H: i32, W: i32, sH: i32, sW: i3
     }
   }
 }
+
+/**
+ * max_pool2d's backward: dx ← 0, then for each of `planes` planes and each of
+ * its `perPlane` outputs o, dx[p, indices[o]] += dy[o] (indices from the
+ * forward, flat in the H·W plane; −1, a window with no element, adds
+ * nothing). Overlapping windows that share a maximum add up there, in output
+ * order, as in the reference's loop. dx is [planes, HW].
+ */
+export function maxPool2dBackward(dy: usize, indices: usize, planes: i32, perPlane: i32, HW: i32, dx: usize): void {
+  memory.fill(dx, 0, <usize>planes * <usize>HW * 4);
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = dx + <usize>p * <usize>HW * 4;
+    for (let k = 0; k < perPlane; k++) {
+      const at = load<i32>(indices + o * 4);
+      if (at >= 0) {
+        const q = plane + <usize>at * 4;
+        store<f32>(q, load<f32>(q) + load<f32>(dy + o * 4));
+      }
+      o++;
+    }
+  }
+}

@@ -109,4 +109,40 @@ test("max_pool2d: the same errors as the reference (rank, empty output)", () => 
   }
 });
 
+test("max_pool2d backward: overlapping windows add up at a shared maximum (by hand), float32 bit-equal to the reference", () => {
+  // One 1×3 plane [1, 5, 2], windows of 1×2 with stride 1: both windows pick the 5.
+  const input = new Tensor(new Float32Array([1, 5, 2]), [1, 1, 1, 3]);
+  const a = maxPool2dOp.attrs({ kernel_size: [1, 2], stride: 1 });
+  const { cache } = maxPool2dKernelOp.forward({ input }, a);
+  const dy = new Tensor(new Float32Array([0.25, 0.5]), [1, 1, 1, 2]);
+  assert.equal([...maxPool2dKernelOp.backward!({ output: dy }, cache, a).input.data], [0, 0.75, 0]);
+  // LeNet's shape: 64×6 planes of 24×24, 2×2 stride 2.
+  const rng = new Random(11);
+  const big = new Tensor(new Float32Array(64 * 6 * 24 * 24).map(() => rng.uniformIn(-1, 1)), [64, 6, 24, 24]);
+  const b = maxPool2dOp.attrs({ kernel_size: 2, stride: 2 });
+  const k = maxPool2dKernelOp.forward({ input: big }, b), r = maxPool2dOp.forward({ input: big }, b);
+  const g = new Tensor(new Float32Array(64 * 6 * 12 * 12).map(() => rng.uniformIn(-1, 1)), [64, 6, 12, 12]);
+  const kd = maxPool2dKernelOp.backward!({ output: g }, k.cache, b).input.data, rd = maxPool2dOp.backward!({ output: g }, r.cache, b).input.data;
+  assert.is(kd.length, rd.length);
+  let differ = 0;
+  for (let i = 0; i < kd.length; i++) if (!Object.is(kd[i], rd[i])) differ++;
+  assert.is(differ, 0, "elements that differ from the reference");
+});
+
+test("max_pool2d backward: the same upstream errors as the reference", () => {
+  const input = new Tensor(new Float32Array(16).map((_, i) => i), [1, 1, 4, 4]);
+  const a = maxPool2dOp.attrs({ kernel_size: 2 });
+  const k = maxPool2dKernelOp.forward({ input }, a), r = maxPool2dOp.forward({ input }, a);
+  const bad = [
+    new Tensor(new Float32Array(3), [1, 1, 3]),
+    new Tensor(new Float64Array(4), [1, 1, 2, 2]),
+    new Tensor(new Int32Array(4), [1, 1, 2, 2]),
+  ];
+  for (const dy of bad) {
+    const ours = message(() => maxPool2dKernelOp.backward!({ output: dy }, k.cache, a));
+    assert.match(ours, /^max_pool2d: upstream: /);
+    assert.is(ours, message(() => maxPool2dOp.backward!({ output: dy }, r.cache, a)));
+  }
+});
+
 test.run();
