@@ -11,6 +11,7 @@ export {
 export { channelSums } from "./reduce";
 export { reluForward, reluBackward } from "./elementwise";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";
+export { sgdStep } from "./sgd";
 
 /** Version of the kernels' calling conventions (bumped when an export changes). */
 export function kernelsVersion(): i32 {

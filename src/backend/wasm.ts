@@ -57,6 +57,7 @@ export interface KernelExports {
   maxPool2dForward(x: number, planes: number, H: number, W: number, kH: number, kW: number, sH: number, sW: number,
     pH: number, pW: number, dH: number, dW: number, Ho: number, Wo: number, y: number, indices: number): void;
   maxPool2dBackward(dy: number, indices: number, planes: number, perPlane: number, HW: number, dx: number): void;
+  sgdStep(param: number, grad: number, buffer: number, n: number, lr: number, momentum: number, keep: number, weightDecay: number, flags: number): void;
 }
 
 /** Alignment of every arena region (a cache line). */

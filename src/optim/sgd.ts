@@ -7,7 +7,8 @@
  *   d ← ∇ + weight_decay·W;   V ← μV + (1 − dampening)·d;   W ← W − ε·(nesterov ? d + μV : V)
  *
  * This class only keeps a momentum buffer per parameter and loops; the rule
- * itself lives once, in the op (`sgdStepInPlace`).
+ * itself lives once, in the op (`sgdStepInPlace`), which runs as a wasm
+ * kernel for float32 on the wasm backend (../backend/sgd-step.ts: bit-equal).
  *
  * The lecture's momentum, V_{t+1} = μV_t + (1 − μ)∇L(W_t), W_{t+1} = W_t − ε_t V_{t+1}
  * (001), is `dampening = momentum = μ` started from V₀ = 0:
@@ -18,7 +19,8 @@
 import { describe as describeValue } from "../ops/errors.js";
 import { Tensor, zeros, type FloatArray } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
-import { sgdHyper, sgdStepInPlace, type SgdHyper } from "../ops/sgd_step.js";
+import { sgdHyper, type SgdHyper } from "../ops/sgd_step.js";
+import { sgdStepInPlaceOnBackend } from "../backend/sgd-step.js";
 import { checkLr, checkParams, checkStateDict, copyAs, type Optimizer, type OptimizerStateDict, type ParamState } from "./optimizer.js";
 
 /** Options of SGD (PyTorch's names in camelCase). */
@@ -96,7 +98,7 @@ export class SGD implements Optimizer {
         this.buffers[i] = zeros(p.shape, p.value.dtype);
         firstStep = this.initialBuffer === "gradient";
       }
-      sgdStepInPlace(W, g.data as FloatArray, (this.buffers[i]?.data ?? null) as FloatArray | null, hyper, firstStep);
+      sgdStepInPlaceOnBackend(W, g.data as FloatArray, (this.buffers[i]?.data ?? null) as FloatArray | null, hyper, firstStep);
     });
   }
 
