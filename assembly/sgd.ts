@@ -19,6 +19,18 @@ function store2(p: usize, v: v128): void {
   v128.store64_lane(p, f32x4.demote_f64x2_zero(v), 0);
 }
 
+/** Lanes 2, 3 of `v` moved to lanes 0, 1. */
+@inline
+function high(v: v128): v128 {
+  return v128.shuffle<f32>(v, v, 2, 3, 2, 3);
+}
+
+/** Lanes 0, 1 of `lo` and lanes 0, 1 of `hi`. */
+@inline
+function join(lo: v128, hi: v128): v128 {
+  return v128.shuffle<f32>(lo, hi, 0, 1, 4, 5);
+}
+
 /**
  * The update for n elements of param, grad and (when momentum ≠ 0) buffer.
  * flags: bit 0 firstStep (the buffer is not read), bit 1 nesterov.
@@ -28,6 +40,20 @@ export function sgdStep(param: usize, grad: usize, buffer: usize, n: i32, lr: f6
   const useMomentum = momentum != 0, useDecay = weightDecay != 0;
   const vlr = f64x2.splat(lr), vmu = f64x2.splat(momentum), vkeep = f64x2.splat(keep), vwd = f64x2.splat(weightDecay);
   let i = 0;
+  if (useMomentum && !useDecay && !firstStep && !nesterov) {
+    // The common case (PyTorch's momentum after its first step), four floats
+    // per iteration and no branches: V ← μ·V + keep·g;  W ← W − lr·V.
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i * 4;
+      const w4 = v128.load(param + o), g4 = v128.load(grad + o), b4 = v128.load(buffer + o);
+      const vLo = f64x2.add(f64x2.mul(vmu, f64x2.promote_low_f32x4(b4)), f64x2.mul(vkeep, f64x2.promote_low_f32x4(g4)));
+      const vHi = f64x2.add(f64x2.mul(vmu, f64x2.promote_low_f32x4(high(b4))), f64x2.mul(vkeep, f64x2.promote_low_f32x4(high(g4))));
+      v128.store(buffer + o, join(f32x4.demote_f64x2_zero(vLo), f32x4.demote_f64x2_zero(vHi)));
+      const wLo = f64x2.sub(f64x2.promote_low_f32x4(w4), f64x2.mul(vlr, vLo));
+      const wHi = f64x2.sub(f64x2.promote_low_f32x4(high(w4)), f64x2.mul(vlr, vHi));
+      v128.store(param + o, join(f32x4.demote_f64x2_zero(wLo), f32x4.demote_f64x2_zero(wHi)));
+    }
+  }
   for (; i + 2 <= n; i += 2) {
     const o = <usize>i * 4;
     const w = load2(param + o);
