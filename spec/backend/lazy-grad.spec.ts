@@ -1,5 +1,5 @@
-// linear's kernel op computes the input gradient when it is first read
-// (conv2d's computes it eagerly). A late read must still give the gradient of
+// conv2d's and linear's kernel ops compute the input gradient when it is
+// first read. A late read must still give the gradient of
 // the backward call: here the weight and the upstream are overwritten in
 // place (as an optimizer and a reused buffer would) before the read.
 import { test } from "uvu";
