@@ -4,9 +4,11 @@
  * Each is its reference OpDef with the float32 work done by the kernels;
  * names, argument names, attributes, validation and errors are the
  * reference's own (its `attrs`, its geometry and shape checks are called
- * here; where a check is private to the reference file, relu's upstream and
- * max_pool2d's rank and output size, the same calls are made and a spec holds
- * the messages equal), so the two backends accept exactly the same calls.
+ * here; the upstream checks of relu and max_pool2d backward are errors.ts's
+ * `checkUpstream`, the same checks in the same order as the reference files'
+ * private helpers; for max_pool2d's rank and output size, private to pool.ts,
+ * the same calls are made; specs hold the messages equal), so the two
+ * backends accept exactly the same calls.
  * Float64 inputs run the reference.
  *
  * Each call copies its inputs into the kernels' arena (./wasm.ts), runs the
@@ -348,12 +350,9 @@ export const reluKernelOp: OpDef<Record<string, never>, Tensor> = {
   },
   backward(upstream, x, attrs) {
     if (x.dtype !== "float32") return reluOp.backward!(upstream, x, attrs);
-    const dy = upstream.output;
-    // The reference's upstream checks (activations.ts), in its order.
-    floatData("relu", "upstream", dy);
-    expectShape("relu", "upstream", dy, x.shape, "the shape of the output");
-    expectSameDType("relu", "upstream", x, dy);
-    return { input: new Tensor(reluBackwardF32(dy.data as Float32Array, x.data as Float32Array), x.shape) };
+    // errors.ts's checkUpstream: the checks of activations.ts's private helper, in its order.
+    const dy = checkUpstream("relu", upstream.output, x.shape, x) as Float32Array;
+    return { input: new Tensor(reluBackwardF32(dy, x.data as Float32Array), x.shape) };
   },
 };
 
