@@ -170,7 +170,9 @@ function backpropagate(root: Variable, seed: Tensor): void {
     }
     if (!any) continue;
     if (!node.op.backward) throw new Error(`backward: op ${node.op.name} has no backward`);
-    const grads = node.op.backward(upstream, node.cache, node.attrs);
+    const needed = new Set<string>();
+    for (const [name, input] of Object.entries(node.inputs)) if (input.requiresGrad && node.op.grads.includes(name)) needed.add(name);
+    const grads = node.op.backward(upstream, node.cache, node.attrs, needed);
     for (const [name, input] of Object.entries(node.inputs)) {
       if (!input.requiresGrad || !node.op.grads.includes(name)) continue;
       const g = grads[name];

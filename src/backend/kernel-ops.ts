@@ -13,8 +13,10 @@
  *
  * Each call copies its inputs into the kernels' arena (./wasm.ts), runs the
  * kernel and copies the results into new arrays. The input gradients of
- * conv2d and linear are computed when first read (`withLazyGradient`): the
- * graph never reads the one of a network's input.
+ * conv2d and linear are computed only when the caller needs them (the
+ * `needed` argument of backward): the graph never needs the one of a
+ * network's input (a third of the first linear layer's GEMM work; LeNet
+ * conv1's input gradient cost 0.59 ms a step).
  *
  * The convolutions are im2col/col2im + GEMM as in ../ops/im2col.ts:
  *   conv2d forward            Z_g = W_g · cols                 (kernel conv2dForward)
@@ -148,32 +150,6 @@ export function conv2dWeightBiasGradF32(geom: ConvGeometry, dz: Float32Array, a:
   return grads;
 }
 
-/** A copy of `a` (allocate and set: faster than `slice` in V8). */
-function copyOf(a: Float32Array): Float32Array {
-  const out = new Float32Array(a.length);
-  out.set(a);
-  return out;
-}
-
-/**
- * `grads` with the gradient `name` added as a property computed on its first
- * read (and kept). The autograd graph reads only the gradients of inputs
- * that require one, so the input gradient of a network's first layer — its
- * input requires none — is never computed (a third of the first linear
- * layer's GEMM work: the MLP trains at 47,000 instead of 38,000 images/s;
- * LeNet conv1's input gradient, 0.59 ms against 0.11 ms to copy its dz).
- * Every other reader
- * (gradcheck, `nnref check`, a caller) gets the same value as an eager
- * backward: `compute` works on copies of the arrays it reads, taken during
- * the backward call, so later changes (an optimizer updating the weight in
- * place) do not reach it.
- */
-function withLazyGradient(grads: Tensors, name: string, compute: () => Tensor): Tensors {
-  let value: Tensor | undefined;
-  Object.defineProperty(grads, name, { enumerable: true, configurable: true, get: () => (value ??= compute()) });
-  return grads;
-}
-
 // ───────────────────────────── conv2d ─────────────────────────────
 
 interface ConvCache {
@@ -192,7 +168,7 @@ export const conv2dKernelOp: OpDef<Conv2dAttrs, ConvCache> = {
     const z = conv2dForwardF32(geom, input.data as Float32Array, weight.data as Float32Array, bias?.data as Float32Array | undefined);
     return { outputs: { output: new Tensor(z, outputShape) }, cache: { input, weight, bias } };
   },
-  backward(upstream, cache, attrs) {
+  backward(upstream, cache, attrs, needed) {
     const { input, weight, bias } = cache;
     const { geom, outputShape } = convGeometry("conv2d", input, weight, bias, attrs);
     if (input.dtype !== "float32") return conv2dOp.backward!(upstream, cache, attrs);
@@ -200,8 +176,8 @@ export const conv2dKernelOp: OpDef<Conv2dAttrs, ConvCache> = {
     const { dw, db } = conv2dWeightBiasGradF32(geom, dz, input.data as Float32Array, bias !== undefined);
     const grads: Tensors = { weight: new Tensor(dw, weight.shape) };
     if (bias) grads.bias = new Tensor(db!, bias.shape);
-    const dzCopy = copyOf(dz), wCopy = copyOf(weight.data as Float32Array);
-    return withLazyGradient(grads, "input", () => new Tensor(conv2dInputGradF32(geom, dzCopy, wCopy), input.shape));
+    if (!needed || needed.has("input")) grads.input = new Tensor(conv2dInputGradF32(geom, dz, weight.data as Float32Array), input.shape);
+    return grads;
   },
 };
 
@@ -292,7 +268,7 @@ export const linearKernelOp: OpDef<Record<string, never>, LinearCache> = {
     const y = linearForwardF32(input.data as Float32Array, weight.data as Float32Array, bias?.data as Float32Array | undefined, rows, inFeatures, outFeatures);
     return { outputs: { output: new Tensor(y, outputShape) }, cache: { input, weight, hasBias: bias !== undefined } };
   },
-  backward(upstream, cache, attrs) {
+  backward(upstream, cache, attrs, needed) {
     const { input, weight, hasBias } = cache;
     const { rows, inFeatures, outFeatures, outputShape } = linearShapes(input, weight);
     if (input.dtype !== "float32") return linearOp.backward!(upstream, cache, attrs);
@@ -312,8 +288,8 @@ export const linearKernelOp: OpDef<Record<string, never>, LinearCache> = {
       }
       grads.bias = new Tensor(db, [outFeatures]);
     }
-    const dyCopy = copyOf(g as Float32Array), wCopy = copyOf(weight.data as Float32Array);
-    return withLazyGradient(grads, "input", () => new Tensor(linearInputGradF32(dyCopy, wCopy, rows, inFeatures, outFeatures), input.shape));
+    if (!needed || needed.has("input")) grads.input = new Tensor(linearInputGradF32(g as Float32Array, weight.data as Float32Array, rows, inFeatures, outFeatures), input.shape);
+    return grads;
   },
 };
 

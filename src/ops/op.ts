@@ -55,8 +55,14 @@ export interface OpDef<A = any, C = any> {
    * The hand-derived backward: the vector-Jacobian product. Given
    * dL/d(output) for each differentiable output, returns dL/d(input) for each
    * name in `grads` (that was present in the forward).
+   *
+   * `needed`, when given, names the inputs whose gradients the caller will
+   * read (the autograd graph passes those that require a gradient); an op
+   * may leave the others out. The reference ops compute them all, for
+   * readability; the kernels skip the rest (a network's first layer never
+   * needs the gradient of its input).
    */
-  backward?(upstream: Tensors, cache: C, attrs: A): Tensors;
+  backward?(upstream: Tensors, cache: C, attrs: A, needed?: ReadonlySet<string>): Tensors;
   /**
    * Draws a random valid case in `dtype`, with sizes small enough for finite
    * differences, and with sample points kept away from kinks (relu at 0,
