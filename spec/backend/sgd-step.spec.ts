@@ -8,7 +8,7 @@ import * as fc from "fast-check";
 import { Random } from "../../src/random.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
 import { getBackend, setBackend } from "../../src/backend/dispatch.js";
-import { sgdStepInPlaceF32, sgdStepInPlaceOnBackend } from "../../src/backend/sgd-step.js";
+import { SGD_CHUNK, sgdStepInPlaceF32, sgdStepInPlaceOnBackend } from "../../src/backend/sgd-step.js";
 import { sgdHyper, sgdStepInPlace } from "../../src/ops/sgd_step.js";
 import { fcParams } from "../support/properties.js";
 
@@ -56,6 +56,26 @@ test("sgd step kernel: bit-equal to sgdStepInPlace on random hyper-parameters, l
     ),
     fcParams(300),
   );
+});
+
+test("sgd step kernel: lengths around the chunk size (SGD_CHUNK) bit-equal, every chunk updated", () => {
+  const rng = new Random(11);
+  for (const n of [SGD_CHUNK - 1, SGD_CHUNK, SGD_CHUNK + 1, 2 * SGD_CHUNK + 3, 5 * SGD_CHUNK - 7]) {
+    for (const [options, firstStep] of [[{ lr: 0.05, momentum: 0.9 }, false], [{ lr: 0.1, momentum: 0.5, dampening: 0.1, weightDecay: 1e-3 }, true], [{ lr: 0.2 }, false]] as const) {
+      const hyper = sgdHyper(options);
+      const draw = () => new Float32Array(n).map(() => rng.normal());
+      const W = draw(), g = draw(), V = draw();
+      const buffer = hyper.momentum === 0 ? null : V;
+      const Wr = W.slice(), Vr = buffer ? V.slice() : null;
+      sgdStepInPlace(Wr, g, Vr, hyper, firstStep);
+      const Wk = W.slice(), Vk = buffer ? V.slice() : null;
+      sgdStepInPlaceF32(Wk, g, Vk, hyper, firstStep);
+      const context = `n = ${n}, ${JSON.stringify(options)}, firstStep ${firstStep}`;
+      assert.is(bitsDiffer(Wk, Wr), 0, `param; ${context}`);
+      if (Vr) assert.is(bitsDiffer(Vk!, Vr), 0, `buffer; ${context}`);
+      assert.ok(Wk[n - 1] !== W[n - 1] && Wk[0] !== W[0], `first and last element updated; ${context}`);
+    }
+  }
 });
 
 test("sgd step kernel: a step by hand (momentum 0.9, PyTorch's first step, then a second)", () => {

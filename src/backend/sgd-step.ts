@@ -5,14 +5,22 @@
  * results are bit-equal) for float32 arrays when the wasm backend is active.
  *
  * The kernel copies param, grad and buffer into the arena and param and
- * buffer back; for the MLP's 100,352 weights that is 0.05–0.1 ms against
- * 0.25–0.4 ms for the JS loop over float32 arrays (V8 converts each element
- * to a double and back).
+ * buffer back, SGD_CHUNK elements at a time; for the MLP's 100,352 weights
+ * that is about 0.12 ms against 0.25–0.4 ms for the JS loop over float32
+ * arrays (V8 converts each element to a double and back).
  */
 import type { FloatArray } from "../tensor.js";
 import { sgdStepInPlace, type SgdHyper } from "../ops/sgd_step.js";
 import { getBackend } from "./dispatch.js";
 import { loadedKernels } from "./wasm.js";
+
+/**
+ * Elements per kernel call: the three 8 KB regions stay in L1 between
+ * copying in, updating and copying out. For the MLP's 100,352 weights
+ * (momentum) one step took 145–150 µs with whole-array copies and 115–125 µs
+ * in chunks of 2,048 (4,096: 123–128, 1,024: 128, 16,384: 132).
+ */
+export const SGD_CHUNK = 2048;
 
 /**
  * The update in place on flat float32 arrays on the kernels: param [n],
@@ -29,15 +37,21 @@ export function sgdStepInPlaceF32(param: Float32Array, grad: Float32Array, buffe
     return;
   }
   const { exports, arena } = kernels;
-  const [pw, pg, pv] = arena.layout([n * 4, n * 4, withBuffer ? n * 4 : 0]);
+  const chunk = Math.min(n, SGD_CHUNK);
+  const [pw, pg, pv] = arena.layout([chunk * 4, chunk * 4, withBuffer ? chunk * 4 : 0]);
   const heap = arena.f32;
-  heap.set(param, pw / 4);
-  heap.set(grad, pg / 4);
-  if (withBuffer && !firstStep) heap.set(buffer!, pv / 4);
   const flags = (firstStep ? 1 : 0) | (hyper.nesterov ? 2 : 0);
-  exports.sgdStep(pw, pg, pv, n, hyper.lr, hyper.momentum, 1 - hyper.dampening, hyper.weightDecay, flags);
-  param.set(heap.subarray(pw / 4, pw / 4 + n));
-  if (withBuffer) buffer!.set(heap.subarray(pv / 4, pv / 4 + n));
+  // The update is elementwise: chunk by chunk through one small arena region
+  // that stays in cache, instead of copying whole arrays through memory.
+  for (let start = 0; start < n; start += chunk) {
+    const end = Math.min(n, start + chunk), m = end - start;
+    heap.set(param.subarray(start, end), pw / 4);
+    heap.set(grad.subarray(start, end), pg / 4);
+    if (withBuffer && !firstStep) heap.set(buffer!.subarray(start, end), pv / 4);
+    exports.sgdStep(pw, pg, pv, m, hyper.lr, hyper.momentum, 1 - hyper.dampening, hyper.weightDecay, flags);
+    param.set(heap.subarray(pw / 4, pw / 4 + m), start);
+    if (withBuffer) buffer!.set(heap.subarray(pv / 4, pv / 4 + m), start);
+  }
 }
 
 /**
