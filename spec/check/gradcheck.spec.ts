@@ -38,6 +38,17 @@ test("a correct backward passes far below the tolerance (x³: the five-point ste
   assert.equal(Object.keys(r.perInput), ["input"]);
 });
 
+test("an op whose output is a view of its input (identity sharing the data) is checked correctly", () => {
+  const identityView: OpDef<Record<string, never>, Tensor> = {
+    ...elementwise("identity_view", (x) => x, () => 1),
+    forward: ({ input }) => ({ outputs: { output: new Tensor(input.data, input.shape) }, cache: input }),
+  };
+  const r = gradcheck(identityView, { input: tensor([-1.5, -0.3, 0.2, 2], "float64") });
+  // dy/dx = 1 exactly; were the outputs read after the input is restored, the differences would be 0.
+  assert.ok(r.maxError < 1e-9, formatGradcheck(r));
+  assert.is(r.checked, 4);
+});
+
 test("the stencil is the five-point one: for eˣ at h = 0.1 the error is h⁴/30, not the two-point h²/6", () => {
   const exp = elementwise("exp", Math.exp, Math.exp);
   const r = gradcheck(exp, { input: tensor([0], "float64") }, {}, { step: 0.1 });

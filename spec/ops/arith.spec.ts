@@ -53,15 +53,19 @@ test("concat by hand along 0, 1 and −1, and the split backward", () => {
   assert.equal([z.at(1, 0, 1, 1), z.at(1, 1, 0, 0), z.at(1, 2, 1, 0)], [0, 1, 2]);
 });
 
-test("reshape keeps order, infers −1, copies; backward restores the shape", () => {
+test("reshape keeps order, infers −1, is a view (as PyTorch's); backward restores the shape in a copy", () => {
   const x = f64([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]);
   const y = reshape(x, [2, -1]);
   assert.equal(y.toArray(), [[1, 2, 3, 4], [5, 6, 7, 8]]);
+  assert.equal([...x.shape], [2, 2, 2], "the input keeps its shape");
   y.data[0] = 99;
-  assert.is(x.data[0], 1, "a copy, not a view");
-  const g = reshapeBackward(f64([[1, 2, 3, 4], [5, 6, 7, 8]]), x, [2, -1]);
+  assert.is(x.data[0], 99, "a view, not a copy");
+  const dy = f64([[1, 2, 3, 4], [5, 6, 7, 8]]);
+  const g = reshapeBackward(dy, x, [2, -1]);
   assert.equal([...g.shape], [2, 2, 2]);
   assert.equal(values(g), [1, 2, 3, 4, 5, 6, 7, 8]);
+  g.data[0] = -1;
+  assert.is(dy.data[0], 1, "the gradient is a copy");
   assert.equal([...reshape(f64([5]), []).shape], []);
 });
 

@@ -103,8 +103,11 @@ export function gradcheck(op: OpDef, inputs: Tensors, attrs: Record<string, unkn
     const saved = x[name].data[i];
     x[name].data[i] = value;
     const out = op.forward(x, a).outputs;
+    // Copied before the input is restored: an output may be a view of it (reshape).
+    const copies: Tensors = {};
+    for (const [k, t] of Object.entries(out)) copies[k] = new Tensor(t.data.slice(), t.shape);
     x[name].data[i] = saved;
-    return out;
+    return copies;
   };
 
   const report: GradcheckReport = { op: op.name, maxError: 0, worst: null, perInput: {}, checked: 0 };

@@ -182,13 +182,19 @@ function resolveShape(shape: readonly number[], size: number, from: readonly num
   return s;
 }
 
-/** The same elements in the same order under `shape` (one entry may be −1). A copy, never a view. */
+/**
+ * The same elements in the same order under `shape` (one entry may be −1).
+ * A view, as PyTorch's reshape of a contiguous tensor: the output shares the
+ * input's data (no op writes into its inputs or its outputs, so sharing is
+ * safe inside a graph; code that writes into a result's `data` writes into
+ * the input too). Copying cost the MLP's flatten 3–5% of a training step.
+ */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const d = floatData("reshape", "input", x);
-  return new Tensor(d.slice(), resolveShape(shape, x.size, x.shape));
+  return new Tensor(d, resolveShape(shape, x.size, x.shape));
 }
 
-/** Backward of `reshape`: the upstream gradient under the input's shape. */
+/** Backward of `reshape`: the upstream gradient under the input's shape (a copy: gradients may be scaled in place, e.g. by clipping). */
 export function reshapeBackward(dy: Tensor, x: Tensor, shape: readonly number[]): Tensor {
   const g = checkUpstream("reshape", dy, resolveShape(shape, x.size, x.shape), x.dtype);
   return new Tensor(g.slice(), x.shape);
