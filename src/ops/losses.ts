@@ -291,11 +291,11 @@ function crossEntropyWithLogProbabilities(input: Tensor, target: Tensor, options
   for (let p = 0; p < t.length; p++) {
     if (t[p] === ignoreIndex) continue;
     const n = Math.floor(p / inner), s = p % inner;
-    const at = (c: number): number => logp[(n * classes + c) * inner + s];
-    let loss = -at(t[p]);
+    const first = n * classes * inner + s; // log p of class c at this position: logp[first + c·inner]
+    let loss = -logp[first + t[p] * inner];
     if (eps > 0) {
       let sumLogp = 0;
-      for (let c = 0; c < classes; c++) sumLogp += at(c);
+      for (let c = 0; c < classes; c++) sumLogp += logp[first + c * inner];
       loss = (1 - eps) * loss - (eps / classes) * sumLogp;
     }
     losses[p] = loss;
