@@ -28,9 +28,9 @@
  * `linear` is three SGEMMs: y = x·Wᵀ, dx = dy·W, dW = dyᵀ·x.
  */
 import { allocate, shapeString, Tensor, type FloatArray } from "../tensor.js";
-import { checkUpstream, expectRank, expectSameDType, expectShape, fail, floatData } from "../ops/errors.js";
+import { checkUpstream, expectRank, fail, floatData } from "../ops/errors.js";
 import type { OpDef, Tensors } from "../ops/op.js";
-import { conv2dOp, checkConvUpstream, convBiasGrad, convGeometry, type Conv2dAttrs, type ConvGeometry } from "../ops/conv2d.js";
+import { conv2dOp, convBiasGrad, convGeometry, type Conv2dAttrs, type ConvCache, type ConvGeometry } from "../ops/conv2d.js";
 import { convTranspose2dOp, convTranspose2dGeometry, type ConvTranspose2dAttrs } from "../ops/conv_transpose2d.js";
 import { linearOp, linearShapes } from "../ops/linear.js";
 import { reluOp } from "../ops/activations.js";
@@ -152,12 +152,6 @@ export function conv2dWeightBiasGradF32(geom: ConvGeometry, dz: Float32Array, a:
 
 // ───────────────────────────── conv2d ─────────────────────────────
 
-interface ConvCache {
-  input: Tensor;
-  weight: Tensor;
-  bias?: Tensor;
-}
-
 /** conv2d on the kernels (float32), the reference for float64: same validation, same result. */
 export const conv2dKernelOp: OpDef<Conv2dAttrs, ConvCache> = {
   ...conv2dOp,
@@ -172,7 +166,7 @@ export const conv2dKernelOp: OpDef<Conv2dAttrs, ConvCache> = {
     const { input, weight, bias } = cache;
     const { geom, outputShape } = convGeometry("conv2d", input, weight, bias, attrs);
     if (input.dtype !== "float32") return conv2dOp.backward!(upstream, cache, attrs);
-    const dz = checkConvUpstream("conv2d", upstream.output, outputShape, input) as Float32Array;
+    const dz = checkUpstream("conv2d", upstream.output, outputShape, input) as Float32Array;
     const { dw, db } = conv2dWeightBiasGradF32(geom, dz, input.data as Float32Array, bias !== undefined);
     const grads: Tensors = { weight: new Tensor(dw, weight.shape) };
     if (bias) grads.bias = new Tensor(db!, bias.shape);
@@ -205,7 +199,7 @@ export const convTranspose2dKernelOp: OpDef<ConvTranspose2dAttrs, ConvCache> = {
     const { input, weight, bias } = cache;
     const { geom, outputShape } = convTranspose2dGeometry(input, weight, bias, attrs);
     if (input.dtype !== "float32") return convTranspose2dOp.backward!(upstream, cache, attrs);
-    const dy = checkConvUpstream("conv_transpose2d", upstream.output, outputShape, input) as Float32Array;
+    const dy = checkUpstream("conv_transpose2d", upstream.output, outputShape, input) as Float32Array;
     const grads: Tensors = {
       input: new Tensor(conv2dForwardF32(geom, dy, weight.data as Float32Array, undefined), input.shape),
       // The adjoint conv2d's weight gradient: its upstream is our input, its image is dy.
@@ -272,10 +266,7 @@ export const linearKernelOp: OpDef<Record<string, never>, LinearCache> = {
     const { input, weight, hasBias } = cache;
     const { rows, inFeatures, outFeatures, outputShape } = linearShapes(input, weight);
     if (input.dtype !== "float32") return linearOp.backward!(upstream, cache, attrs);
-    const dy = upstream.output;
-    const g = floatData("linear", "upstream", dy);
-    expectShape("linear", "upstream", dy, outputShape, "the shape of the output");
-    expectSameDType("linear", "upstream", input, dy);
+    const g = checkUpstream("linear", upstream.output, outputShape, input);
     const dW = linearWeightGradF32(g as Float32Array, input.data as Float32Array, rows, inFeatures, outFeatures);
     const grads: Tensors = { weight: new Tensor(dW, weight.shape) };
     if (hasBias) {

@@ -7,20 +7,12 @@
  */
 import { allocate, Tensor, randn, randu, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { describe, expectSameDType, expectShape, fail, floatData, numberAttr } from "./errors.js";
+import { checkUpstream, describe, fail, floatData, numberAttr } from "./errors.js";
 import type { OpDef } from "./op.js";
 
 /** A new tensor of the dtype and shape of `like`, with `data`. */
 function withData(like: Tensor, data: FloatArray): Tensor {
   return new Tensor(data, like.shape);
-}
-
-/** Checks that an upstream gradient matches the forward's output. */
-function checkUpstream(op: string, dy: Tensor, like: Tensor): FloatArray {
-  const d = floatData(op, "upstream", dy);
-  expectShape(op, "upstream", dy, like.shape, "the shape of the output");
-  expectSameDType(op, "upstream", like, dy);
-  return d;
 }
 
 /** Uniform samples in ±[0.1, 2] — kept away from the kink at 0. */
@@ -50,7 +42,7 @@ export function relu(x: Tensor): Tensor {
 
 /** dL/dx = dL/dy · 1[x > 0]. `dy` and `x` have the same shape. */
 export function reluBackward(dy: Tensor, x: Tensor): Tensor {
-  const g = checkUpstream("relu", dy, x);
+  const g = checkUpstream("relu", dy, x.shape, x);
   const a = x.data;
   const dx = allocate(x.dtype as FloatDType, a.length);
   for (let i = 0; i < a.length; i++) dx[i] = a[i] > 0 ? g[i] : 0;
@@ -78,7 +70,7 @@ export function sigmoid(x: Tensor): Tensor {
 
 /** dL/dz = dL/dσ · σ(1 − σ), given the forward's output `s = σ(z)`. */
 export function sigmoidBackward(dy: Tensor, s: Tensor): Tensor {
-  const g = checkUpstream("sigmoid", dy, s);
+  const g = checkUpstream("sigmoid", dy, s.shape, s);
   const sd = s.data;
   const dz = allocate(s.dtype as FloatDType, sd.length);
   for (let i = 0; i < sd.length; i++) dz[i] = g[i] * sd[i] * (1 - sd[i]);
@@ -99,7 +91,7 @@ export function tanh(x: Tensor): Tensor {
 
 /** dL/dz = dL/dy · (1 − tanh²(z)), given the forward's output `y = tanh(z)`. */
 export function tanhBackward(dy: Tensor, y: Tensor): Tensor {
-  const g = checkUpstream("tanh", dy, y);
+  const g = checkUpstream("tanh", dy, y.shape, y);
   const t = y.data;
   const dz = allocate(y.dtype as FloatDType, t.length);
   for (let i = 0; i < t.length; i++) dz[i] = g[i] * (1 - t[i] * t[i]);
@@ -121,7 +113,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 
 /** dL/dx = dL/dy · (1 if x > 0 else negative_slope). `dy` and `x` have the same shape. */
 export function leakyReluBackward(dy: Tensor, x: Tensor, negativeSlope = 0.01): Tensor {
-  const g = checkUpstream("leaky_relu", dy, x);
+  const g = checkUpstream("leaky_relu", dy, x.shape, x);
   const a = x.data;
   const dx = allocate(x.dtype as FloatDType, a.length);
   for (let i = 0; i < a.length; i++) dx[i] = a[i] > 0 ? g[i] : negativeSlope * g[i];
@@ -215,7 +207,7 @@ export function logSoftmax(x: Tensor, dim?: number): Tensor {
 
 /** dL/dz = y ⊙ (g − Σ_dim g ⊙ y), given the forward's output `y = softmax(z)` and the same `dim`. */
 export function softmaxBackward(dy: Tensor, y: Tensor, dim?: number): Tensor {
-  const g = checkUpstream("softmax", dy, y);
+  const g = checkUpstream("softmax", dy, y.shape, y);
   const d = resolveDim("softmax", dim ?? implicitSoftmaxDim(y.rank), y.rank);
   const p = y.data;
   const dz = allocate(y.dtype as FloatDType, p.length);
@@ -233,7 +225,7 @@ export function softmaxBackward(dy: Tensor, y: Tensor, dim?: number): Tensor {
 
 /** dL/dz = g − softmax(z) · Σ_dim g, given the forward's output `logY = log_softmax(z)` and the same `dim`. */
 export function logSoftmaxBackward(dy: Tensor, logY: Tensor, dim?: number): Tensor {
-  const g = checkUpstream("log_softmax", dy, logY);
+  const g = checkUpstream("log_softmax", dy, logY.shape, logY);
   const d = resolveDim("log_softmax", dim ?? implicitSoftmaxDim(logY.rank), logY.rank);
   const l = logY.data;
   const dz = allocate(logY.dtype as FloatDType, l.length);

@@ -16,9 +16,9 @@
  */
 import { Tensor, randu, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { describe, fail, intAttr } from "./errors.js";
+import { checkUpstream, describe, fail, intAttr } from "./errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
-import { checkConvUpstream, checkSameStride, conv2d, conv2dBackward, convGeometry, convPaddingAttr, type ConvCache, type ConvGrads, type ConvPaddingMode, type Conv2dOpOptions } from "./conv2d.js";
+import { checkSameStride, conv2d, conv2dBackward, convGeometry, convPaddingAttr, type ConvCache, type ConvGrads, type ConvPaddingMode, type Conv2dOpOptions } from "./conv2d.js";
 
 const OP = "conv1d";
 
@@ -104,7 +104,7 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor, options: Co
 export function conv1dBackward(dz: Tensor, input: Tensor, weight: Tensor, bias?: Tensor, options: Conv1dOpOptions = {}): ConvGrads {
   const attrs = conv1dAttrs(options);
   const { input4, weight4, options: o, outputShape } = asConv2d(input, weight, bias, attrs);
-  checkConvUpstream(OP, dz, outputShape, input);
+  checkUpstream(OP, dz, outputShape, input);
   const dz4 = dz.reshape([...dz.shape.slice(0, dz.rank - 1), 1, dz.shape[dz.rank - 1]]);
   const g = conv2dBackward(dz4, input4, weight4, bias, o);
   const grads: ConvGrads = { input: g.input.reshape(input.shape), weight: g.weight.reshape(weight.shape) };

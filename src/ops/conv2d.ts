@@ -25,7 +25,7 @@
  * ./im2col.ts; conv1d (./conv1d.ts) and conv_transpose2d
  * (./conv_transpose2d.ts) run on the loops of this file.
  */
-import { allocate, shapeString, sizeOf, Tensor, randu, type FloatArray, type FloatDType, type Shape } from "../tensor.js";
+import { allocate, shapeString, sizeOf, Tensor, randu, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
 import { checkUpstream, describe, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, pairAttr } from "./errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
@@ -207,13 +207,6 @@ export function convGeometry(op: string, input: Tensor, weight: Tensor, bias: Te
   };
 }
 
-/**
- * Checks an upstream gradient against the output shape and the input's dtype;
- * returns its data. The same check as `checkUpstream` in ./errors.ts, kept
- * under this name for the callers that import it from here.
- */
-export const checkConvUpstream: (op: string, dz: Tensor, outputShape: Shape, like: Tensor) => FloatArray = checkUpstream;
-
 // ───────────────────────────── the loops ─────────────────────────────
 
 /**
@@ -375,7 +368,7 @@ export interface ConvGrads {
 export function conv2dBackward(dz: Tensor, input: Tensor, weight: Tensor, bias?: Tensor, options: Conv2dOpOptions = {}): ConvGrads {
   const attrs = conv2dAttrs(options);
   const { geom, outputShape } = convGeometry("conv2d", input, weight, bias, attrs);
-  const g = checkConvUpstream("conv2d", dz, outputShape, input);
+  const g = checkUpstream("conv2d", dz, outputShape, input);
   const dtype = input.dtype as FloatDType;
   const da = allocate(dtype, input.size);
   const dw = allocate(dtype, weight.size);

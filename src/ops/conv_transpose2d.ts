@@ -30,10 +30,10 @@
  */
 import { allocate, shapeString, sizeOf, Tensor, randu, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { describe, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, pairAttr } from "./errors.js";
+import { checkUpstream, describe, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, pairAttr } from "./errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 import {
-  checkConvUpstream, convBiasGrad, directConv2d, directConv2dInputGrad, directConv2dWeightGrad,
+  convBiasGrad, directConv2d, directConv2dInputGrad, directConv2dWeightGrad,
   type ConvCache, type ConvGrads, type ConvSetup,
 } from "./conv2d.js";
 
@@ -144,7 +144,7 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor, op
  */
 export function convTranspose2dBackward(dy: Tensor, input: Tensor, weight: Tensor, bias?: Tensor, options: ConvTranspose2dOpOptions = {}): ConvGrads {
   const { geom, outputShape } = convTranspose2dGeometry(input, weight, bias, convTranspose2dAttrs(options));
-  const g = checkConvUpstream(OP, dy, outputShape, input);
+  const g = checkUpstream(OP, dy, outputShape, input);
   const dtype = input.dtype as FloatDType;
   const dx = allocate(dtype, input.size);
   const dw = allocate(dtype, weight.size);

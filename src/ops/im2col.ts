@@ -31,9 +31,9 @@
  * to the pixel im2col took it from, adding where windows overlap.
  */
 import { allocate, sizeOf, Tensor, type FloatArray, type FloatDType } from "../tensor.js";
-import { describe, fail } from "./errors.js";
+import { checkUpstream, describe, fail } from "./errors.js";
 import { gemm } from "./gemm.js";
-import { checkConvUpstream, conv2dAttrs, convBiasGrad, convGeometry, type Conv2dOpOptions, type ConvGeometry, type ConvGrads } from "./conv2d.js";
+import { conv2dAttrs, convBiasGrad, convGeometry, type Conv2dOpOptions, type ConvGeometry, type ConvGrads } from "./conv2d.js";
 
 /** Rows of the column matrix: Cin/groups · kh · kw. */
 export function im2colRows(geom: ConvGeometry): number {
@@ -161,7 +161,7 @@ export function conv2dIm2col(input: Tensor, weight: Tensor, bias?: Tensor, optio
  */
 export function conv2dIm2colBackward(dz: Tensor, input: Tensor, weight: Tensor, bias?: Tensor, options: Conv2dOpOptions = {}): ConvGrads {
   const { geom, outputShape } = convGeometry("conv2d", input, weight, bias, conv2dAttrs(options));
-  const g0 = checkConvUpstream("conv2d", dz, outputShape, input);
+  const g0 = checkUpstream("conv2d", dz, outputShape, input);
   const { N, groups, Cout } = geom;
   const dtype = input.dtype as FloatDType;
   const K = im2colRows(geom), P = im2colColumns(geom), CoutG = Cout / groups;

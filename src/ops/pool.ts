@@ -20,9 +20,9 @@
  * (out − 1)·s ≥ in + p, is dropped. Padding may be at most ⌊k/2⌋ and the
  * output must be at least 1×1; anything else is an OpError.
  */
-import { allocate, Tensor, shapeString, randn, type FloatArray, type FloatDType, type Shape } from "../tensor.js";
+import { allocate, Tensor, shapeString, randn, type FloatDType, type Shape } from "../tensor.js";
 import type { Random } from "../random.js";
-import { boolAttr, describe, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, intData, pairAttr } from "./errors.js";
+import { boolAttr, checkUpstream, describe, expectRank, expectShape, fail, floatData, intAttr, intData, pairAttr } from "./errors.js";
 import type { OpDef, RawAttrs, Tensors } from "./op.js";
 
 /** A (height, width) pair, e.g. a kernel size. */
@@ -61,14 +61,6 @@ function checkOutputSize(op: string, x: Tensor, Ho: number, Wo: number): void {
   if (Ho < 1 || Wo < 1) {
     fail(op, "input", "a height and width that give an output of at least 1×1 with these attributes", `shape ${shapeString(x.shape)}, which gives ${Ho}×${Wo}`);
   }
-}
-
-/** Checks an upstream gradient against the forward output's shape and the input's dtype. */
-function checkUpstream(op: string, dy: Tensor, like: Tensor, shape: Shape): FloatArray {
-  const g = floatData(op, "upstream", dy);
-  expectShape(op, "upstream", dy, shape, "the shape of the output");
-  expectSameDType(op, "upstream", like, dy);
-  return g;
 }
 
 /** PyTorch's limit: padding ≤ ⌊kernel/2⌋ on each axis. */
@@ -187,7 +179,7 @@ export function maxPool2d(input: Tensor, options: MaxPool2dAttrsLike): { output:
  */
 export function maxPool2dBackward(dy: Tensor, input: Tensor, indices: Tensor): Tensor {
   const op = "max_pool2d";
-  const g = checkUpstream(op, dy, input, indices.shape);
+  const g = checkUpstream(op, dy, indices.shape, input);
   const at = intData(op, "indices", indices);
   const { planes, H, W } = planesOf(op, input);
   const perPlane = at.length / Math.max(planes, 1);
@@ -347,7 +339,7 @@ function windowPoolForward(g: WindowPool, input: Tensor): Tensor {
 function windowPoolBackward(g: WindowPool, dy: Tensor, input: Tensor): Tensor {
   floatData(g.op, "input", input);
   const { planes, H, W, lead, Ho, Wo } = windowPoolSizes(g, input);
-  const up = checkUpstream(g.op, dy, input, [...lead, Ho, Wo]);
+  const up = checkUpstream(g.op, dy, [...lead, Ho, Wo], input);
   const dx = allocate(input.dtype as FloatDType, input.size);
   for (let p = 0; p < planes; p++) {
     for (let oh = 0; oh < Ho; oh++) {
@@ -452,7 +444,7 @@ export function adaptiveAvgPool2dBackward(dy: Tensor, input: Tensor, attrs: Adap
   const op = "adaptive_avg_pool2d";
   floatData(op, "input", input);
   const { planes, H, W, lead, Ho, Wo } = adaptiveSizes(input, attrs);
-  const g = checkUpstream(op, dy, input, [...lead, Ho, Wo]);
+  const g = checkUpstream(op, dy, [...lead, Ho, Wo], input);
   const dx = allocate(input.dtype as FloatDType, input.size);
   for (let p = 0; p < planes; p++) {
     for (let i = 0; i < Ho; i++) {
@@ -563,7 +555,7 @@ export function maxUnpool2dBackward(dy: Tensor, input: Tensor, indices: Tensor, 
   floatData(op, "input", input);
   const at = checkIndices(input, indices, attrs);
   const { planes, H, W, lead, Ho, Wo } = unpoolSize(input, attrs);
-  const g = checkUpstream(op, dy, input, [...lead, Ho, Wo]);
+  const g = checkUpstream(op, dy, [...lead, Ho, Wo], input);
   const dx = allocate(input.dtype as FloatDType, input.size);
   for (let p = 0; p < planes; p++) {
     for (let i = 0; i < H * W; i++) dx[p * H * W + i] = g[p * Ho * Wo + at[p * H * W + i]];
