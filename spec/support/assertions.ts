@@ -24,3 +24,16 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     assert.ok(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])), `${what}[${i}]: got ${actual[i]}, expected ${expected[i]}`);
   }
 }
+
+/** Asserts that `fn()` rejects with an Error whose message matches `pattern`; returns the error. */
+export async function rejectsWith(fn: () => Promise<unknown>, pattern: RegExp): Promise<Error> {
+  try {
+    await fn();
+  } catch (err) {
+    assert.instance(err, Error);
+    assert.match((err as Error).message, pattern);
+    return err as Error;
+  }
+  assert.unreachable(`expected a rejection matching ${pattern}`);
+  throw new Error("unreachable");
+}
