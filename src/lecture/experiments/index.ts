@@ -1,0 +1,17 @@
+/**
+ * Every lecture experiment, in the order `nnref lecture` lists them (by deck,
+ * then slide). Each lives in its own file beside this one and keeps the
+ * contract in ./experiment.ts.
+ */
+import type { Experiment } from "./experiment.js";
+
+export type * from "./experiment.js";
+
+/** The experiments of the course companion, by deck and slide. */
+export const EXPERIMENTS: readonly Experiment[] = [
+];
+
+/** The experiment called `name`, or undefined. */
+export function findExperiment(name: string): Experiment | undefined {
+  return EXPERIMENTS.find((e) => e.name === name);
+}
