@@ -4,11 +4,19 @@
  * contract in ./experiment.ts.
  */
 import type { Experiment } from "./experiment.js";
+import { twoLayerBackprop } from "./two_layer_backprop.js";
+import { tensorflowExample } from "./tensorflow_example.js";
+import { resnet50MemoryExperiment } from "./resnet50_memory.js";
+import { committees } from "./committees.js";
 
 export type * from "./experiment.js";
 
 /** The experiments of the course companion, by deck and slide. */
 export const EXPERIMENTS: readonly Experiment[] = [
+  twoLayerBackprop,
+  committees,
+  tensorflowExample,
+  resnet50MemoryExperiment,
 ];
 
 /** The experiment called `name`, or undefined. */
