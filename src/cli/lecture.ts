@@ -13,6 +13,8 @@ import { join } from "node:path";
 import { EXPERIMENTS, findExperiment } from "../lecture/experiments/index.js";
 import { experimentRecord, formatValue } from "../lecture/experiments/pages.js";
 import { cpuModel, experimentsWithoutRecords, recordExperiment, writeExperimentFigures, writeLecturePages } from "../lecture/experiments/files.js";
+import { setBackend } from "../backend/dispatch.js";
+import { loadKernelsSync } from "../backend/load.js";
 import { parseCommandLine } from "./command_line.js";
 
 const USAGE = `usage: nnref lecture                      list the experiments by deck and slide
@@ -106,6 +108,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const options = { quick: values.quick, seed };
+  if (loadKernelsSync()) setBackend("wasm"); // the fast backend when it loads, as nnref train
   const started = performance.now();
   const result = await experiment.run(options);
   const seconds = (performance.now() - started) / 1000;

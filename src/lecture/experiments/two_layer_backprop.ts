@@ -1,5 +1,5 @@
 /**
- * 000, "Multi-Layered Perceptron — Feedforward / Backpropagation": the
+ * 000, "Multi-Layered Perceptron" (feedforward and backpropagation): the
  * slide's backprop equations, written out by hand (../two_layer_network.ts),
  * against the library's autograd through Linear/Sigmoid/mse_loss on the same
  * weights, and against central finite differences of the hand-written loss
@@ -95,7 +95,7 @@ async function run({ quick, seed }: ExperimentOptions): Promise<ExperimentResult
 export const twoLayerBackprop: Experiment = {
   name: "two-layer-backprop",
   deck: "000 Machine Learning 15: Neural Networks and Deep Learning",
-  slides: ["Multi-Layered Perceptron — Feedforward", "Multi-Layered Perceptron — Backpropagation"],
+  slides: ["Multi-Layered Perceptron"],
   title: "the slide's backprop equations by hand vs autograd vs finite differences",
   fullRunTime: "~1 s (1,000 random networks)",
   run,
