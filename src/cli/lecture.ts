@@ -10,6 +10,7 @@
  * Argument parsing and printing only.
  */
 import { join } from "node:path";
+import { loadavg } from "node:os";
 import { EXPERIMENTS, findExperiment } from "../lecture/experiments/index.js";
 import { experimentRecord, formatValue } from "../lecture/experiments/pages.js";
 import { cpuModel, experimentsWithoutRecords, recordExperiment, writeExperimentFigures, writeLecturePages } from "../lecture/experiments/files.js";
@@ -126,6 +127,6 @@ export async function run(argv: string[]): Promise<number> {
     console.log("");
     for (const [i, p] of paths.entries()) console.log(`wrote ${p}: ${result.figures[i].caption}`);
   }
-  if (values.json) console.log(JSON.stringify(experimentRecord(experiment, result, options, seconds, cpuModel())));
+  if (values.json) console.log(JSON.stringify(experimentRecord(experiment, result, options, seconds, cpuModel(), loadavg()[0])));
   return 0;
 }

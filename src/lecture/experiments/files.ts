@@ -4,7 +4,7 @@
  * the pages of docs/lectures/ regenerated from them (./pages.ts).
  */
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join, relative } from "node:path";
 import type { Experiment, ExperimentOptions, ExperimentResult } from "./experiment.js";
 import { EXPERIMENTS } from "./index.js";
@@ -36,7 +36,7 @@ export function cpuModel(): string {
  * docs/lectures/figures/NAME/. Returns the record.
  */
 export async function recordExperiment(root: string, experiment: Experiment, result: ExperimentResult, options: ExperimentOptions, seconds: number): Promise<ExperimentRecord> {
-  const record = experimentRecord(experiment, result, options, seconds, cpuModel());
+  const record = experimentRecord(experiment, result, options, seconds, cpuModel(), loadavg()[0]);
   await writeExperimentFigures(result, join(root, LECTURE_DOCS.figures, experiment.name));
   await mkdir(join(root, LECTURE_DOCS.results), { recursive: true });
   await writeFile(join(root, LECTURE_DOCS.results, `${experiment.name}.json`), `${JSON.stringify(record, null, 1)}\n`);
@@ -97,7 +97,8 @@ export async function findExperimentSources(root: string): Promise<Record<string
     if (!exported) continue;
     const file = relative(root, path);
     const module = `experiments/${file.split("/").pop()!.replace(/\.ts$/, ".js")}`;
-    sources[exported[2]] = { file, exportName: exported[1], specs: specs.filter((s) => s.text.includes(module)).map((s) => s.path) };
+    const fullRunTime = EXPERIMENTS.find((e) => e.name === exported[2])?.fullRunTime;
+    sources[exported[2]] = { file, exportName: exported[1], specs: specs.filter((s) => s.text.includes(module)).map((s) => s.path), ...(fullRunTime ? { fullRunTime } : {}) };
   }
   return sources;
 }

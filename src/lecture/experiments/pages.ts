@@ -28,6 +28,8 @@ export interface ExperimentRecord {
   seconds: number;
   /** The CPU it ran on (os.cpus()[0].model), or "" when unknown. */
   cpu: string;
+  /** The machine's 1-minute load average when the run ended (a wall time on a busy machine is longer), or null when unknown. */
+  loadAverage: number | null;
   rows: ComparisonRow[];
   claims: Claim[];
   figures: Array<{ file: string; kind: "svg" | "png"; caption: string }>;
@@ -39,10 +41,12 @@ export interface ExperimentSource {
   file: string;
   exportName: string;
   specs: string[];
+  /** The experiment's documented full-run time (`Experiment.fullRunTime`), when known. */
+  fullRunTime?: string;
 }
 
 /** The record of one run of `experiment` (figures without their bytes). */
-export function experimentRecord(experiment: Experiment, result: ExperimentResult, options: ExperimentOptions, seconds: number, cpu = ""): ExperimentRecord {
+export function experimentRecord(experiment: Experiment, result: ExperimentResult, options: ExperimentOptions, seconds: number, cpu = "", loadAverage: number | null = null): ExperimentRecord {
   return {
     name: experiment.name,
     deck: experiment.deck,
@@ -51,6 +55,7 @@ export function experimentRecord(experiment: Experiment, result: ExperimentResul
     options: { quick: options.quick, seed: options.seed },
     seconds: Number(seconds.toFixed(1)),
     cpu,
+    loadAverage: loadAverage === null ? null : Number(loadAverage.toFixed(1)),
     rows: result.rows,
     claims: result.claims,
     figures: result.figures.map(({ file, kind, caption }) => ({ file, kind, caption })),
@@ -73,8 +78,10 @@ function cell(s: string): string {
 
 function experimentSection(r: ExperimentRecord, source: ExperimentSource | undefined): string[] {
   const lines = [`## ${r.slides.map((s) => `"${s}"`).join(", ")}: ${r.title}`, ""];
-  const run = `\`nnref lecture ${r.name}\` — full run ${r.seconds} s${r.cpu ? ` on ${r.cpu}` : ""}, seed ${r.options.seed}${r.options.quick ? " (**quick** sizes)" : ""}; \`--quick\` runs the spec's sizes`;
+  const load = r.loadAverage === null || r.loadAverage === undefined ? "" : `, load average ${r.loadAverage}`;
+  const run = `\`nnref lecture ${r.name}\`, seed ${r.options.seed}${r.options.quick ? " (**quick** sizes)" : ""}; \`--quick\` runs the spec's sizes`;
   lines.push(`- Command: ${run}`);
+  lines.push(`- Recorded run: ${r.seconds} s wall clock${r.cpu ? ` on ${r.cpu}` : ""}${load}${source?.fullRunTime ? `; documented full-run time ${source.fullRunTime}` : ""}`);
   lines.push(`- Function: ${source ? `\`${source.file}\` \`${source.exportName}\`` : "(source file not found)"}`);
   lines.push(`- Spec: ${source && source.specs.length ? source.specs.map((s) => `\`${s}\``).join(", ") : "none"}`);
   lines.push("");

@@ -104,6 +104,6 @@ export const segmentation: Experiment = {
   deck: "000 Machine Learning 15: Neural Networks and Deep Learning",
   slides: ["Semantic Segmentation", "Fully Convolutional Networks for Segmentation (001)", "Deeplab: Atrous Convolution + Structured Prediction (001)"],
   title: "FCN with unpooling vs transposed convolution vs atrous convolution on squares and discs, with masks",
-  fullRunTime: "~60 s (300 images of 32×32, 20 epochs, three networks)",
+  fullRunTime: "~30 s CPU (300 images of 32×32, 20 epochs, three networks; AMD EPYC VM, wasm kernels)",
   run,
 };
