@@ -95,10 +95,10 @@ async function run({ quick, seed }: ExperimentOptions): Promise<ExperimentResult
       { quantity: "conv1 filters: ‖trained − init‖ / ‖init‖", lecture: null, nnref: change },
     ],
     figures: [
-      { file: "filters.png", kind: "png", data: gridPng, caption: "The photograph and its box, Gaussian, sharpened, Sobel and derivative-of-Gaussian versions (signed outputs: 0 is mid-grey)" },
-      { file: "filters.svg", kind: "svg", data: imageGridSvg(grid, gridPng, { title: "Filters on the camera photograph (CC0)" }), caption: "The same grid with the filters' names" },
-      { file: "lenet-filters.png", kind: "png", data: learnedPng, caption: "LeNet-5's six 5×5 conv1 filters at initialization (top) and after training on Fashion-MNIST (bottom); 0 is mid-grey" },
-      { file: "lenet-filters.svg", kind: "svg", data: imageGridSvg(learned, learnedPng, { title: "LeNet-5 conv1: initial and learned filters" }), caption: "The same, labelled" },
+      { file: "filters.png", kind: "png", data: gridPng, caption: "the grid alone, without the filters' names" },
+      { file: "filters.svg", kind: "svg", data: imageGridSvg(grid, gridPng, { title: "Filters on the camera photograph (CC0)" }), caption: "The photograph and its box, Gaussian, sharpened, Sobel and derivative-of-Gaussian versions (signed outputs: 0 is mid-grey)" },
+      { file: "lenet-filters.png", kind: "png", data: learnedPng, caption: "the grid alone, without labels" },
+      { file: "lenet-filters.svg", kind: "svg", data: imageGridSvg(learned, learnedPng, { title: "LeNet-5 conv1: initial and learned filters" }), caption: "LeNet-5's six 5×5 conv1 filters at initialization (top) and after training on Fashion-MNIST (bottom); 0 is mid-grey" },
     ],
     claims: [
       { claim: "averaging (box) and Gaussian smoothing blur the photograph: total variation drops below 60 % of the photograph's", holds: ratio("box 5×5") < 0.6 && ratio("Gaussian σ = 2") < 0.6 },

@@ -34,7 +34,7 @@ async function run({ quick, seed }: ExperimentOptions): Promise<ExperimentResult
     const grid = imageGrid(tiles, { columns: 8, zoom: 3, gap: 6, labelHeight: 14 });
     const png = await imageGridPng(grid);
     figures.push(
-      { file: "misclassified.png", kind: "png", data: png, caption: `The first ${tiles.length} misclassified test images` },
+      { file: "misclassified.png", kind: "png", data: png, caption: "the grid alone, without labels" },
       { file: "misclassified.svg", kind: "svg", data: imageGridSvg(grid, png, { title: "LeNet-5's misclassified Fashion-MNIST test images: true → predicted", scale: 1 }), caption: `The first ${tiles.length} misclassified test images, true → predicted class` },
     );
   }

@@ -85,7 +85,14 @@ function experimentSection(r: ExperimentRecord, source: ExperimentSource | undef
   lines.push(`- Function: ${source ? `\`${source.file}\` \`${source.exportName}\`` : "(source file not found)"}`);
   lines.push(`- Spec: ${source && source.specs.length ? source.specs.map((s) => `\`${s}\``).join(", ") : "none"}`);
   lines.push("");
-  for (const f of r.figures) lines.push(`![${cell(f.caption)}](figures/${r.name}/${f.file})`, "", `*${f.caption}*`, "");
+  // A PNG grid with a labelled SVG of the same name is shown through the SVG and linked.
+  const stem = (file: string) => file.replace(/\.(png|svg)$/, "");
+  const svgStems = new Set(r.figures.filter((f) => f.kind === "svg").map((f) => stem(f.file)));
+  for (const f of r.figures) {
+    if (f.kind === "png" && svgStems.has(stem(f.file))) continue;
+    const png = r.figures.find((g) => g.kind === "png" && f.kind === "svg" && stem(g.file) === stem(f.file));
+    lines.push(`![${cell(f.caption)}](figures/${r.name}/${f.file})`, "", `*${f.caption}*${png ? ` ([PNG](figures/${r.name}/${png.file}): ${png.caption})` : ""}`, "");
+  }
   lines.push("| quantity | lecture | nnref | note |", "|---|---:|---:|---|");
   for (const row of r.rows) lines.push(`| ${cell(row.quantity)} | ${cell(formatValue(row.lecture))} | ${cell(formatValue(row.nnref))} | ${cell(row.note ?? "")} |`);
   lines.push("");

@@ -87,8 +87,8 @@ async function run({ quick, seed }: ExperimentOptions): Promise<ExperimentResult
       ]),
     ],
     figures: [
-      { file: "segmentation.png", kind: "png", data: png, caption: "Test images: input, truth, unpooling, transposed convolution, atrous (black background, orange square, blue disc)" },
-      { file: "segmentation.svg", kind: "svg", data: imageGridSvg(grid, png, { title: "Segmentation of squares and discs: input, truth, three networks" }), caption: "The same grid with column names" },
+      { file: "segmentation.png", kind: "png", data: png, caption: "the grid alone, without column names" },
+      { file: "segmentation.svg", kind: "svg", data: imageGridSvg(grid, png, { title: "Segmentation of squares and discs: input, truth, three networks" }), caption: "Unseen test images: input, truth, unpooling, transposed convolution, atrous (black background, orange square, blue disc)" },
     ],
     claims: [
       { claim: "downsampling then upsampling inside the network predicts a class per pixel: every network beats the majority-class rate by 10 points on unseen images", holds: results.every((r) => r.accuracy > majority + 0.1) },
