@@ -43,6 +43,9 @@ test("an unknown NAME exits 2 and lists the experiments; extra or bad arguments 
   assert.is((await lecture("a", "b")).code, 2);
   assert.is((await lecture("tensorflow-example", "--seed", "x")).code, 2);
   assert.is((await lecture("--bogus")).code, 2);
+  const quickRecord = await lecture("tensorflow-example", "--record", "--quick");
+  assert.is(quickRecord.code, 2);
+  assert.match(quickRecord.err, /--record stores a full run; drop --quick/);
 });
 
 test("a run prints the table and the claims and ends with one JSON line (the record)", async () => {

@@ -101,6 +101,10 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`nnref lecture: unknown experiment ${JSON.stringify(positionals[0])}; the experiments are:\n\n${listing()}`);
     return 2;
   }
+  if (values.record && values.quick) {
+    console.error("nnref lecture: --record stores a full run; drop --quick");
+    return 2;
+  }
   let seed: number;
   try {
     seed = parseSeed(values.seed);
