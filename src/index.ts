@@ -38,6 +38,8 @@ export * from "./optim/index.js";
 export * from "./models/index.js";
 export * from "./data/index.js";
 export * from "./io/safetensors.js";
+export * from "./io/png_encode.js";
+export * from "./io/pgm.js";
 export * from "./train/index.js";
 export * as lecture from "./lecture/index.js";
 

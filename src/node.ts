@@ -6,3 +6,7 @@
  */
 export * from "./index.js";
 export * from "./data/node_files.js";
+export * from "./data/test_image.js";
+export * from "./lecture/experiments/index.js";
+export * from "./lecture/experiments/pages.js";
+export * from "./lecture/experiments/files.js";

@@ -3,7 +3,8 @@
  * (BAGGING)" and the dropout slides ("Decimated nets: distinct classifiers",
  * "Test time: Deterministic approximation").
  *
- * Part 1 — committees. M predictors y_m(x) = h(x) + ε_m(x) of a target h:
+ * Part 1 — committees (now in the library: src/train/committee.ts
+ * `runCommittees`, printed here). M predictors y_m(x) = h(x) + ε_m(x) of a target h:
  *
  *   E_AV  = (1/M) Σ_m E_x[ε_m(x)²]                 average error of the members
  *   E_COM = E_x[{(1/M) Σ_m ε_m(x)}²]               error of the committee's mean
@@ -36,111 +37,14 @@
  *   node --import tsx docs/examples/committee.ts
  */
 import { fileURLToPath } from "node:url";
-import { Adam, Dropout, F, Linear, Random, ReLU, Sequential, Tanh, Tensor, Variable, noGrad } from "../../src/index.js";
+import { Adam, Dropout, F, Linear, Random, ReLU, Sequential, Tensor, Variable, noGrad, runCommittees } from "../../src/index.js";
 
 // ───────────────────────────── Part 1: committees ─────────────────────────────
-
-/** Settings of the committee experiment. */
-export interface CommitteeOptions {
-  /** Members (default 10). */
-  M?: number;
-  /** Samples per training set (default 20). */
-  samples?: number;
-  /** Full-batch Adam steps per member (default 1500). */
-  steps?: number;
-  /** Seed (default 7). */
-  seed?: number;
-}
-
-/** What a committee reached. */
-export interface CommitteeResult {
-  M: number;
-  /** E_AV: the members' mean squared error against h, averaged over members. */
-  eAV: number;
-  /** E_COM: the mean squared error of the members' average. */
-  eCOM: number;
-  /** (1/M²) Σ_{m≠j} E_x[ε_m ε_j]; E_COM = E_AV / M + crossTerm. */
-  crossTerm: number;
-  /** Mean over m ≠ j of corr(ε_m, ε_j) = E[ε_m ε_j] / √(E[ε_m²] E[ε_j²]). */
-  meanCorrelation: number;
-}
+// The committee experiment is a library function (src/train/committee.ts, with the `Ensemble` module of
+// src/nn/ensemble.ts); `nnref lecture committees` runs it with its figure. Re-exported for the callers here.
+export { committeeErrors, runCommittees, type CommitteeOptions, type CommitteeResult } from "../../src/index.js";
 
 const NOISE = 0.3;
-const GRID = 201;
-
-/** The target h(x) = sin(2πx). */
-function h(x: number): number {
-  return Math.sin(2 * Math.PI * x);
-}
-
-/** One member: 1 → 16 → 16 → 1 with tanh, fitted to (xs, ts) by full-batch Adam; returns its predictions on `grid`. */
-function fitMember(xs: number[], ts: number[], grid: Tensor, steps: number, rng: Random): Float64Array {
-  const model = new Sequential(
-    new Linear(1, 16, rng, { dtype: "float64" }), new Tanh(),
-    new Linear(16, 16, rng, { dtype: "float64" }), new Tanh(),
-    new Linear(16, 1, rng, { dtype: "float64" }),
-  );
-  const x = new Variable(new Tensor(Float64Array.from(xs), [xs.length, 1]));
-  const t = new Tensor(Float64Array.from(ts), [ts.length, 1]);
-  const optimizer = new Adam(model.parameters(), { lr: 1e-2 });
-  for (let step = 0; step < steps; step++) {
-    optimizer.zeroGrad();
-    F.mseLoss(model.forward(x), t).backward();
-    optimizer.step();
-  }
-  return noGrad(() => model.forward(new Variable(grid)).value.data as Float64Array);
-}
-
-/** E_AV, E_COM and the cross-term from the members' predictions on the grid (errors against h). */
-export function committeeErrors(predictions: readonly Float64Array[], truth: Float64Array): CommitteeResult {
-  const M = predictions.length, n = truth.length;
-  const errors = predictions.map((p) => p.map((v, i) => v - truth[i]));
-  // C[m][j] = E_x[ε_m(x) ε_j(x)], the mean over the grid.
-  const C = errors.map((em) => errors.map((ej) => em.reduce((s, v, i) => s + v * ej[i], 0) / n));
-  let eAV = 0, cross = 0, corr = 0;
-  for (let m = 0; m < M; m++) {
-    eAV += C[m][m] / M;
-    for (let j = 0; j < M; j++) {
-      if (j === m) continue;
-      cross += C[m][j] / (M * M);
-      corr += C[m][j] / Math.sqrt(C[m][m] * C[j][j]) / (M * (M - 1));
-    }
-  }
-  // E_COM straight from its definition: the committee's mean prediction against h.
-  let eCOM = 0;
-  for (let i = 0; i < n; i++) {
-    let mean = 0;
-    for (const p of predictions) mean += p[i] / M;
-    eCOM += (mean - truth[i]) ** 2 / n;
-  }
-  return { M, eAV, eCOM, crossTerm: cross, meanCorrelation: corr };
-}
-
-/** Trains both committees (independent sets, bagging) and returns their errors. */
-export function runCommittees(options: CommitteeOptions = {}): { independent: CommitteeResult; bagging: CommitteeResult } {
-  const { M = 10, samples = 20, steps = 1500, seed = 7 } = options;
-  const rng = new Random(seed);
-  const gridX = Array.from({ length: GRID }, (_, i) => i / (GRID - 1));
-  const grid = new Tensor(Float64Array.from(gridX), [GRID, 1]);
-  const truth = Float64Array.from(gridX, h);
-  const draw = () => {
-    const xs = Array.from({ length: samples }, () => rng.uniform());
-    return { xs, ts: xs.map((x) => h(x) + NOISE * rng.normal()) };
-  };
-
-  const independent = Array.from({ length: M }, () => {
-    const { xs, ts } = draw();
-    return fitMember(xs, ts, grid, steps, rng.fork());
-  });
-
-  const shared = draw();
-  const bagging = Array.from({ length: M }, () => {
-    const pick = Array.from({ length: samples }, () => rng.int(samples));
-    return fitMember(pick.map((i) => shared.xs[i]), pick.map((i) => shared.ts[i]), grid, steps, rng.fork());
-  });
-
-  return { independent: committeeErrors(independent, truth), bagging: committeeErrors(bagging, truth) };
-}
 
 // ───────────────────────────── Part 2: dropout ─────────────────────────────
 

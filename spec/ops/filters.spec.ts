@@ -4,7 +4,7 @@ import * as fc from "fast-check";
 import { fromArray, randn, tensor, zeros, type Tensor } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
 import {
-  boxKernel, convolve2d, convolve2dBackward, convolve2dOp, correlate2d, correlate2dOp, flipKernel, gaussianKernel, identityKernel,
+  boxKernel, convolve2d, convolve2dBackward, convolve2dOp, correlate2d, correlate2dOp, flipKernel, gaussianKernel, gaussianDerivativeKernel, identityKernel,
   normalizedCorrelate2d, sharpenKernel, shiftKernel, sobelXKernel, sobelYKernel,
 } from "../../src/ops/filters.js";
 import { conv2d } from "../../src/ops/conv2d.js";
@@ -114,6 +114,27 @@ test("named kernels: identity, shift, box, sharpen, Gaussian from its formula, S
   const c = 3 * 7 + 3;
   close([g.data[c + 1] / g.data[c], g.data[c + 7 + 1] / g.data[c], g.data[0] / g.data[c]], [Math.exp(-0.5), Math.exp(-1), Math.exp(-9)], 1e-12, "ratios");
   assert.equal(gaussianKernel(0.5, 3).shape, [3, 3]);
+});
+
+test("derivative-of-Gaussian kernel: −x/σ² · G_σ, sums to 0, odd in x and even in y; on a ramp a·x it gives ≈ a", () => {
+  const g = gaussianKernel(1.5);
+  const dx = gaussianDerivativeKernel(1.5, "x");
+  const dy = gaussianDerivativeKernel(1.5, "y");
+  const k = g.shape[0], r = (k - 1) / 2;
+  assert.equal(dx.shape, [k, k]);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      close([dx.data[i * k + j], dy.data[j * k + i]], [(-(j - r) / 2.25) * g.data[i * k + j], (-(j - r) / 2.25) * g.data[i * k + j]], 1e-15, `(${i}, ${j})`);
+      close([dx.data[i * k + j] + dx.data[i * k + (k - 1 - j)], dx.data[i * k + j] - dx.data[(k - 1 - i) * k + j]], [0, 0], 1e-15, "odd in x, even in y");
+    }
+  }
+  close([sumOf(dx.data)], [0], 1e-15, "sum");
+  // f(y, x) = 3x on 15×15: in the interior the convolution is 3 · Σ k² g(k) / σ², which is 3 up to the truncation of the sampled Gaussian
+  const ramp = fromArray(Array.from({ length: 225 }, (_, q) => 3 * (q % 15)), [15, 15], "float64");
+  const d = convolve2d(ramp, dx, "valid");
+  assert.ok(d.data.every((v) => Math.abs(v - 3) < 0.03), `interior derivative ${d.data[0]}`);
+  assert.ok(convolve2d(ramp, dy, "valid").data.every((v) => Math.abs(v) < 1e-12), "no change along y");
+  assert.throws(() => gaussianDerivativeKernel(1, "z" as "x"), /axis: expected "x" or "y"/);
 });
 
 test("004's filters: identity keeps the image, shift moves it one pixel, box blurs and keeps the sum inside", () => {

@@ -14,6 +14,7 @@ const commands: Record<string, Command> = {
   check: { summary: "check a test-vectors file against the library", load: () => import("./check.js") },
   vectors: { summary: "write test vectors from the reference ops", load: () => import("./vectors.js") },
   summary: { summary: "print a model's layers, parameters, MACs and memory", load: () => import("./summary.js") },
+  lecture: { summary: "list or run the lectures' experiments, with their figures", load: () => import("./lecture.js") },
 };
 
 function usage(): string {

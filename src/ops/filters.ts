@@ -286,6 +286,25 @@ export function gaussianKernel(sigma: number, size?: number, dtype: FloatDType =
   return new Tensor(h, [k, k]);
 }
 
+/**
+ * Derivative-of-Gaussian kernel (003, "Filters" / "Derivatives": d/dx g and
+ * d/dy g beside learned filters): the derivative of G_σ along `axis`,
+ *   ∂G_σ/∂x (x, y) = −(x/σ²) · G_σ(x, y),
+ * with G_σ sampled and normalized to sum 1 as in `gaussianKernel`. It sums
+ * to 0; convolve2d(f, it) is the derivative of the smoothed image G_σ * f
+ * (x grows to the right, y downwards). [size, size], default size 2⌈3σ⌉ + 1.
+ */
+export function gaussianDerivativeKernel(sigma: number, axis: "x" | "y" = "x", size?: number, dtype: FloatDType = "float64"): Tensor {
+  if (axis !== "x" && axis !== "y") throw new RangeError(`gaussianDerivativeKernel: axis: expected "x" or "y", got ${JSON.stringify(axis)}`);
+  const G = gaussianKernel(sigma, size, "float64");
+  const k = G.shape[0], r = (k - 1) / 2;
+  const h = allocate(dtype, k * k);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) h[i * k + j] = (-(axis === "x" ? j - r : i - r) / (sigma * sigma)) * G.data[i * k + j];
+  }
+  return new Tensor(h, [k, k]);
+}
+
 /** Sobel x: [[−1, 0, 1], [−2, 0, 2], [−1, 0, 1]]; under correlate2d it is positive where intensity grows to the right. */
 export function sobelXKernel(dtype: FloatDType = "float64"): Tensor {
   return new Tensor(Float64Array.from([-1, 0, 1, -2, 0, 2, -1, 0, 1]), [3, 3]).astype(dtype);

@@ -2,7 +2,9 @@
  * Learning curves as a hand-written SVG (no dependency): loss and accuracy
  * per epoch, training set and test set, in two panels side by side.
  * Training values are the epoch's running averages (./train.ts); a single
- * epoch is drawn as points.
+ * epoch is drawn as points. A loss that spans more than three decades (a
+ * diverging run: 1e17 beside 0.5) gets a log axis, and tick labels are kept
+ * short enough (`tickLabel`) to fit the margin.
  */
 import type { EpochReport } from "./train.js";
 
@@ -16,7 +18,10 @@ interface Series {
 
 const WIDTH = 880;
 const HEIGHT = 360;
-const PANEL = { width: 360, height: 240, top: 66, left: [64, 494] as const };
+// Left margins leave room for tick labels of up to 10 characters (see tickLabel) and the rotated axis title.
+const PANEL = { width: 360, height: 240, top: 66, left: [78, 508] as const };
+/** A range wider than this many decades (all values positive) is drawn on a log axis. */
+const LOG_AXIS_DECADES = 3;
 
 function escapeXml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -25,6 +30,31 @@ function escapeXml(s: string): string {
 /** A number with at most `digits` significant digits, without trailing zeros. */
 function short(x: number, digits = 3): string {
   return Number(x.toPrecision(digits)).toString();
+}
+
+/**
+ * A tick label of at most 9 characters: plain digits for 0.001 ≤ |x| < 100000
+ * (3 significant digits), otherwise mantissa and exponent ("1e17", "-2.5e-7"),
+ * so a label never runs past the panel's left margin.
+ */
+export function tickLabel(x: number): string {
+  if (x === 0 || !Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a >= 1e-3 && a < 1e5) return short(x);
+  const [mantissa, exponent] = x.toExponential(2).split("e");
+  return `${Number(mantissa)}e${Number(exponent)}`;
+}
+
+/** Powers of ten covering [lo, hi] (lo > 0), at most about seven (every k-th decade), the last ≥ hi. */
+export function logTicks(lo: number, hi: number): number[] {
+  const first = Math.floor(Math.log10(lo) + 1e-9), last = Math.ceil(Math.log10(hi) - 1e-9);
+  const step = Math.max(1, Math.ceil((last - first) / 6));
+  const ticks: number[] = [];
+  for (let e = first; ; e += step) {
+    ticks.push(Number(`1e${e}`));
+    if (e >= last) break;
+  }
+  return ticks;
 }
 
 /** About five round tick values covering [lo, hi]. */
@@ -41,25 +71,35 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 function panel(title: string, yLabel: string, series: Series[], left: number, epochs: number, yRange: [number, number] | null, legendAt: "top" | "bottom"): string {
   const { width: w, height: h, top } = PANEL;
   const values = series.flatMap((s) => s.points.map(([, y]) => y)).filter(Number.isFinite);
-  let [lo, hi] = yRange ?? [Math.min(...values), Math.max(...values)];
-  if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
-  const pad = (hi - lo) * 0.05;
-  if (!yRange) { lo = Math.max(0, lo - pad); hi += pad; }
+  const positive = values.length > 0 && values.every((v) => v > 0);
+  const logAxis = !yRange && positive && Math.log10(Math.max(...values) / Math.min(...values)) > LOG_AXIS_DECADES;
+  let lo: number, hi: number, ticks: number[];
+  if (logAxis) {
+    ticks = logTicks(Math.min(...values), Math.max(...values));
+    [lo, hi] = [Math.log10(ticks[0]), Math.log10(Math.max(ticks[ticks.length - 1], Math.max(...values)))];
+  } else {
+    [lo, hi] = yRange ?? [Math.min(...values), Math.max(...values)];
+    if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
+    const pad = (hi - lo) * 0.05;
+    if (!yRange) { lo = Math.max(0, lo - pad); hi += pad; }
+    ticks = niceTicks(lo, hi);
+  }
   const x = (epoch: number) => left + (epochs <= 1 ? w / 2 : ((epoch - 1) / (epochs - 1)) * w);
-  const y = (v: number) => top + h - ((v - lo) / (hi - lo)) * h;
+  const y = (v: number) => top + h - (((logAxis ? Math.log10(v) : v) - lo) / (hi - lo)) * h;
   const parts: string[] = [];
   parts.push(`<text x="${left + w / 2}" y="${top - 18}" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`);
   parts.push(`<rect x="${left}" y="${top}" width="${w}" height="${h}" fill="none" stroke="#888"/>`);
-  for (const t of niceTicks(lo, hi)) {
+  for (const t of ticks) {
     parts.push(`<line x1="${left}" x2="${left + w}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#eee"/>`);
-    parts.push(`<text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" font-size="11">${short(t)}</text>`);
+    parts.push(`<text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" font-size="11">${tickLabel(t)}</text>`);
   }
   const xTicks = epochs <= 1 ? [1] : niceTicks(1, epochs).filter((t) => Number.isInteger(t) && t >= 1);
   for (const t of xTicks) {
     parts.push(`<text x="${x(t).toFixed(1)}" y="${top + h + 16}" text-anchor="middle" font-size="11">${t}</text>`);
   }
   parts.push(`<text x="${left + w / 2}" y="${top + h + 34}" text-anchor="middle" font-size="12">epoch</text>`);
-  parts.push(`<text x="${left - 44}" y="${top + h / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 ${left - 44} ${top + h / 2})">${escapeXml(yLabel)}</text>`);
+  const axisTitle = logAxis ? `${yLabel} (log scale)` : yLabel;
+  parts.push(`<text x="${left - 62}" y="${top + h / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 ${left - 62} ${top + h / 2})">${escapeXml(axisTitle)}</text>`);
   series.forEach((s, i) => {
     const pts = s.points.filter(([, v]) => Number.isFinite(v));
     if (pts.length > 1) {

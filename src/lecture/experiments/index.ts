@@ -4,11 +4,25 @@
  * contract in ./experiment.ts.
  */
 import type { Experiment } from "./experiment.js";
+import { twoLayerBackprop } from "./two_layer_backprop.js";
+import { tensorflowExample } from "./tensorflow_example.js";
+import { resnet50MemoryExperiment } from "./resnet50_memory.js";
+import { committees } from "./committees.js";
+import { imageFilters } from "./image_filters.js";
+import { lenetMisclassified } from "./lenet_misclassified.js";
+import { segmentation } from "./segmentation.js";
 
 export type * from "./experiment.js";
 
 /** The experiments of the course companion, by deck and slide. */
 export const EXPERIMENTS: readonly Experiment[] = [
+  twoLayerBackprop,
+  segmentation,
+  committees,
+  imageFilters,
+  lenetMisclassified,
+  tensorflowExample,
+  resnet50MemoryExperiment,
 ];
 
 /** The experiment called `name`, or undefined. */
