@@ -18,3 +18,4 @@ export * from "./activations.js";
 export * from "./flatten.js";
 export * from "./residual.js";
 export * from "./freeze.js";
+export * from "./layer_outputs.js";

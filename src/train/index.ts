@@ -10,3 +10,5 @@ export * from "./progress.js";
 export * from "./recipe.js";
 export * from "./fit.js";
 export * from "./gan.js";
+export * from "./classify.js";
+export * from "./classifier_file.js";
