@@ -17,6 +17,8 @@ type ReplyOf<T extends Reply["type"]> = Extract<Reply, { type: T }>;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
+const mainStarted = performance.now();
+
 const state = {
   ready: null as ReplyOf<"ready"> | null,
   configured: null as ReplyOf<"configured"> | null,
@@ -32,7 +34,7 @@ const state = {
   /** The current network's number: replies about an older network are dropped. */
   run: 0,
   errors: [] as string[],
-  timings: { workerStarted: NaN, ready: NaN, configured: NaN, trainClicked: NaN, firstStep: NaN },
+  timings: { mainStarted, workerStarted: NaN, ready: NaN, configured: NaN, trainClicked: NaN, firstStep: NaN },
 };
 const worker = new Worker("worker.js");
 const send = (request: Request, transfer: Transferable[] = []) => worker.postMessage(request, transfer);
@@ -213,7 +215,6 @@ const handlers: { [T in Reply["type"]]: (reply: ReplyOf<T>) => void } = {
     state.timings.workerStarted = r.workerTimeOrigin + r.scriptStartMs - performance.timeOrigin;
     showStatus();
     showTestImage();
-    configure();
   },
   configured(c) {
     if (c.run !== state.run) return;
@@ -332,3 +333,4 @@ $("random").addEventListener("click", () => chooseTestImage(Math.floor(Math.rand
 $("test-index").addEventListener("change", () => chooseTestImage(Number(($("test-index") as HTMLInputElement).value)));
 window.addEventListener("resize", redrawCharts);
 redrawCharts();
+configure(); // the worker builds the network as soon as its data is in

@@ -62,6 +62,8 @@ let stepImages = 0;
 let lastFilters = 0;
 /** The page's number for the current network (see protocol.ts). */
 let run = 0;
+/** A configure request that came before the data: carried out as soon as the data is in. */
+let pendingConfigure: { settings: Settings; run: number } | null = null;
 
 function post(message: Reply, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
@@ -255,6 +257,10 @@ function load(bytes: Uint8Array, name: string, runNumber: number): void {
 function handle(request: Request): void {
   switch (request.type) {
     case "configure":
+      if (data === null) {
+        pendingConfigure = { settings: request.settings, run: request.run };
+        return;
+      }
       return configure(request.settings, request.run);
     case "train":
       need(trainer, "network");
@@ -311,6 +317,7 @@ async function start(): Promise<void> {
     workerTimeOrigin: performance.timeOrigin,
     scriptStartMs,
   });
+  if (pendingConfigure !== null) guarded(configure)(pendingConfigure.settings, pendingConfigure.run);
 }
 
 start().catch((err) => post({ type: "error", message: `loading the embedded data failed: ${err instanceof Error ? err.message : String(err)}` }));
