@@ -8,9 +8,10 @@
 // it travels inside worker.js — against the 150 KB budget, and fails past it.
 //
 //   node scripts/build-playground.mjs [--out DIR]
-// (`npm run build:playground` first rebuilds the kernels, which worker.js embeds.)
+// (`npm run build:playground` first rebuilds the kernels, which worker.js embeds;
+// `npm run test:browser` uses the kernels `npm ci` or `npm test` built.)
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -21,6 +22,10 @@ const source = join(root, "docs/playground");
 const outFlag = process.argv.indexOf("--out");
 const out = outFlag >= 0 ? process.argv[outFlag + 1] : join(source, "dist");
 
+if (!existsSync(join(root, "src/backend/kernels-wasm.generated.ts"))) {
+  console.error("build-playground: src/backend/kernels-wasm.generated.ts is missing: build the kernels first (npm run build:wasm)");
+  process.exit(1);
+}
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, "data"), { recursive: true });
 await build({
