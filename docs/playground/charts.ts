@@ -46,12 +46,25 @@ export function drawChart(canvas: HTMLCanvasElement, title: string, series: read
   const { width, height } = canvas;
   const left = 44;
   const right = 10;
-  const top = 22;
   const bottom = 26;
   ctx.clearRect(0, 0, width, height);
   ctx.font = "12px system-ui, sans-serif";
   ctx.fillStyle = "#222";
   ctx.fillText(title, left, 14);
+  // The legend after the title, wrapping onto further lines when the canvas is narrow.
+  const legend: Array<{ s: Series; x: number; y: number }> = [];
+  let lx = left + ctx.measureText(title).width + 18;
+  let ly = 6;
+  for (const s of series.filter((t) => !t.faint)) {
+    const w = ctx.measureText(s.label).width + 30;
+    if (lx + w > width - right && lx > left) {
+      lx = left;
+      ly += 16;
+    }
+    legend.push({ s, x: lx, y: ly });
+    lx += w;
+  }
+  const top = ly + 16;
   const all = series.flatMap((s) => s.points);
   const xMax = Math.max(10, ...all.map((p) => p.x));
   const finite = all.map((p) => p.y).filter(Number.isFinite);
@@ -68,7 +81,7 @@ export function drawChart(canvas: HTMLCanvasElement, title: string, series: read
     ctx.stroke();
     ctx.fillText(String(y), 4, py(y) + 4);
   }
-  for (const x of ticks(0, xMax, 5)) ctx.fillText(String(x), px(x) - 6, height - 8);
+  for (const x of ticks(0, xMax, 5)) if (px(x) < width - right - 48) ctx.fillText(String(x), px(x) - 6, height - 8);
   ctx.fillText("step", width - right - 28, height - 8);
   for (const s of series) {
     ctx.strokeStyle = s.color;
@@ -88,13 +101,10 @@ export function drawChart(canvas: HTMLCanvasElement, title: string, series: read
     }
   }
   ctx.globalAlpha = 1;
-  ctx.font = "12px system-ui, sans-serif";
-  let x = left + ctx.measureText(title).width + 18;
-  for (const s of series.filter((t) => !t.faint)) {
+  for (const { s, x, y } of legend) {
     ctx.fillStyle = s.color;
-    ctx.fillRect(x, 6, 10, 10);
+    ctx.fillRect(x, y, 10, 10);
     ctx.fillStyle = "#222";
-    ctx.fillText(s.label, x + 14, 15);
-    x += ctx.measureText(s.label).width + 30;
+    ctx.fillText(s.label, x + 14, y + 9);
   }
 }

@@ -60,6 +60,8 @@ let stepsLeft = -1;
 let stepSeconds = 0;
 let stepImages = 0;
 let lastFilters = 0;
+/** Numbers the chains of training slices: a slice of an older chain (scheduled before a pause) stops. */
+let chain = 0;
 /** The page's number for the current network (see protocol.ts). */
 let run = 0;
 /** A configure request that came before the data: carried out as soon as the data is in. */
@@ -160,8 +162,8 @@ function trainStep(t: Trainer): StepPoint {
   return point;
 }
 
-function trainSlice(): void {
-  if (!training || trainer === null) return;
+function trainSlice(myChain: number): void {
+  if (!training || trainer === null || myChain !== chain) return;
   const t = trainer;
   const start = performance.now();
   const points: StepPoint[] = [];
@@ -179,7 +181,7 @@ function trainSlice(): void {
   if (stepsLeft === 0) training = false;
   post({ type: "progress", run, points, totalSteps, epoch: t.epoch, imagesPerSecond: stepImages / stepSeconds, training });
   if (!training || performance.now() - lastFilters > FILTER_EVERY_MS) postFilters();
-  if (training) setTimeout(guarded(trainSlice), 0);
+  if (training) setTimeout(guarded(trainSlice), 0, myChain);
 }
 
 /** The first layer's weights: LeNet-5's conv filters [6, 1, 5, 5] or the MLP's rows [128, 784]. */
@@ -267,7 +269,8 @@ function handle(request: Request): void {
       stepsLeft = request.steps ?? -1;
       if (!training) {
         training = true;
-        setTimeout(guarded(trainSlice), 0);
+        chain += 1;
+        setTimeout(guarded(trainSlice), 0, chain);
       }
       return;
     case "pause":
