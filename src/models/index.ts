@@ -78,3 +78,4 @@ export function buildModel(name: string, rng: Random, options: ModelOptions = {}
   if (!entry) throw new RangeError(`buildModel: unknown model ${JSON.stringify(name)}; expected one of ${modelNames().join(", ")}`);
   return entry.build(rng, options);
 }
+export type { RegularizerOptions } from "./options.js";

@@ -31,10 +31,17 @@
  *
  * and a checkpoint moves between the two. Initialization is PyTorch's default
  * (U(±1/√fan_in) for weights and biases), drawn from `rng` layer by layer.
+ *
+ * Optional regularizers (both off by default, leaving the network above):
+ * `batchNorm` puts a BatchNorm2d after each convolution and a BatchNorm1d
+ * after each hidden linear layer, each before its ReLU (001, "Batch
+ * Normalization"); `dropout` p > 0 puts a Dropout(p) after each hidden
+ * linear layer's ReLU (001, "Dropout block"). The indices then shift as in
+ * the same nn.Sequential (with both: `0.weight`, `1.running_mean`, `4.weight`, …).
  */
 import type { Random } from "../random.js";
-import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from "../nn/index.js";
-import { commonOptions, scaled, type ModelOptions } from "./options.js";
+import { BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, type Module } from "../nn/index.js";
+import { commonOptions, regularizerOptions, scaled, type ModelOptions, type RegularizerOptions } from "./options.js";
 
 /**
  * LeNet-5: input [N, C, H, W] (default [N, 1, 28, 28]) → class scores
@@ -42,7 +49,7 @@ import { commonOptions, scaled, type ModelOptions } from "./options.js";
  * (16·4·4 = 256 at 28×28: each side goes n → ⌊(⌊(n − 4)/2⌋ − 4)/2⌋);
  * `width` scales the conv channels.
  */
-export function lenet5(rng: Random, options: ModelOptions = {}): Sequential {
+export function lenet5(rng: Random, options: ModelOptions & RegularizerOptions = {}): Sequential {
   const { numClasses, inputSize, width, dtype } = commonOptions("lenet5", options, { numClasses: 10, inputSize: [1, 28, 28] });
   const [channels, height, widthPx] = inputSize;
   const c1 = scaled(6, width);
@@ -51,18 +58,24 @@ export function lenet5(rng: Random, options: ModelOptions = {}): Sequential {
   const h = side(height);
   const w = side(widthPx);
   if (h < 1 || w < 1) throw new RangeError(`lenet5: inputSize: expected images of at least 16×16, got ${height}×${widthPx}`);
-  return new Sequential(
-    new Conv2d(channels, c1, 5, rng, { dtype }),
-    new ReLU(),
-    new MaxPool2d(2),
-    new Conv2d(c1, c2, 5, rng, { dtype }),
-    new ReLU(),
-    new MaxPool2d(2),
-    new Flatten(),
-    new Linear(c2 * h * w, 120, rng, { dtype }),
-    new ReLU(),
-    new Linear(120, 84, rng, { dtype }),
-    new ReLU(),
-    new Linear(84, numClasses, rng, { dtype }),
-  );
+  const { batchNorm, dropout } = regularizerOptions("lenet5", options);
+  const layers: Module[] = [];
+  const convBlock = (inChannels: number, outChannels: number) => {
+    layers.push(new Conv2d(inChannels, outChannels, 5, rng, { dtype }));
+    if (batchNorm) layers.push(new BatchNorm2d(outChannels, { dtype }));
+    layers.push(new ReLU(), new MaxPool2d(2));
+  };
+  const hiddenBlock = (inFeatures: number, outFeatures: number) => {
+    layers.push(new Linear(inFeatures, outFeatures, rng, { dtype }));
+    if (batchNorm) layers.push(new BatchNorm1d(outFeatures, { dtype }));
+    layers.push(new ReLU());
+    if (dropout > 0) layers.push(new Dropout(dropout, rng));
+  };
+  convBlock(channels, c1);
+  convBlock(c1, c2);
+  layers.push(new Flatten());
+  hiddenBlock(c2 * h * w, 120);
+  hiddenBlock(120, 84);
+  layers.push(new Linear(84, numClasses, rng, { dtype }));
+  return new Sequential(...layers);
 }

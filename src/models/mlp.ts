@@ -13,13 +13,20 @@
  * State dict names `1.weight`, `1.bias`, `3.weight`, `3.bias`: those of
  * PyTorch's nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(),
  * nn.Linear(128, 10)). PyTorch-default initialization drawn from `rng`.
+ *
+ * Optional regularizers (both off by default, leaving the network above):
+ * `batchNorm` puts a BatchNorm1d after the hidden linear layer, before its
+ * ReLU (001, "Batch Normalization": normalize the pre-activations); `dropout`
+ * p > 0 puts a Dropout(p) after the hidden ReLU (001, "Dropout block"). The layers
+ * then shift the indices as in the same nn.Sequential: Flatten, Linear,
+ * BatchNorm1d, ReLU, Dropout, Linear → `1.weight`, `2.running_mean`, `5.weight`.
  */
 import type { Random } from "../random.js";
-import { Flatten, Linear, ReLU, Sequential } from "../nn/index.js";
-import { commonOptions, type ModelOptions } from "./options.js";
+import { BatchNorm1d, Dropout, Flatten, Linear, ReLU, Sequential, type Module } from "../nn/index.js";
+import { commonOptions, regularizerOptions, type ModelOptions, type RegularizerOptions } from "./options.js";
 
 /** Options of `mlp`: the zoo's, plus the hidden width. */
-export interface MlpOptions extends ModelOptions {
+export interface MlpOptions extends ModelOptions, RegularizerOptions {
   /** Hidden units (default 128). */
   hidden?: number;
 }
@@ -29,10 +36,11 @@ export function mlp(rng: Random, options: MlpOptions = {}): Sequential {
   const { numClasses, inputSize, dtype } = commonOptions("mlp", { ...options, hidden: options.hidden ?? 128 }, { numClasses: 10, inputSize: [1, 28, 28] });
   const hidden = options.hidden ?? 128;
   const features = inputSize[0] * inputSize[1] * inputSize[2];
-  return new Sequential(
-    new Flatten(),
-    new Linear(features, hidden, rng, { dtype }),
-    new ReLU(),
-    new Linear(hidden, numClasses, rng, { dtype }),
-  );
+  const { batchNorm, dropout } = regularizerOptions("mlp", options);
+  const layers: Module[] = [new Flatten(), new Linear(features, hidden, rng, { dtype })];
+  if (batchNorm) layers.push(new BatchNorm1d(hidden, { dtype }));
+  layers.push(new ReLU());
+  if (dropout > 0) layers.push(new Dropout(dropout, rng));
+  layers.push(new Linear(hidden, numClasses, rng, { dtype }));
+  return new Sequential(...layers);
 }

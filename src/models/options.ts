@@ -59,3 +59,19 @@ export function chooseVariant<V extends string>(model: string, variant: string |
   if (!(variants as readonly string[]).includes(variant)) throw new RangeError(`${model}: variant: expected ${variants.map((v) => JSON.stringify(v)).join(" or ")}, got ${JSON.stringify(variant)}`);
   return variant as V;
 }
+
+/** The optional regularizers of the small classifiers (MLP, LeNet-5): batch norm on/off and a dropout probability. */
+export interface RegularizerOptions {
+  /** A batch-norm layer after each hidden linear or convolutional layer, before its ReLU (default false). */
+  batchNorm?: boolean;
+  /** Drop probability p of a Dropout after each hidden fully connected ReLU (default 0: none). */
+  dropout?: number;
+}
+
+/** Checks `batchNorm` and `dropout` (p in [0, 1)) and fills in the defaults. */
+export function regularizerOptions(model: string, options: RegularizerOptions): Required<RegularizerOptions> {
+  const { batchNorm = false, dropout = 0 } = options;
+  if (typeof batchNorm !== "boolean") throw new RangeError(`${model}: batchNorm: expected true or false, got ${JSON.stringify(batchNorm)}`);
+  if (typeof dropout !== "number" || !(dropout >= 0 && dropout < 1)) throw new RangeError(`${model}: dropout: expected a drop probability in [0, 1), got ${JSON.stringify(dropout)}`);
+  return { batchNorm, dropout };
+}

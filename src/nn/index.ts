@@ -19,3 +19,4 @@ export * from "./flatten.js";
 export * from "./residual.js";
 export * from "./freeze.js";
 export * from "./ensemble.js";
+export * from "./layer_outputs.js";

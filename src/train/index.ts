@@ -12,3 +12,5 @@ export * from "./fit.js";
 export * from "./gan.js";
 export * from "./committee.js";
 export * from "./image_grid.js";
+export * from "./classify.js";
+export * from "./classifier_file.js";

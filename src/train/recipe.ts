@@ -14,17 +14,18 @@
  */
 import { Random } from "../random.js";
 import type { Module } from "../nn/module.js";
-import { SGD } from "../optim/sgd.js";
+import { SGD, lectureMomentum } from "../optim/sgd.js";
 import type { TrainTestData } from "../data/dataset.js";
 import type { Augmentation } from "../data/augment.js";
 import { lenet5 } from "../models/lenet5.js";
 import { mlp } from "../models/mlp.js";
+import type { RegularizerOptions } from "../models/options.js";
 import { Trainer } from "./train.js";
 
 /** The models `nnref train` knows, by name. */
-export const TRAINABLE_MODELS: Readonly<Record<string, (rng: Random, inputSize: readonly [number, number, number], classes: number) => Module>> = {
-  lenet5: (rng, inputSize, classes) => lenet5(rng, { inputSize, numClasses: classes }),
-  mlp: (rng, inputSize, classes) => mlp(rng, { inputSize, numClasses: classes }),
+export const TRAINABLE_MODELS: Readonly<Record<string, (rng: Random, inputSize: readonly [number, number, number], classes: number, regularizers?: RegularizerOptions) => Module>> = {
+  lenet5: (rng, inputSize, classes, regularizers = {}) => lenet5(rng, { inputSize, numClasses: classes, ...regularizers }),
+  mlp: (rng, inputSize, classes, regularizers = {}) => mlp(rng, { inputSize, numClasses: classes, ...regularizers }),
 };
 
 /** The recipe's settings; every field but `model` has the default above. */
@@ -37,6 +38,15 @@ export interface RecipeOptions {
   readonly weightDecay?: number;
   readonly seed?: number;
   readonly augmentation?: Augmentation | null;
+  /** Batch norm in the model (default false; see `mlp` and `lenet5`). */
+  readonly batchNorm?: boolean;
+  /** Dropout probability in the model (default 0: none). */
+  readonly dropout?: number;
+  /**
+   * The momentum rule: "pytorch" (default: V ← μV + ∇ from V = the first
+   * gradient) or "lecture" (001: V ← μV + (1 − μ)∇ from V₀ = 0; `lectureMomentum`).
+   */
+  readonly momentumForm?: "pytorch" | "lecture";
 }
 
 /** The defaults of the recipe. */
@@ -52,8 +62,11 @@ export function recipeTrainer(data: TrainTestData, options: RecipeOptions): Trai
   const modelRng = root.fork();
   const dataRng = root.fork();
   const { channels, height, width } = data.train;
-  const model = build(modelRng, [channels, height, width], data.train.classes);
-  const optimizer = new SGD(model.parameters(), { lr, momentum, weightDecay });
+  const model = build(modelRng, [channels, height, width], data.train.classes, { batchNorm: options.batchNorm, dropout: options.dropout });
+  const { momentumForm = "pytorch" } = options;
+  if (momentumForm !== "pytorch" && momentumForm !== "lecture") throw new RangeError(`momentumForm: expected "pytorch" or "lecture", got ${JSON.stringify(momentumForm)}`);
+  const rule = momentumForm === "lecture" ? lectureMomentum(momentum) : { momentum };
+  const optimizer = new SGD(model.parameters(), { lr, weightDecay, ...rule });
   return new Trainer(model, optimizer, data, { batchSize, rng: dataRng, augmentation: options.augmentation ?? null });
 }
 

@@ -1,0 +1,88 @@
+/**
+ * The messages between the page (main.ts) and the training worker
+ * (worker.ts). The page sends `Request`s; the worker answers with `Reply`s.
+ * Typed arrays travel as transferables where the sender no longer needs them.
+ */
+
+/** Everything the student chooses; a change starts a fresh network. */
+export interface Settings {
+  readonly model: "mlp" | "lenet5";
+  /** Step size ε. */
+  readonly lr: number;
+  /** μ. */
+  readonly momentum: number;
+  /** "pytorch": V ← μV + ∇ from V = the first gradient; "lecture" (001): V ← μV + (1 − μ)∇ from V₀ = 0. */
+  readonly momentumForm: "pytorch" | "lecture";
+  readonly batchSize: number;
+  /** Drop probability (0: no Dropout layers). */
+  readonly dropout: number;
+  readonly batchNorm: boolean;
+  readonly seed: number;
+  /**
+   * Kernel threads. Always 1 for now: the multi-threaded kernels are a later
+   * issue; the worker reports what it uses (`Ready.threads`), and this is
+   * where the page will pass a choice.
+   */
+  readonly threads: number;
+}
+
+/** A tensor as it crosses to the page: shape and float32 values. */
+export interface PlainTensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+export type Request =
+  /** Builds a fresh network; `run` numbers it, and every later progress, epoch and filters reply carries it. */
+  | { type: "configure"; settings: Settings; run: number }
+  /** Train until `pause`, or for `steps` steps when given. */
+  | { type: "train"; steps?: number }
+  | { type: "pause" }
+  /** The first layer's filters and every layer's activations for test image `index`. */
+  | { type: "inspect"; index: number }
+  /** Confusion matrix and predictions on the test set. */
+  | { type: "evaluate" }
+  /** Class probabilities of one drawn 28×28 image (uint8, 0 = background, 255 = ink). */
+  | { type: "predict"; pixels: Uint8Array }
+  | { type: "save" }
+  | { type: "load"; bytes: Uint8Array; name: string; run: number };
+
+/** One training step as plotted. */
+export interface StepPoint {
+  readonly step: number;
+  readonly epoch: number;
+  readonly loss: number;
+  /** Accuracy on this step's minibatch. */
+  readonly accuracy: number;
+}
+
+export type Reply =
+  | {
+      type: "ready";
+      /** getBackend() in the worker: "wasm" when the kernels loaded. */
+      backend: string;
+      /** Kernel threads in use (1 until the threads issue). */
+      threads: number;
+      crossOriginIsolated: boolean;
+      trainCount: number;
+      testCount: number;
+      testImages: Uint8Array;
+      testLabels: Uint8Array;
+      classNames: readonly string[];
+      dataSource: string;
+      /** Milliseconds the worker took to fetch and inflate the data. */
+      dataMs: number;
+      /** The worker's performance.timeOrigin and performance.now() when its script began running: when the page's clock sees the worker start. */
+      workerTimeOrigin: number;
+      scriptStartMs: number;
+    }
+  | { type: "configured"; run: number; parameters: number; layers: readonly string[]; architecture: string; standardization: { mean: number; std: number } }
+  | { type: "progress"; run: number; points: StepPoint[]; totalSteps: number; epoch: number; imagesPerSecond: number; training: boolean }
+  | { type: "epoch"; run: number; epoch: number; step: number; trainLoss: number; trainAccuracy: number; testLoss: number; testAccuracy: number }
+  | { type: "filters"; run: number; filters: PlainTensor }
+  | { type: "inspection"; index: number; layers: Array<{ name: string; layer: string; output: PlainTensor }>; probabilities: Float32Array }
+  | { type: "evaluation"; confusion: Int32Array; predictions: Int32Array; accuracy: number }
+  | { type: "prediction"; probabilities: Float32Array }
+  | { type: "saved"; bytes: Uint8Array; name: string }
+  | { type: "loaded"; run: number; name: string; settings: Settings; architecture: string; standardizationFromFile: boolean }
+  | { type: "error"; message: string };

@@ -1,0 +1,326 @@
+/**
+ * The playground's training worker: owns the data, the network and the
+ * trainer, so the page never blocks. Everything it computes is a call into
+ * nnref — `recipeTrainer` and `Trainer.step` (what `nnref train` runs),
+ * `layerOutputs`, `classifyDataset`, `encodeClassifier` / `decodeClassifier`;
+ * this file only schedules the steps and packs the results into messages
+ * (./protocol.ts).
+ *
+ * Training runs in slices of ~SLICE_MS, each followed by a zero-delay timer,
+ * so a "pause" or "predict" message is handled between slices.
+ */
+import {
+  FASHION_MNIST_CLASSES,
+  Random,
+  SGD,
+  Trainer,
+  classifyDataset,
+  computeStandardization,
+  countCorrect,
+  decodeClassifier,
+  encodeClassifier,
+  epochBatches,
+  fetchIdxDataset,
+  getBackend,
+  lectureMomentum,
+  layerOutputs,
+  makeBatch,
+  makeDataset,
+  recipeTrainer,
+  softmax,
+  type Batch,
+  type ClassifierArchitecture,
+  type Sequential,
+  type Tensor,
+  type TrainTestData,
+} from "../../src/index.js";
+import type { PlainTensor, Reply, Request, Settings, StepPoint } from "./protocol.js";
+
+const scriptStartMs = performance.now();
+const SLICE_MS = 60;
+const FILTER_EVERY_MS = 400;
+
+interface WorkerScope {
+  postMessage(message: Reply, transfer?: Transferable[]): void;
+  onmessage: ((event: MessageEvent<Request>) => void) | null;
+  crossOriginIsolated?: boolean;
+  location: { href: string };
+}
+const scope = self as unknown as WorkerScope;
+
+let data: TrainTestData | null = null;
+let settings: Settings | null = null;
+let trainer: Trainer | null = null;
+let batches: Iterator<Batch> | null = null;
+let stepInEpoch = 0;
+let epochRunning = { loss: 0, correct: 0, count: 0 };
+let totalSteps = 0;
+let training = false;
+let stepsLeft = -1;
+let stepSeconds = 0;
+let stepImages = 0;
+let lastFilters = 0;
+/** Numbers the chains of training slices: a slice of an older chain (scheduled before a pause) stops. */
+let chain = 0;
+/** The page's number for the current network (see protocol.ts). */
+let run = 0;
+/** A configure request that came before the data: carried out as soon as the data is in. */
+let pendingConfigure: { settings: Settings; run: number } | null = null;
+
+function post(message: Reply, transfer: Transferable[] = []): void {
+  scope.postMessage(message, transfer);
+}
+
+function plain(t: Tensor): PlainTensor {
+  return { shape: [...t.shape], data: Float32Array.from(t.data) };
+}
+
+function need<T>(value: T | null, what: string): T {
+  if (value === null) throw new Error(`the playground has no ${what} yet`);
+  return value;
+}
+
+function architectureOf(s: Settings): ClassifierArchitecture {
+  return { model: s.model, batchNorm: s.batchNorm, dropout: s.dropout };
+}
+
+function describeArchitecture(s: Settings): string {
+  const extras = [s.batchNorm ? "batch norm" : "", s.dropout > 0 ? `dropout ${s.dropout}` : ""].filter(Boolean);
+  return `${s.model === "mlp" ? "MLP 784-128-10" : "LeNet-5"}${extras.length ? ` with ${extras.join(" and ")}` : ""}`;
+}
+
+function resetProgress(): void {
+  training = false;
+  batches = null;
+  stepInEpoch = 0;
+  epochRunning = { loss: 0, correct: 0, count: 0 };
+  totalSteps = 0;
+  stepSeconds = 0;
+  stepImages = 0;
+}
+
+function announce(t: Trainer, s: Settings): void {
+  const model = t.model as Sequential;
+  const layers = Array.from({ length: model.length }, (_, i) => `${i}: ${model.at(i).describe()}`);
+  post({ type: "configured", run, parameters: model.parameterCount(), layers, architecture: describeArchitecture(s), standardization: t.standardization });
+  postFilters();
+}
+
+function configure(s: Settings, runNumber: number): void {
+  const d = need(data, "data");
+  resetProgress();
+  run = runNumber;
+  settings = s;
+  trainer = recipeTrainer(d, { model: s.model, batchSize: s.batchSize, lr: s.lr, momentum: s.momentum, momentumForm: s.momentumForm, batchNorm: s.batchNorm, dropout: s.dropout, seed: s.seed });
+  announce(trainer, s);
+}
+
+function nextBatch(t: Trainer): Batch {
+  if (batches === null) {
+    batches = epochBatches(t.data.train, { batchSize: t.batchSize, standardization: t.standardization, rng: t.rng });
+    stepInEpoch = 0;
+    epochRunning = { loss: 0, correct: 0, count: 0 };
+  }
+  const next = batches.next();
+  if (next.done) throw new Error("the epoch ran out of batches early");
+  return next.value;
+}
+
+function finishEpoch(t: Trainer): void {
+  batches = null;
+  t.epoch += 1;
+  const test = t.evaluate(t.data.test);
+  post({
+    type: "epoch",
+    run,
+    epoch: t.epoch,
+    step: totalSteps,
+    trainLoss: epochRunning.loss / epochRunning.count,
+    trainAccuracy: epochRunning.correct / epochRunning.count,
+    testLoss: test.loss,
+    testAccuracy: test.accuracy,
+  });
+}
+
+/** One training step (batch, forward, loss, backward, update) as `Trainer.runEpoch` does it; returns the plotted point. */
+function trainStep(t: Trainer): StepPoint {
+  const started = performance.now();
+  const batch = nextBatch(t);
+  const { loss, logits } = t.step(batch);
+  const images = batch.indices.length;
+  const correct = countCorrect(logits.value, batch.target);
+  stepSeconds += (performance.now() - started) / 1000;
+  stepImages += images;
+  if (!Number.isFinite(loss)) throw new Error(`training diverged: loss ${loss} at step ${totalSteps + 1} (try a smaller learning rate, then Reset)`);
+  totalSteps += 1;
+  stepInEpoch += 1;
+  epochRunning.loss += loss * images;
+  epochRunning.correct += correct;
+  epochRunning.count += images;
+  const point = { step: totalSteps, epoch: t.epoch + 1, loss, accuracy: correct / images };
+  if (stepInEpoch === t.batchesPerEpoch) finishEpoch(t);
+  return point;
+}
+
+function trainSlice(myChain: number): void {
+  if (!training || trainer === null || myChain !== chain) return;
+  const t = trainer;
+  const start = performance.now();
+  const points: StepPoint[] = [];
+  try {
+    while (stepsLeft !== 0 && performance.now() - start < SLICE_MS) {
+      points.push(trainStep(t));
+      if (stepsLeft > 0) stepsLeft -= 1;
+      if (totalSteps === 1) break; // the first step is shown at once
+    }
+  } catch (err) {
+    training = false;
+    post({ type: "progress", run, points, totalSteps, epoch: t.epoch, imagesPerSecond: stepImages / stepSeconds, training });
+    throw err;
+  }
+  if (stepsLeft === 0) training = false;
+  post({ type: "progress", run, points, totalSteps, epoch: t.epoch, imagesPerSecond: stepImages / stepSeconds, training });
+  if (!training || performance.now() - lastFilters > FILTER_EVERY_MS) postFilters();
+  if (training) setTimeout(guarded(trainSlice), 0, myChain);
+}
+
+/** The first layer's weights: LeNet-5's conv filters [6, 1, 5, 5] or the MLP's rows [128, 784]. */
+function postFilters(): void {
+  if (trainer === null) return;
+  lastFilters = performance.now();
+  const first = trainer.model.namedParameters().find(([name, p]) => name.endsWith("weight") && p.value.rank >= 2);
+  if (first) {
+    const filters = plain(first[1].value);
+    post({ type: "filters", run, filters }, [filters.data.buffer]);
+  }
+}
+
+function inspect(index: number): void {
+  const t = need(trainer, "network");
+  const d = t.data.test;
+  if (!Number.isInteger(index) || index < 0 || index >= d.count) throw new RangeError(`test image ${index}: expected 0 … ${d.count - 1}`);
+  const model = t.model as Sequential;
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    const outputs = layerOutputs(model, makeBatch(d, Int32Array.of(index), t.standardization).input);
+    const probabilities = Float32Array.from(softmax(outputs[outputs.length - 1].output, 1).data);
+    const layers = outputs.map((o) => ({ name: o.name, layer: o.layer, output: plain(o.output) }));
+    post({ type: "inspection", index, layers, probabilities }, layers.map((l) => l.output.data.buffer));
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+function evaluate(): void {
+  const t = need(trainer, "network");
+  const r = classifyDataset(t.model, t.data.test, t.standardization);
+  post({ type: "evaluation", confusion: r.confusion, predictions: r.predictions, accuracy: r.accuracy }, [r.confusion.buffer, r.predictions.buffer]);
+}
+
+function predict(pixels: Uint8Array): void {
+  const t = need(trainer, "network");
+  if (pixels.length !== 28 * 28) throw new RangeError(`predict: expected 784 pixels (28×28), got ${pixels.length}`);
+  const one = makeDataset(pixels, Uint8Array.of(0), { height: 28, width: 28, classes: 10 });
+  const { probabilities } = classifyDataset(t.model, one, t.standardization);
+  post({ type: "prediction", probabilities }, [probabilities.buffer]);
+}
+
+function save(): void {
+  const t = need(trainer, "network");
+  const s = need(settings, "settings");
+  const bytes = encodeClassifier(t.model as Sequential, architectureOf(s), t.standardization, {
+    source: "nnref playground",
+    settings: JSON.stringify(s),
+    steps: String(totalSteps),
+  });
+  post({ type: "saved", bytes, name: `nnref-${s.model}${s.batchNorm ? "-bn" : ""}-step${totalSteps}.safetensors` }, [bytes.buffer]);
+}
+
+/** A model file replaces the network; training can go on from its weights with the current optimizer settings. */
+function load(bytes: Uint8Array, name: string, runNumber: number): void {
+  const d = need(data, "data");
+  const base = need(settings, "settings");
+  const decoded = decodeClassifier(bytes, name);
+  const a = decoded.architecture;
+  const s: Settings = { ...base, model: a.model, batchNorm: a.batchNorm, dropout: a.dropout };
+  resetProgress();
+  run = runNumber;
+  const rule = s.momentumForm === "lecture" ? lectureMomentum(s.momentum) : { momentum: s.momentum };
+  const optimizer = new SGD(decoded.model.parameters(), { lr: s.lr, ...rule });
+  const standardization = decoded.standardization ?? computeStandardization(d.train);
+  decoded.model.train();
+  trainer = new Trainer(decoded.model, optimizer, d, { batchSize: s.batchSize, rng: new Random(s.seed).fork(), standardization });
+  settings = s;
+  post({ type: "loaded", run, name, settings: s, architecture: describeArchitecture(s), standardizationFromFile: decoded.standardization !== null });
+  announce(trainer, s);
+}
+
+function handle(request: Request): void {
+  switch (request.type) {
+    case "configure":
+      if (data === null) {
+        pendingConfigure = { settings: request.settings, run: request.run };
+        return;
+      }
+      return configure(request.settings, request.run);
+    case "train":
+      need(trainer, "network");
+      stepsLeft = request.steps ?? -1;
+      if (!training) {
+        training = true;
+        chain += 1;
+        setTimeout(guarded(trainSlice), 0, chain);
+      }
+      return;
+    case "pause":
+      training = false;
+      return;
+    case "inspect":
+      return inspect(request.index);
+    case "evaluate":
+      return evaluate();
+    case "predict":
+      return predict(request.pixels);
+    case "save":
+      return save();
+    case "load":
+      return load(request.bytes, request.name, request.run);
+  }
+}
+
+function guarded<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+  return (...args) => {
+    try {
+      fn(...args);
+    } catch (err) {
+      post({ type: "error", message: err instanceof Error ? err.message : String(err) });
+    }
+  };
+}
+
+scope.onmessage = guarded((event: MessageEvent<Request>) => handle(event.data));
+
+async function start(): Promise<void> {
+  const began = performance.now();
+  data = await fetchIdxDataset(new URL("data/", scope.location.href), "embedded Fashion-MNIST subset");
+  const test = data.test;
+  post({
+    type: "ready",
+    backend: getBackend(),
+    threads: 1,
+    crossOriginIsolated: scope.crossOriginIsolated === true,
+    trainCount: data.train.count,
+    testCount: test.count,
+    testImages: test.images.slice(),
+    testLabels: test.labels.slice(),
+    classNames: FASHION_MNIST_CLASSES,
+    dataSource: data.source,
+    dataMs: performance.now() - began,
+    workerTimeOrigin: performance.timeOrigin,
+    scriptStartMs,
+  });
+  if (pendingConfigure !== null) guarded(configure)(pendingConfigure.settings, pendingConfigure.run);
+}
+
+start().catch((err) => post({ type: "error", message: `loading the embedded data failed: ${err instanceof Error ? err.message : String(err)}` }));
