@@ -4,11 +4,15 @@
  * contract in ./experiment.ts.
  */
 import type { Experiment } from "./experiment.js";
+import { vanishingGradients } from "./vanishing_gradients.js";
+import { stepSizes } from "./step_sizes.js";
 
 export type * from "./experiment.js";
 
 /** The experiments of the course companion, by deck and slide. */
 export const EXPERIMENTS: readonly Experiment[] = [
+  vanishingGradients,
+  stepSizes,
 ];
 
 /** The experiment called `name`, or undefined. */
