@@ -84,6 +84,16 @@ export const PALETTE: readonly string[] = ["#1f77b4", "#d62728", "#2ca02c", "#ff
 const CHAR = 6.6;
 const PLOT = { width: 420, height: 260, top: 44, bottom: 52 };
 
+/** Smallest and largest of `values` by a loop (spreading a long array into Math.min overflows the stack). */
+function extent(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < lo) lo = values[i];
+    if (values[i] > hi) hi = values[i];
+  }
+  return [lo, hi];
+}
+
 function escapeXml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
@@ -144,7 +154,7 @@ function axisRange(axis: Axis, values: number[], where: string): [number, number
   }
   const usable = values.filter((v) => Number.isFinite(v) && (!axis.log || v > 0));
   if (usable.length === 0) return axis.log ? [0.1, 10] : [0, 1];
-  let lo = Math.min(...usable), hi = Math.max(...usable);
+  let [lo, hi] = extent(usable);
   if (axis.log) {
     if (hi / lo < 10) {
       // Less than a decade of data: show the whole decade(s) around it, so the ticks are 1, 2, 5 × a power of ten.
@@ -325,12 +335,12 @@ export function histogramSvg(plot: HistogramPlot): string {
   checkSeries(where, plot.series);
   const bins = plot.bins ?? 30;
   const finite = plot.series.flatMap((s) => Array.from(s.values).filter(Number.isFinite));
-  let [lo, hi] = plot.range ?? [Math.min(...finite), Math.max(...finite)];
+  let [lo, hi] = plot.range ?? extent(finite);
   if (finite.length === 0 && !plot.range) [lo, hi] = [0, 1];
   if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
   const fractions = plot.series.map((s) => histogramCounts(s.values, bins, lo, hi).map((c) => (s.values.length ? c / s.values.length : 0)));
   const colors = plot.series.map((s, i) => s.color ?? PALETTE[i % PALETTE.length]);
-  const top = Math.max(...fractions.flat(), 1e-9);
+  const top = Math.max(extent(fractions.flat())[1], 1e-9);
   const small = plot.layout === "small-multiples";
   const panels = small ? plot.series.length : 1;
   const panelWidth = small ? Math.max(160, Math.min(PLOT.width, 900 / panels)) : PLOT.width;

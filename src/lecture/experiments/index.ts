@@ -6,6 +6,7 @@
 import type { Experiment } from "./experiment.js";
 import { vanishingGradients } from "./vanishing_gradients.js";
 import { stepSizes } from "./step_sizes.js";
+import { batchNorm } from "./batch_norm.js";
 
 export type * from "./experiment.js";
 
@@ -13,6 +14,7 @@ export type * from "./experiment.js";
 export const EXPERIMENTS: readonly Experiment[] = [
   vanishingGradients,
   stepSizes,
+  batchNorm,
 ];
 
 /** The experiment called `name`, or undefined. */
