@@ -7,6 +7,7 @@ import type { Experiment } from "./experiment.js";
 import { vanishingGradients } from "./vanishing_gradients.js";
 import { stepSizes } from "./step_sizes.js";
 import { batchNorm } from "./batch_norm.js";
+import { plainVsResidual } from "./plain_vs_residual.js";
 
 export type * from "./experiment.js";
 
@@ -15,6 +16,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   vanishingGradients,
   stepSizes,
   batchNorm,
+  plainVsResidual,
 ];
 
 /** The experiment called `name`, or undefined. */
