@@ -6,6 +6,7 @@
 import type { Experiment } from "./experiment.js";
 import { vanishingGradients } from "./vanishing_gradients.js";
 import { stepSizes } from "./step_sizes.js";
+import { dropout } from "./dropout.js";
 import { batchNorm } from "./batch_norm.js";
 import { plainVsResidual } from "./plain_vs_residual.js";
 
@@ -15,6 +16,7 @@ export type * from "./experiment.js";
 export const EXPERIMENTS: readonly Experiment[] = [
   vanishingGradients,
   stepSizes,
+  dropout,
   batchNorm,
   plainVsResidual,
 ];
