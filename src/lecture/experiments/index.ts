@@ -9,6 +9,8 @@ import { stepSizes } from "./step_sizes.js";
 import { dropout } from "./dropout.js";
 import { batchNorm } from "./batch_norm.js";
 import { plainVsResidual } from "./plain_vs_residual.js";
+import { hiddenSizeSweep } from "./hidden_size_sweep.js";
+import { gridVsRandomSearch } from "./grid_vs_random_search.js";
 
 export type * from "./experiment.js";
 
@@ -19,6 +21,8 @@ export const EXPERIMENTS: readonly Experiment[] = [
   dropout,
   batchNorm,
   plainVsResidual,
+  hiddenSizeSweep,
+  gridVsRandomSearch,
 ];
 
 /** The experiment called `name`, or undefined. */
