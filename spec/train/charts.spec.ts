@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { histogramCounts, histogramSvg, linePlotSvg, logTicks, scatterPlotSvg, tickLabel } from "../../src/train/charts.js";
+import { heatmapsSvg, histogramCounts, histogramSvg, linePlotSvg, logTicks, scatterPlotSvg, tickLabel } from "../../src/train/charts.js";
 import { assertTextInside, assertWellFormed, seriesNames, texts, viewBox } from "../support/svg.js";
 
 const curve = (f: (x: number) => number, n = 12): Array<[number, number]> => Array.from({ length: n }, (_, i) => [i + 1, f(i + 1)]);
@@ -99,6 +99,16 @@ test("histograms: counts per bin, overlaid or as small multiples", () => {
       assert.ok(viewBox(svg).width > 600);
     }
   }
+});
+
+test("heatmaps: one gray cell per value, clipped to the range, each panel labelled", () => {
+  const svg = heatmapsSvg({ title: "surface", range: [0, 1], panels: [{ label: "target", values: [0, 0.5, 1, 2], width: 2, height: 2 }, { label: "fit", values: [1, 1, 1, 1], width: 2, height: 2 }] });
+  assertWellFormed(svg);
+  assertTextInside(svg);
+  assert.equal(seriesNames(svg), ["target", "fit"]);
+  const target = svg.match(/data-series="target">(.*?)<\/g>/)![1];
+  assert.equal([...target.matchAll(/fill="rgb\((\d+),/g)].map((m) => Number(m[1])), [0, 128, 255, 255], "2 is clipped to white");
+  assert.throws(() => heatmapsSvg({ title: "t", range: [0, 1], panels: [{ label: "a", values: [1, 2, 3], width: 2, height: 2 }] }), /heatmapsSvg: panel "a": expected 2·2 = 4 values, got 3/);
 });
 
 test.run();

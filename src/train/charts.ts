@@ -372,3 +372,45 @@ export function histogramSvg(plot: HistogramPlot): string {
   const total = right + (small ? 0 : legendWidth(plot.series.map((s) => s.label)));
   return documentSvg(total, PLOT.top + PLOT.height + PLOT.bottom, plot.title, body);
 }
+
+/** One panel of a heatmap figure: a label and values [height, width] row-major (row 0 drawn at the top). */
+export interface HeatmapPanel {
+  readonly label: string;
+  readonly values: ArrayLike<number>;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * An SVG document (a string) with panels of gray-scale heatmaps side by side
+ * (one <rect> per cell, black = range[0], white = range[1], values outside
+ * clipped), each labelled — e.g. a target surface beside its fits.
+ */
+export function heatmapsSvg(plot: { title: string; panels: readonly HeatmapPanel[]; range: readonly [number, number]; cellSize?: number }): string {
+  const where = "heatmapsSvg";
+  checkSeries(where, plot.panels);
+  const [lo, hi] = plot.range;
+  if (!(hi > lo)) throw new RangeError(`${where}: range: expected lo < hi, got [${lo}, ${hi}]`);
+  const body: string[] = [];
+  let left = 20;
+  const top = PLOT.top + 4;
+  let bottom = top;
+  for (const p of plot.panels) {
+    if (p.values.length !== p.width * p.height) throw new RangeError(`${where}: panel "${p.label}": expected ${p.width}·${p.height} = ${p.width * p.height} values, got ${p.values.length}`);
+    const cell = plot.cellSize ?? Math.max(2, Math.floor(220 / Math.max(p.width, p.height)));
+    const panelWidth = Math.max(cell * p.width, p.label.length * CHAR);
+    const cells: string[] = [];
+    for (let r = 0; r < p.height; r++) {
+      for (let c = 0; c < p.width; c++) {
+        const v = Math.min(1, Math.max(0, (p.values[r * p.width + c] - lo) / (hi - lo)));
+        const g = Number.isFinite(v) ? Math.round(255 * v) : 0;
+        cells.push(`<rect x="${left + c * cell}" y="${top + r * cell}" width="${cell}" height="${cell}" fill="rgb(${g},${g},${g})"/>`);
+      }
+    }
+    body.push(`<g class="series" data-series="${escapeXml(p.label)}">${cells.join("")}</g>`);
+    body.push(`<text x="${left + panelWidth / 2}" y="${top - 8}" text-anchor="middle" font-size="12">${escapeXml(p.label)}</text>`);
+    left += panelWidth + 20;
+    bottom = Math.max(bottom, top + cell * p.height);
+  }
+  return documentSvg(left, bottom + 20, plot.title, body);
+}

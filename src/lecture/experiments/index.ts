@@ -9,6 +9,8 @@ import { stepSizes } from "./step_sizes.js";
 import { dropout } from "./dropout.js";
 import { batchNorm } from "./batch_norm.js";
 import { plainVsResidual } from "./plain_vs_residual.js";
+import { rosenbrockSurface } from "./rosenbrock_surface.js";
+import { moreComplexSurface } from "./more_complex_surface.js";
 import { hiddenSizeSweep } from "./hidden_size_sweep.js";
 import { gridVsRandomSearch } from "./grid_vs_random_search.js";
 
@@ -21,6 +23,8 @@ export const EXPERIMENTS: readonly Experiment[] = [
   dropout,
   batchNorm,
   plainVsResidual,
+  rosenbrockSurface,
+  moreComplexSurface,
   hiddenSizeSweep,
   gridVsRandomSearch,
 ];
