@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Random } from "../../src/random.js";
-import { gridPoints, gridSearch, randomSearch, valueAt, type SearchDimension } from "../../src/train/search.js";
+import { gridPoints, gridSearch, randomSearch, dimensionValue, type SearchDimension } from "../../src/train/search.js";
 
 const dims: SearchDimension[] = [
   { name: "lr", low: 1e-4, high: 1e-1, log: true },
@@ -14,7 +14,7 @@ test("gridPoints: perDimension^d points, ends included, log spacing, last dimens
   assert.equal(g.slice(0, 3), [{ lr: 1e-4, hidden: 16 }, { lr: 1e-4, hidden: 72 }, { lr: 1e-4, hidden: 128 }]);
   assert.ok(Math.abs(g[3].lr / Math.sqrt(1e-4 * 1e-1) - 1) < 1e-11, "the middle of a log range is the geometric mean");
   assert.equal(gridPoints([dims[1]], 1), [{ hidden: 72 }]);
-  assert.is(valueAt({ name: "x", low: 0, high: 10 }, 0.25), 2.5);
+  assert.is(dimensionValue({ name: "x", low: 0, high: 10 }, 0.25), 2.5);
 });
 
 test("gridSearch and randomSearch spend the same budget; the grid tries √B values per dimension, random search B", () => {

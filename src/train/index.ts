@@ -1,6 +1,7 @@
 /**
  * Training (src/train/): the loop, its metrics, checkpoints, learning-curve
- * plots, progress text and the standard recipe behind `nnref train`.
+ * plots, charts, hyperparameter search, progress text and the standard recipe
+ * behind `nnref train`.
  */
 export * from "./train.js";
 export * from "./metrics.js";
@@ -10,3 +11,5 @@ export * from "./progress.js";
 export * from "./recipe.js";
 export * from "./fit.js";
 export * from "./gan.js";
+export * from "./charts.js";
+export * from "./search.js";

@@ -55,7 +55,7 @@ function checkBudget(where: string, budget: number): void {
 }
 
 /** The value at fraction u ∈ [0, 1] of a dimension's range (on its scale, rounded if integer). */
-export function valueAt(d: SearchDimension, u: number): number {
+export function dimensionValue(d: SearchDimension, u: number): number {
   const v = d.log ? Math.exp(Math.log(d.low) + u * (Math.log(d.high) - Math.log(d.low))) : d.low + u * (d.high - d.low);
   return d.integer ? Math.round(v) : Number(v.toPrecision(12));
 }
@@ -82,7 +82,7 @@ function runTrials(points: HyperParameters[], objective: (params: HyperParameter
 export function gridPoints(dims: readonly SearchDimension[], perDimension: number): HyperParameters[] {
   checkDimensions("gridPoints", dims);
   if (!Number.isInteger(perDimension) || perDimension < 1) throw new RangeError(`gridPoints: perDimension: expected an integer ≥ 1, got ${perDimension}`);
-  const axis = (d: SearchDimension) => Array.from({ length: perDimension }, (_, i) => valueAt(d, perDimension === 1 ? 0.5 : i / (perDimension - 1)));
+  const axis = (d: SearchDimension) => Array.from({ length: perDimension }, (_, i) => dimensionValue(d, perDimension === 1 ? 0.5 : i / (perDimension - 1)));
   let points: HyperParameters[] = [{}];
   for (const d of dims) points = points.flatMap((p) => axis(d).map((v) => ({ ...p, [d.name]: v })));
   return points;
@@ -103,6 +103,6 @@ export function gridSearch(dims: readonly SearchDimension[], budget: number, obj
 export function randomSearch(dims: readonly SearchDimension[], budget: number, objective: (params: HyperParameters) => number, rng: Random): SearchResult {
   checkDimensions("randomSearch", dims);
   checkBudget("randomSearch", budget);
-  const points = Array.from({ length: budget }, () => Object.fromEntries(dims.map((d) => [d.name, valueAt(d, rng.uniform())])) as HyperParameters);
+  const points = Array.from({ length: budget }, () => Object.fromEntries(dims.map((d) => [d.name, dimensionValue(d, rng.uniform())])) as HyperParameters);
   return runTrials(points, objective, "randomSearch");
 }

@@ -126,11 +126,11 @@ function summary(run: BatchNormRun): Omit<BatchNormRun, "snapshots"> & { snapsho
   return { ...rest, snapshotCounts: snapshots.map((v) => histogramCounts(v, 40, HISTOGRAM_RANGE[0], HISTOGRAM_RANGE[1])) };
 }
 
-/** Runs both nets. Quick: 1,000 training images, 150 steps, target 60%; full: 5,800 images, 2,000 steps, target 75%. */
+/** Runs both nets. Quick: 1,000 training images, 100 steps, target 60%; full: 5,800 images, 2,000 steps, target 75%. */
 export async function runBatchNorm(options: ExperimentOptions): Promise<ExperimentResult> {
   const quick = options.quick;
   const data = await embeddedFashion(quick ? 1000 : 5800, quick ? 300 : 1000);
-  const steps = quick ? 150 : 2000, evalEvery = quick ? 25 : 50, target = quick ? 0.6 : 0.75;
+  const steps = quick ? 100 : 2000, evalEvery = quick ? 20 : 50, target = quick ? 0.6 : 0.75;
   const snapshotSteps = [0, evalEvery * 2, steps];
   const settings = { steps, evalEvery, lr: 0.1, batch: 32, seed: options.seed, target, snapshotSteps };
   const plain = trainBatchNormNet(data, { ...settings, batchNorm: false });

@@ -102,10 +102,10 @@ export function monteCarloErrors(model: Module, test: FlatSplit, maxK: number): 
   return errors;
 }
 
-/** Runs both nets and the Monte-Carlo comparison. Quick: 200 training images, H = 128, 20 epochs, k ≤ 20; full: 1,000 images, H = 256, 60 epochs, k ≤ 100. */
+/** Runs both nets and the Monte-Carlo comparison. Quick: 200 training (and 200 test) images, H = 128, 20 epochs, k ≤ 20; full: 1,000 images, H = 256, 60 epochs, k ≤ 100. */
 export async function runDropout(options: ExperimentOptions): Promise<ExperimentResult> {
   const quick = options.quick;
-  const data = await embeddedFashion(quick ? 200 : 1000, quick ? 300 : 1000);
+  const data = await embeddedFashion(quick ? 200 : 1000, quick ? 200 : 1000);
   const hidden = quick ? 128 : 256, epochs = quick ? 20 : 60, maxK = quick ? 20 : 100, lr = 3e-3;
   const plain = trainWithCurves(dropoutMlp(hidden, 0, new Random(options.seed)), data, epochs, options.seed, lr);
   const model = dropoutMlp(hidden, 0.5, new Random(options.seed));

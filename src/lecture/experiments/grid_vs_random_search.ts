@@ -27,7 +27,7 @@ export const SEARCH_SPACE: readonly SearchDimension[] = [
 /** Runs both searches. Quick: B = 9 on 300 training images, 2 epochs; full: B = 16 on 2,000 images, 4 epochs, repeated for 5 seeds. */
 export async function runGridVsRandomSearch(options: ExperimentOptions): Promise<ExperimentResult> {
   const quick = options.quick;
-  const data = await embeddedFashion(quick ? 300 : 2000, quick ? 300 : 1000);
+  const data = await embeddedFashion(quick ? 300 : 2000, quick ? 200 : 1000);
   const budget = quick ? 9 : 16, epochs = quick ? 2 : 4;
   const repeats = quick ? 1 : 5;
   const objective = (seed: number) => (p: HyperParameters) => mlpTestError(data, { hidden: p.hidden, lr: p.lr, epochs, seed });

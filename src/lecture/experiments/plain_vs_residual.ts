@@ -96,12 +96,12 @@ export function finalError(run: DepthRun, k = 3): number {
   return tail.reduce((a, b) => a + b, 0) / tail.length;
 }
 
-/** Trains plain and residual nets at two depths. Quick: 2 and 9 blocks (6 and 20 weight layers), 150 steps; full: 3 and 15 blocks (8 and 32). */
+/** Trains plain and residual nets at two depths. Quick: 2 and 8 blocks (6 and 18 weight layers), 120 steps; full: 3 and 15 blocks (8 and 32). */
 export async function runPlainVsResidual(options: ExperimentOptions): Promise<ExperimentResult> {
   const quick = options.quick;
   const data = await embeddedFashion(quick ? 400 : 2000, 1);
-  const depths = quick ? [2, 9] : [3, 15];
-  const settings = { width: 16, steps: quick ? 150 : 1500, evalEvery: quick ? 25 : 50, lr: 0.02, batch: 32, seed: options.seed };
+  const depths = quick ? [2, 8] : [3, 15];
+  const settings = { width: 16, steps: quick ? 120 : 1500, evalEvery: quick ? 20 : 50, lr: 0.02, batch: 32, seed: options.seed };
   const runs: DepthRun[] = [];
   for (const blocks of depths) for (const residual of [false, true]) runs.push(trainDepth(data.train, { ...settings, blocks, residual }));
   const [plainShallow, resShallow, plainDeep, resDeep] = runs;
