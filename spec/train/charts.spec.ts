@@ -107,7 +107,9 @@ test("heatmaps: one gray cell per value, clipped to the range, each panel labell
   assertTextInside(svg);
   assert.equal(seriesNames(svg), ["target", "fit"]);
   const target = svg.match(/data-series="target">(.*?)<\/g>/)![1];
-  assert.equal([...target.matchAll(/fill="rgb\((\d+),/g)].map((m) => Number(m[1])), [0, 128, 255, 255], "2 is clipped to white");
+  assert.equal([...target.matchAll(/fill="rgb\((\d+),/g)].map((m) => Number(m[1])), [0, 132, 255], "0.5 → level 16 of 31 (132); 2 is clipped to white, so the second row is one white rect");
+  const fit = svg.match(/data-series="fit">(.*?)<\/g>/)![1];
+  assert.equal([...fit.matchAll(/<rect [^>]*width="(\d+)"/g)].map((m) => Number(m[1]) / 110), [2, 2], "equal neighbours in a row share one rect of twice the width");
   assert.throws(() => heatmapsSvg({ title: "t", range: [0, 1], panels: [{ label: "a", values: [1, 2, 3], width: 2, height: 2 }] }), /heatmapsSvg: panel "a": expected 2·2 = 4 values, got 3/);
 });
 

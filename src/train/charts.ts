@@ -384,7 +384,8 @@ export interface HeatmapPanel {
 /**
  * An SVG document (a string) with panels of gray-scale heatmaps side by side
  * (one <rect> per cell, black = range[0], white = range[1], values outside
- * clipped), each labelled — e.g. a target surface beside its fits.
+ * clipped; 32 gray levels), each labelled — e.g. a target surface beside
+ * its fits.
  */
 export function heatmapsSvg(plot: { title: string; panels: readonly HeatmapPanel[]; range: readonly [number, number]; cellSize?: number }): string {
   const where = "heatmapsSvg";
@@ -400,11 +401,19 @@ export function heatmapsSvg(plot: { title: string; panels: readonly HeatmapPanel
     const cell = plot.cellSize ?? Math.max(2, Math.floor(220 / Math.max(p.width, p.height)));
     const panelWidth = Math.max(cell * p.width, p.label.length * CHAR);
     const cells: string[] = [];
+    const gray = (i: number) => {
+      const v = Math.min(1, Math.max(0, (p.values[i] - lo) / (hi - lo)));
+      // 32 gray levels: plenty for a picture, and runs of equal cells merge.
+      return Number.isFinite(v) ? Math.round((Math.round(31 * v) * 255) / 31) : 0;
+    };
     for (let r = 0; r < p.height; r++) {
-      for (let c = 0; c < p.width; c++) {
-        const v = Math.min(1, Math.max(0, (p.values[r * p.width + c] - lo) / (hi - lo)));
-        const g = Number.isFinite(v) ? Math.round(255 * v) : 0;
-        cells.push(`<rect x="${left + c * cell}" y="${top + r * cell}" width="${cell}" height="${cell}" fill="rgb(${g},${g},${g})"/>`);
+      // Neighbouring cells of one row with the same gray level share one rect (smaller files, same picture).
+      for (let c = 0; c < p.width; ) {
+        const g = gray(r * p.width + c);
+        let run = 1;
+        while (c + run < p.width && gray(r * p.width + c + run) === g) run++;
+        cells.push(`<rect x="${left + c * cell}" y="${top + r * cell}" width="${cell * run}" height="${cell}" fill="rgb(${g},${g},${g})"/>`);
+        c += run;
       }
     }
     body.push(`<g class="series" data-series="${escapeXml(p.label)}">${cells.join("")}</g>`);
