@@ -85,7 +85,7 @@ export async function runMoreComplexSurface(options: ExperimentOptions): Promise
         nnref: Number(f.trainLoss.toPrecision(3)),
         note: `nnref: MSE / Var I (raw MSE on intensities in [0, 1]: ${(f.trainLoss * variance).toPrecision(3)}); the slide's scale is unstated and its image unknown`,
       })),
-      { quantity: "loss ratio 1 layer / 2 layers", lecture: ratio(0.24, 0.0831), nnref: ratio(one.trainLoss, two.trainLoss), note: "the ordering and the size of the gain are comparable, the absolute values are not" },
+      { quantity: "loss ratio 1 layer / 2 layers", lecture: ratio(0.24, 0.0831), nnref: ratio(one.trainLoss, two.trainLoss), note: "the ordering agrees; the absolute losses do not compare: the slide's image, its size and its loss scale are not given, and a 28×28 image is a simpler surface than a photograph, so nnref's losses fall lower the longer it trains" },
       { quantity: "loss ratio 3 layers / 2 layers", lecture: ratio(0.0755, 0.0831), nnref: ratio(three.trainLoss, two.trainLoss), note: `assumed surface: the first embedded Fashion-MNIST test image (${label}) at ${width}×${height}; ${steps} full-batch Adam steps` },
     ],
     figures: [{ file: "more-complex-surface.svg", kind: "svg", data: svg, caption: `The assumed surface I = f(x, y) — the first embedded Fashion-MNIST test image (${label}) — and the fits of the networks of 003's slides (intensity 0 black, 1 white).` }],
