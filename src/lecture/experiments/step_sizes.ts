@@ -193,6 +193,6 @@ export const stepSizes: Experiment = {
   deck: "001 Introduction to ML week 6: Optimization, Regularization",
   slides: ["(S)GD with adaptable stepsize", "(S)GD + momentum"],
   title: "Constant ε, c/t, step and plateau schedules; momentum in the lecture's form and PyTorch's at equal effective step",
-  fullRunTime: "TBD",
+  fullRunTime: "1.1 s CPU, 5.8 s wall (2-core AMD EPYC VM shared by eight jobs, load average ~18: an idle machine needs about the CPU time)",
   run: runStepSizes,
 };

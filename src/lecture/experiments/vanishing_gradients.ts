@@ -158,6 +158,6 @@ export const vanishingGradients: Experiment = {
   deck: "001 Introduction to ML week 6: Optimization, Regularization",
   slides: ["Vanishing gradients problem", "Vanishing gradients problem: ReLU solves it"],
   title: "Per-layer gradient norm of a deep sigmoid net and a ReLU net with the same weights",
-  fullRunTime: "TBD",
+  fullRunTime: "1.1 s CPU, 5.2 s wall (2-core AMD EPYC VM shared by eight jobs, load average ~18: an idle machine needs about the CPU time)",
   run: runVanishingGradients,
 };
