@@ -36,6 +36,9 @@
  */
 import { fileURLToPath } from "node:url";
 import { F, InverseTimeLR, Linear, Random, SGD, Tensor, Variable, lectureMomentum } from "../../src/index.js";
+import { excessLoss, makeProblem, type Problem } from "../../src/lecture/experiments/least_squares.js";
+
+export { excessLoss, makeProblem, type Problem } from "../../src/lecture/experiments/least_squares.js";
 
 /** The three update rules of the comparison. */
 export type Method = "sgd" | "momentum" | "inverse-time";
@@ -43,75 +46,6 @@ export type Method = "sgd" | "momentum" | "inverse-time";
 export const METHODS: readonly Method[] = ["sgd", "momentum", "inverse-time"];
 
 const METHOD_NAMES: Record<Method, string> = { sgd: "constant ε", momentum: "momentum μ=0.9", "inverse-time": "ε_t = c/t" };
-
-/** The least-squares problem: features X [N, d], targets y [N, 1], the minimizer ŵ and A = XᵀX/N. */
-export interface Problem {
-  X: Tensor;
-  y: Tensor;
-  /** The exact least-squares solution. */
-  wStar: Float64Array;
-  /** XᵀX / N: the excess loss is (w − ŵ)ᵀ A (w − ŵ). */
-  A: Float64Array;
-  d: number;
-  N: number;
-}
-
-/** N samples of d features, feature j with standard deviation 10^(j/(d−1)), targets w_true·x + N(0, 1) noise. */
-export function makeProblem(N = 1000, d = 10, seed = 5): Problem {
-  const rng = new Random(seed);
-  const X = new Float64Array(N * d);
-  const y = new Float64Array(N);
-  const wTrue = Array.from({ length: d }, () => rng.normal());
-  for (let i = 0; i < N; i++) {
-    let dot = 0;
-    for (let j = 0; j < d; j++) {
-      const x = 10 ** (j / (d - 1)) * rng.normal();
-      X[i * d + j] = x;
-      dot += wTrue[j] * x;
-    }
-    y[i] = dot + rng.normal();
-  }
-  // Normal equations (XᵀX) ŵ = Xᵀy, by Gaussian elimination with partial pivoting.
-  const A = new Float64Array(d * d);
-  const b = new Float64Array(d);
-  for (let i = 0; i < N; i++) {
-    for (let j = 0; j < d; j++) {
-      b[j] += (X[i * d + j] * y[i]) / N;
-      for (let k = 0; k < d; k++) A[j * d + k] += (X[i * d + j] * X[i * d + k]) / N;
-    }
-  }
-  return { X: new Tensor(X, [N, d]), y: new Tensor(y, [N, 1]), wStar: solve(A, b, d), A, d, N };
-}
-
-/** Solves M z = r (M [d, d] row-major; copies are modified, not the inputs). */
-function solve(matrix: Float64Array, rhs: Float64Array, d: number): Float64Array {
-  const M = matrix.slice(), r = rhs.slice();
-  for (let col = 0; col < d; col++) {
-    let pivot = col;
-    for (let row = col + 1; row < d; row++) if (Math.abs(M[row * d + col]) > Math.abs(M[pivot * d + col])) pivot = row;
-    for (let k = 0; k < d; k++) [M[col * d + k], M[pivot * d + k]] = [M[pivot * d + k], M[col * d + k]];
-    [r[col], r[pivot]] = [r[pivot], r[col]];
-    for (let row = col + 1; row < d; row++) {
-      const f = M[row * d + col] / M[col * d + col];
-      for (let k = col; k < d; k++) M[row * d + k] -= f * M[col * d + k];
-      r[row] -= f * r[col];
-    }
-  }
-  const z = new Float64Array(d);
-  for (let row = d - 1; row >= 0; row--) {
-    let s = r[row];
-    for (let k = row + 1; k < d; k++) s -= M[row * d + k] * z[k];
-    z[row] = s / M[row * d + row];
-  }
-  return z;
-}
-
-/** L(w) − L* = (w − ŵ)ᵀ A (w − ŵ) for the mean squared error. */
-export function excessLoss(p: Problem, w: ArrayLike<number>): number {
-  let e = 0;
-  for (let j = 0; j < p.d; j++) for (let k = 0; k < p.d; k++) e += (w[j] - p.wStar[j]) * p.A[j * p.d + k] * (w[k] - p.wStar[k]);
-  return e;
-}
 
 /** Settings of one optimization run. */
 export interface RunSettings {

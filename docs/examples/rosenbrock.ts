@@ -37,120 +37,32 @@
  * nets are not reliably better at this budget. One seed is printed; try
  * others with --seed.
  *
+ * The computation is the library's (src/lecture/experiments/rosenbrock_surface.ts,
+ * also `nnref lecture rosenbrock-surface`, which draws the fits); this example
+ * prints it as a table. The slide's losses belong to the "More Complex
+ * Surface" I = f(x, y) that follows the Rosenbrock slides (`nnref lecture
+ * more-complex-surface`).
+ *
  *   node --import tsx docs/examples/rosenbrock.ts [--seed 3] [--steps 1500] [--samples 500]
  */
 import { fileURLToPath } from "node:url";
-import { Adam, F, Linear, Random, Sequential, Tanh, Tensor, Variable, noGrad, type Module } from "../../src/index.js";
+import { fitRosenbrock, type RosenbrockOptions } from "../../src/lecture/experiments/rosenbrock_surface.js";
+import { SLIDE_NETS, WIDER_NETS, type SurfaceFit } from "../../src/lecture/experiments/surface_fits.js";
 
-/** One network of the comparison: hidden layers × width, and the slide's reported loss. */
-export interface RosenbrockNet {
-  layers: number;
-  width: number;
-  slideWeights: number;
-  slideLoss: number;
-}
+export { rosenbrock, type RosenbrockOptions } from "../../src/lecture/experiments/rosenbrock_surface.js";
+export { SLIDE_NETS, WIDER_NETS, type SurfaceNet as RosenbrockNet, type SurfaceFit as RosenbrockResult } from "../../src/lecture/experiments/surface_fits.js";
 
-/** The three networks of 003 at ~500 weights ("Second Layer for Approximation", "Adding a Third Layer"). */
-export const SLIDE_NETS: readonly RosenbrockNet[] = [
-  { layers: 1, width: 125, slideWeights: 501, slideLoss: 0.24 },
-  { layers: 2, width: 20, slideWeights: 501, slideLoss: 0.0831 },
-  { layers: 3, width: 14, slideWeights: 477, slideLoss: 0.0755 },
-];
-
-/** The slide's two wider 3-layer networks (second "Adding a Third Layer" slide): more weights, lower loss. */
-export const WIDER_NETS: readonly RosenbrockNet[] = [
-  { layers: 3, width: 15, slideWeights: 541, slideLoss: 0.0593 },
-  { layers: 3, width: 19, slideWeights: 837, slideLoss: 0.0438 },
-];
-
-/** Settings of a run. */
-export interface RosenbrockOptions {
-  /** Training points (default 500). */
-  samples?: number;
-  /** Full-batch Adam steps per network (default 1500). */
-  steps?: number;
-  /** The networks to train (default SLIDE_NETS). */
-  nets?: readonly RosenbrockNet[];
-  /** Seed of the data and the initial weights (default 3). */
-  seed?: number;
-}
-
-/** What one network reached. */
-export interface RosenbrockResult extends RosenbrockNet {
-  weights: number;
-  /** Mean squared error on the training points (standardized targets). */
-  trainLoss: number;
-  /** Mean squared error on the 41 × 41 grid (standardized targets). */
-  gridLoss: number;
-}
-
-/** The Rosenbrock function 100 (x₂ − x₁²)² + (1 − x₁)². */
-export function rosenbrock(x1: number, x2: number): number {
-  return 100 * (x2 - x1 * x1) ** 2 + (1 - x1) ** 2;
+/** Trains the networks (default: the slide's three at ~500 weights) on the same data; returns what each reached. */
+export function run(options: RosenbrockOptions = {}): SurfaceFit[] {
+  return fitRosenbrock(options).fits;
 }
 
 const X1 = [-2, 2] as const;
 const X2 = [-1, 3] as const;
 const GRID = 41;
 
-/** Points [N, 2] and standardized targets [N, 1] (float64). */
-function dataset(points: Array<[number, number]>, mean: number, std: number): { x: Tensor; z: Tensor } {
-  const x = new Float64Array(points.length * 2);
-  const z = new Float64Array(points.length);
-  points.forEach(([a, b], i) => {
-    x[2 * i] = a;
-    x[2 * i + 1] = b;
-    z[i] = (rosenbrock(a, b) - mean) / std;
-  });
-  return { x: new Tensor(x, [points.length, 2]), z: new Tensor(z, [points.length, 1]) };
-}
-
-/** 2 → width (tanh) → … → width (tanh) → 1, with biases everywhere. */
-function makeNet(layers: number, width: number, rng: Random): Sequential {
-  const modules: Module[] = [];
-  let inputs = 2;
-  for (let l = 0; l < layers; l++) {
-    modules.push(new Linear(inputs, width, rng, { dtype: "float64" }), new Tanh());
-    inputs = width;
-  }
-  modules.push(new Linear(inputs, 1, rng, { dtype: "float64" }));
-  return new Sequential(...modules);
-}
-
-/** Trains the networks (default: the slide's three at ~500 weights) on the same data; returns what each reached. */
-export function run(options: RosenbrockOptions = {}): RosenbrockResult[] {
-  const { samples = 500, steps = 1500, seed = 3, nets = SLIDE_NETS } = options;
-  const rng = new Random(seed);
-  const trainPoints: Array<[number, number]> = [];
-  for (let i = 0; i < samples; i++) trainPoints.push([rng.uniformIn(X1[0], X1[1]), rng.uniformIn(X2[0], X2[1])]);
-  const gridPoints: Array<[number, number]> = [];
-  for (let i = 0; i < GRID; i++) {
-    for (let j = 0; j < GRID; j++) gridPoints.push([X1[0] + ((X1[1] - X1[0]) * j) / (GRID - 1), X2[0] + ((X2[1] - X2[0]) * i) / (GRID - 1)]);
-  }
-  // Standardize with the training targets' mean and (population) standard deviation.
-  const raw = trainPoints.map(([a, b]) => rosenbrock(a, b));
-  const mean = raw.reduce((s, v) => s + v, 0) / raw.length;
-  const std = Math.sqrt(raw.reduce((s, v) => s + (v - mean) ** 2, 0) / raw.length);
-  const train = dataset(trainPoints, mean, std);
-  const grid = dataset(gridPoints, mean, std);
-
-  return nets.map((net) => {
-    const model = makeNet(net.layers, net.width, new Random(seed * 1000 + net.layers * 100 + net.width));
-    const optimizer = new Adam(model.parameters(), { lr: 1e-2 });
-    const input = new Variable(train.x);
-    for (let step = 0; step < steps; step++) {
-      if (step === Math.floor(0.6 * steps) || step === Math.floor(0.85 * steps)) optimizer.lr /= 10;
-      optimizer.zeroGrad();
-      F.mseLoss(model.forward(input), train.z).backward();
-      optimizer.step();
-    }
-    const mse = (d: { x: Tensor; z: Tensor }) => noGrad(() => F.mseLoss(model.forward(new Variable(d.x)), d.z).value.data[0]);
-    return { ...net, weights: model.parameterCount(), trainLoss: mse(train), gridLoss: mse(grid) };
-  });
-}
-
 /** Runs the comparison (the slide's three networks, then its two wider ones) and prints it beside the slide's numbers. */
-export function main(options: RosenbrockOptions = {}): RosenbrockResult[] {
+export function main(options: RosenbrockOptions = {}): SurfaceFit[] {
   const { samples = 500, steps = 1500, seed = 3, nets = [...SLIDE_NETS, ...WIDER_NETS] } = options;
   console.log("003: regression of z = 100(x₂ − x₁²)² + (1 − x₁)² with ~500 weights on 1, 2 or 3 hidden layers");
   console.log(`assumed (the slides are silent): x₁ ∈ [${X1.join(", ")}], x₂ ∈ [${X2.join(", ")}], ${samples} uniform training points (seed ${seed}),`);

@@ -23,81 +23,19 @@
  * not make any weight scale work. The example prints that case's first/last
  * ratios as well.
  *
+ * The computation is the library's (src/lecture/experiments/vanishing_gradients.ts,
+ * also `nnref lecture vanishing-gradients`, which draws the figure); this
+ * example prints it as a table.
+ *
  * Measured while writing this (seeds 1–8, He init): first-layer/last-layer
  * gradient norm 1e-5 … 1e-3 for the sigmoid net, 0.15 … 2.4 for the ReLU net.
  *
  *   node --import tsx docs/examples/vanishing_gradients.ts
  */
 import { fileURLToPath } from "node:url";
-import { F, Linear, Random, Variable, randn, type InitName } from "../../src/index.js";
+import { firstOverLast, layerGradients, type LayerGradient, type VanishingOptions } from "../../src/lecture/experiments/vanishing_gradients.js";
 
-/** Which non-linearity the hidden layers use. */
-export type Activation = "sigmoid" | "relu";
-
-/** Settings of a run. */
-export interface VanishingOptions {
-  /** Hidden layers (default 10, the slide's "do this 10 times"). */
-  depth?: number;
-  /** Units per hidden layer and input features (default 64). */
-  width?: number;
-  /** Samples in the batch (default 32). */
-  batch?: number;
-  /** Weight initialization shared by both nets (default "he"). */
-  init?: InitName;
-  /** Seed of the weights and data (default 1). */
-  seed?: number;
-}
-
-/** Per hidden layer (index 0 = the first, next to the input). */
-export interface LayerGradient {
-  /** ‖∂L/∂W_l‖, Frobenius norm. */
-  weightGradNorm: number;
-  /** Mean of g′(a) over the layer's pre-activations a. */
-  meanDerivative: number;
-  /** Largest g′(a) seen in the layer. */
-  maxDerivative: number;
-}
-
-/** One backward pass through a depth × width net with activation `activation`; one entry per hidden layer. */
-export function layerGradients(activation: Activation, options: VanishingOptions = {}): LayerGradient[] {
-  const { depth = 10, width = 64, batch = 32, init = "he", seed = 1 } = options;
-  // The same seed gives both activations the same weights, input and target.
-  const rng = new Random(seed);
-  const hidden = Array.from({ length: depth }, () => new Linear(width, width, rng, { init, dtype: "float64" }));
-  const output = new Linear(width, 1, rng, { init, dtype: "float64" });
-  const x = new Variable(randn([batch, width], rng, { dtype: "float64" }));
-  const t = randn([batch, 1], rng, { dtype: "float64" });
-
-  const preActivations: Variable[] = [];
-  let h = x;
-  for (const layer of hidden) {
-    const a = layer.forward(h);
-    preActivations.push(a);
-    h = activation === "sigmoid" ? F.sigmoid(a) : F.relu(a);
-  }
-  F.mseLoss(output.forward(h), t).backward();
-
-  return hidden.map((layer, l) => {
-    const g = layer.weight.grad!.data;
-    let sq = 0;
-    for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
-    const a = preActivations[l].value.data;
-    let sum = 0, max = 0;
-    for (let i = 0; i < a.length; i++) {
-      // g′(a): σ′ = σ(1 − σ) (002, "Neural Net – Non-Linearities"); ReLU′ = 1 for a > 0, else 0.
-      const s = 1 / (1 + Math.exp(-a[i]));
-      const d = activation === "sigmoid" ? s * (1 - s) : a[i] > 0 ? 1 : 0;
-      sum += d;
-      max = Math.max(max, d);
-    }
-    return { weightGradNorm: Math.sqrt(sq), meanDerivative: sum / a.length, maxDerivative: max };
-  });
-}
-
-/** First hidden layer's gradient norm over the last one's. */
-export function firstOverLast(layers: readonly LayerGradient[]): number {
-  return layers[0].weightGradNorm / layers[layers.length - 1].weightGradNorm;
-}
+export { firstOverLast, layerGradients, type Activation, type LayerGradient, type VanishingOptions } from "../../src/lecture/experiments/vanishing_gradients.js";
 
 /** Prints the per-layer table for both activations (He init) and the first/last ratios for PyTorch's default init. */
 export function main(options: VanishingOptions = {}): { sigmoid: LayerGradient[]; relu: LayerGradient[] } {

@@ -1,6 +1,7 @@
 /**
  * Training (src/train/): the loop, its metrics, checkpoints, learning-curve
- * plots, progress text and the standard recipe behind `nnref train`.
+ * plots, charts, hyperparameter search, progress text and the standard recipe
+ * behind `nnref train`.
  */
 export * from "./train.js";
 export * from "./metrics.js";
@@ -14,3 +15,5 @@ export * from "./committee.js";
 export * from "./image_grid.js";
 export * from "./classify.js";
 export * from "./classifier_file.js";
+export * from "./charts.js";
+export * from "./search.js";

@@ -11,6 +11,15 @@ import { committees } from "./committees.js";
 import { imageFilters } from "./image_filters.js";
 import { lenetMisclassified } from "./lenet_misclassified.js";
 import { segmentation } from "./segmentation.js";
+import { vanishingGradients } from "./vanishing_gradients.js";
+import { stepSizes } from "./step_sizes.js";
+import { dropout } from "./dropout.js";
+import { batchNorm } from "./batch_norm.js";
+import { plainVsResidual } from "./plain_vs_residual.js";
+import { rosenbrockSurface } from "./rosenbrock_surface.js";
+import { moreComplexSurface } from "./more_complex_surface.js";
+import { hiddenSizeSweep } from "./hidden_size_sweep.js";
+import { gridVsRandomSearch } from "./grid_vs_random_search.js";
 
 export type * from "./experiment.js";
 
@@ -18,11 +27,20 @@ export type * from "./experiment.js";
 export const EXPERIMENTS: readonly Experiment[] = [
   twoLayerBackprop,
   segmentation,
+  vanishingGradients,
+  stepSizes,
+  dropout,
+  batchNorm,
+  plainVsResidual,
   committees,
   imageFilters,
   lenetMisclassified,
   tensorflowExample,
+  rosenbrockSurface,
+  moreComplexSurface,
+  hiddenSizeSweep,
   resnet50MemoryExperiment,
+  gridVsRandomSearch,
 ];
 
 /** The experiment called `name`, or undefined. */
