@@ -6,7 +6,7 @@
  * - `makeVectors(op)` writes cases from the reference op, so that another
  *   implementation can be checked against nnref.
  *
- * Pass rule (VECTORS.md): |actual − expected| ≤ atol + rtol·|expected|, for
+ * Pass rule (docs/vectors/format.md): |actual − expected| ≤ atol + rtol·|expected|, for
  * every element of every output and grad the case gives; a NaN expected
  * needs a NaN, an infinite expected needs the same infinity, and shapes must
  * match exactly. Integer (index) tensors must match exactly.
@@ -36,7 +36,7 @@ import {
   type VectorsFile,
 } from "../io/vectors.js";
 
-/** Why `dropout` has no vectors (VECTORS.md). */
+/** Why `dropout` has no vectors (docs/vectors/format.md). */
 export const DROPOUT_IS_NOT_A_VECTOR_OP = "dropout is not a vector op: its randomness is checked by properties, not by vectors";
 
 /** Options for `checkVectors`. */
@@ -444,7 +444,7 @@ export function makeVectors(opName: string, options: MakeVectorsOptions = {}): V
   return { format: VECTORS_FORMAT, version: VECTORS_VERSION, source, cases };
 }
 
-/** The ops of the format's table (VECTORS.md, version 1) that have vectors, in the table's order. */
+/** The ops of the format's table (docs/vectors/format.md, version 1) that have vectors, in the table's order. */
 export const VECTORS_V1_OPS: readonly string[] = [
   "linear", "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax",
   "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_unpool2d",
