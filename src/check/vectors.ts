@@ -210,7 +210,7 @@ function runCase(op: OpDef, c: VectorCase, dtype: FloatDType): CaseResult {
     forward = op.forward(inputs, attrs);
   } catch (err) {
     // The ops say "int32" (nnref's index type); the file spells that type "int64".
-    const hint = /expected an int32 tensor/.test(messageOf(err)) ? ' (in a vectors file, class indices carry "dtype": "int64")' : "";
+    const hint = /expected an int32 tensor|class indices \(int32\)/.test(messageOf(err)) ? ' (in a vectors file, class indices carry "dtype": "int64")' : "";
     return result(false, `forward: ${messageOf(err)}${hint}`);
   }
 
