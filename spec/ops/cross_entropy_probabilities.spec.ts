@@ -102,7 +102,7 @@ test("the hand-derived backward equals finite differences (float64) on random so
 });
 
 test("through autograd: F.crossEntropy with a probability target gives dL/dz = (p − y)/N", () => {
-  const z = new Variable(tensor([[Math.log(3), 0], [0, 0]], "float64"), { requiresGrad: true });
+  const z = new Variable(tensor([[Math.log(3), 0], [0, 0]], "float64"), true);
   const loss = F.crossEntropy(z, tensor([[0.5, 0.5], [1, 0]], "float64"));
   loss.backward();
   [0.125, -0.125, -0.25, 0.25].forEach((v, i) => close(z.grad!.data[i], v));
