@@ -34,8 +34,8 @@ export function kernelsUnavailableReason(): string | undefined {
 
 /** A hint for the compile errors a browser page meets. */
 function hint(message: string): string {
-  if (/unsafe-eval|wasm-eval|content security policy|\bCSP\b/i.test(message)) return " (a page's Content-Security-Policy must allow 'wasm-unsafe-eval' for WebAssembly)";
-  if (/main thread|synchronous|sync/i.test(message)) return " (this thread refuses a synchronous compile: call await loadKernels() instead)";
+  if (/unsafe-eval|wasm-eval|content security policy|\bCSP\b|disallowed by embedder/i.test(message)) return " (a page's Content-Security-Policy must allow 'wasm-unsafe-eval' for WebAssembly)";
+  if (/main thread/i.test(message)) return " (this thread refuses a synchronous compile: call await loadKernels() instead)";
   return "";
 }
 
