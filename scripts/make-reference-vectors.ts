@@ -1,6 +1,6 @@
 /**
  * Regenerates docs/vectors/reference.json: a few cases of every op of the
- * format's table (VECTORS.md) that nnref registers, from the reference
+ * format's table (docs/vectors/format.md) that nnref registers, from the reference
  * implementation with a fixed seed (see makeVectors in src/check/vectors.ts).
  * nnref's own extra ops (add, concat, …) stay out, so that any implementation
  * of the format can read every case.

@@ -28,6 +28,7 @@ export * from "./ops/kl_sparsity.js";
 export * from "./backend/dispatch.js";
 export { sgemm } from "./backend/sgemm.js";
 export { loadKernels, loadKernelsSync } from "./backend/load.js";
+export { kernelsUnavailableReason } from "./backend/load.js";
 export { simdSupported } from "./backend/wasm.js";
 export * from "./io/vectors.js";
 export * from "./check/vectors.js";

@@ -149,20 +149,38 @@ export class Tensor {
   }
 }
 
-/** A tensor of zeros. */
-export function zeros(shape: Shape, dtype: DType = "float32"): Tensor {
+/**
+ * How the creation functions take a dtype: as a string (`zeros([2], "int32")`)
+ * or as an options object, like `randn` (`tensor(x, { dtype: "float64" })`).
+ */
+export type DTypeArg = DType | { dtype?: DType };
+
+const DTYPES: readonly DType[] = ["float32", "float64", "int32"];
+
+/** The dtype a `DTypeArg` names (default float32); a clear TypeError for anything else. */
+function dtypeFrom(fn: string, arg: DTypeArg | undefined): DType {
+  const dtype = typeof arg === "object" && arg !== null ? arg.dtype ?? "float32" : arg ?? "float32";
+  if (!DTYPES.includes(dtype)) {
+    const got = typeof arg === "object" && arg !== null ? `{ dtype: ${JSON.stringify(dtype)} }` : typeof arg === "string" ? JSON.stringify(arg) : String(arg);
+    throw new TypeError(`${fn}: dtype: expected "float32", "float64" or "int32" (or { dtype }), got ${got}`);
+  }
+  return dtype;
+}
+
+/** A tensor of zeros; `dtype` as a string or `{ dtype }` (default float32). */
+export function zeros(shape: Shape, dtype?: DTypeArg): Tensor {
   checkShape(shape, "zeros");
-  return new Tensor(allocate(dtype, sizeOf(shape)), shape);
+  return new Tensor(allocate(dtypeFrom("zeros", dtype), sizeOf(shape)), shape);
 }
 
-/** A tensor of ones. */
-export function ones(shape: Shape, dtype: DType = "float32"): Tensor {
-  return full(shape, 1, dtype);
+/** A tensor of ones; `dtype` as a string or `{ dtype }` (default float32). */
+export function ones(shape: Shape, dtype?: DTypeArg): Tensor {
+  return full(shape, 1, dtypeFrom("ones", dtype));
 }
 
-/** A tensor filled with `value`. */
-export function full(shape: Shape, value: number, dtype: DType = "float32"): Tensor {
-  const t = zeros(shape, dtype);
+/** A tensor filled with `value`; `dtype` as a string or `{ dtype }` (default float32). */
+export function full(shape: Shape, value: number, dtype?: DTypeArg): Tensor {
+  const t = zeros(shape, dtypeFrom("full", dtype));
   t.data.fill(value);
   return t;
 }
@@ -172,20 +190,24 @@ export function zerosLike(t: Tensor): Tensor {
   return zeros(t.shape, t.dtype);
 }
 
-/** A tensor from flat values and a shape (values are copied). */
-export function fromArray(values: ArrayLike<number>, shape: Shape, dtype: DType = "float32"): Tensor {
+/** A tensor from flat values and a shape (values are copied); `dtype` as a string or `{ dtype }` (default float32). */
+export function fromArray(values: ArrayLike<number>, shape: Shape, dtype?: DTypeArg): Tensor {
   checkShape(shape, "fromArray");
+  const type = dtypeFrom("fromArray", dtype);
   if (values.length !== sizeOf(shape)) throw new RangeError(`fromArray: shape ${shapeString(shape)} needs ${sizeOf(shape)} values, got ${values.length}`);
-  const data = allocate(dtype, values.length);
+  const data = allocate(type, values.length);
   for (let i = 0; i < values.length; i++) data[i] = values[i];
   return new Tensor(data, shape);
 }
 
 /**
  * A tensor from nested arrays, e.g. `tensor([[1, 2], [3, 4]])` → shape [2, 2].
- * Ragged input is an error.
+ * `dtype` as a string or an options object, like `randn`:
+ * `tensor(x, "int32")` and `tensor(x, { dtype: "int32" })` are the same
+ * (default float32). Ragged input is an error.
  */
-export function tensor(values: NestedArray, dtype: DType = "float32"): Tensor {
+export function tensor(values: NestedArray, dtype?: DTypeArg): Tensor {
+  const type = dtypeFrom("tensor", dtype);
   const shape: number[] = [];
   let probe: NestedArray = values;
   while (Array.isArray(probe)) {
@@ -206,7 +228,7 @@ export function tensor(values: NestedArray, dtype: DType = "float32"): Tensor {
     v.forEach((x, i) => walk(x, dim + 1, `${path}[${i}]`));
   };
   walk(values, 0, "");
-  return fromArray(flat, shape, dtype);
+  return fromArray(flat, shape, type);
 }
 
 /** Samples of N(mean, std²) from `rng`. */

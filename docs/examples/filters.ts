@@ -53,7 +53,7 @@ export const SLIDE_X3 = tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]], "float64");
  * 004's kernel h in row-major order. The slide writes its terms as
  * h[1,1] = 1, h[0,1] = 2, h[−1,1] = 1, h[·,0] = 0, h[1,−1] = −1,
  * h[0,−1] = −2, h[−1,−1] = −1 (first index horizontal); the grid it draws
- * over the image is this kernel flipped (see docs/vectors and VECTORS.md).
+ * over the image is this kernel flipped (see docs/vectors/format.md).
  */
 export const SLIDE_H3 = tensor([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], "float64");
 

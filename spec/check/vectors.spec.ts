@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { VECTORS_V1_OPS, checkVectors, formatCaseResult, formatOpNames, makeVectors, vectorOpNames, type CheckReport } from "../../src/check/vectors.js";
+import { VECTORS_V1_OPS, checkVectors, formatCaseDetails, formatCaseResult, formatOpNames, makeVectors, vectorOpNames, type CheckReport } from "../../src/check/vectors.js";
 import { VectorsFileError, readVectors, writeVectors, type VectorCase } from "../../src/io/vectors.js";
 import { findOp } from "../../src/ops/registry.js";
 import { getBackend, kernelOpNames, setBackend } from "../../src/backend/dispatch.js";
@@ -140,7 +140,57 @@ test("a wrong value fails, naming the worst element (field, index, expected, act
   assert.is(w.expected, Math.fround(1.2));
   assert.is(w.actual, 1);
   assert.ok(Math.abs(w.error - 0.2) < 1e-6);
-  assert.is(formatCaseResult(r), "FAIL relu/wrong: grads.input[4] (at [1, 1]): expected 1.2, actual 1, error 2.00e-1 (allowed 1.30e-4)");
+  assert.is(formatCaseResult(r), "FAIL relu/wrong: failing outputs.output (2 of 6 elements), grads.input (1 of 6 elements); worst grads.input[4] (at [1, 1]): expected 1.2, actual 1, error 2.00e-1 (allowed 1.30e-4)");
+});
+
+test("every failing output and gradient is reported: its count of failing elements and its own worst element", () => {
+  // batch_norm in training has three outputs; two are wrong here, and the gradients too (in two tensors).
+  // x = [[1], [3]] per channel: mean 2, biased var 1, x̂ = [−1, 1]; γ = 1, β = 0 → y = x̂/√(1 + eps).
+  // Running stats (momentum 0.5, from 0 and 1): mean 1, var ½·1 + ½·2 = 1.5 (unbiased var 2).
+  const r = only(checkVectors(file([{
+    name: "bn", op: "batch_norm", attrs: { training: true, momentum: 0.5, eps: 0 },
+    inputs: { input: t([2, 1], [1, 3]), running_mean: t([1], [0]), running_var: t([1], [1]), weight: t([1], [1]), bias: t([1], [0]) },
+    outputs: { output: t([2, 1], [-1, 1.5]), running_mean: t([1], [1]), running_var: t([1], [7]) },
+    // upstream [1, 1]: dβ = 2 (given 9: wrong), dγ = Σ g·x̂ = 0 (right), dx = 0 (given [5, 5]: both wrong).
+    upstream: { output: t([2, 1], [1, 1]) },
+    grads: { input: t([2, 1], [5, 5]), weight: t([1], [0]), bias: t([1], [9]) },
+  }])));
+  assert.not.ok(r.passed);
+  const fields = r.fields!.map((f) => [f.field, f.failing, f.size, f.worst?.index]);
+  assert.equal(fields, [
+    ["outputs.output", 1, 2, 1],
+    ["outputs.running_mean", 0, 1, 0],
+    ["outputs.running_var", 1, 1, 0],
+    ["grads.input", 2, 2, 0],
+    ["grads.weight", 0, 1, 0],
+    ["grads.bias", 1, 1, 0],
+  ]);
+  assert.is(r.fields![2].worst!.expected, 7);
+  assert.is(r.fields![2].worst!.actual, 1.5);
+  // The case's worst element, in units of its tolerance: grads.input's 5/(1e-5 + 5e-4) ≈ 9,800 beats
+  // grads.bias's 7/(1e-5 + 9e-4) ≈ 7,700 and running_var's 5.5/(1e-5 + 7e-4) ≈ 7,700.
+  assert.is(r.worst!.field, "grads.input");
+  assert.match(formatCaseResult(r), /^FAIL bn: failing outputs\.output \(1 of 2 elements\), outputs\.running_var \(1 of 1 element\), grads\.input \(2 of 2 elements\), grads\.bias \(1 of 1 element\); worst grads\.input\[0\] \(at \[0, 0\]\): expected 5, actual /);
+  const details = formatCaseDetails(r);
+  assert.is(details.length, 6);
+  assert.is(details[0], "     outputs.output: 1 of 2 elements fail; worst [1] (at [1, 0]): expected 1.5, actual 1, error 5.00e-1 (allowed 1.60e-4)");
+  assert.match(details[1], /^ {5}outputs\.running_mean: ok \(1 element\); worst \[0\]: expected 1, actual 1, error 0\.00e\+0/);
+  assert.match(details[3], /^ {5}grads\.input: 2 of 2 elements fail; worst \[0\] \(at \[0, 0\]\): expected 5, actual 0/);
+});
+
+test("a shape mismatch in one tensor does not hide the others' verdicts", () => {
+  const r = only(checkVectors(file([{
+    name: "mixed", op: "relu",
+    inputs: { input: t([3], [1, -2, 3]) }, outputs: { output: t([3], [1, 0, 4]) },
+    upstream: { output: t([3], [1, 1, 1]) }, grads: { input: t([1, 3], [1, 0, 1]) },
+  }])));
+  assert.not.ok(r.passed);
+  assert.is(r.message, "grads.input: expected shape [1, 3], got [3]");
+  assert.equal(r.fields!.map((f) => [f.field, f.failing, f.problem]), [["outputs.output", 1, undefined], ["grads.input", 3, "grads.input: expected shape [1, 3], got [3]"]]);
+  assert.equal(formatCaseDetails(r), [
+    "     outputs.output: 1 of 3 elements fail; worst [2]: expected 4, actual 3, error 1.00e+0 (allowed 4.10e-4)",
+    "     grads.input: expected shape [1, 3], got [3]",
+  ]);
 });
 
 test("NaN expected matches NaN; an infinity must match exactly", () => {
@@ -281,8 +331,13 @@ test("checkVectors switches to the backend it is asked for and back", () => {
   }
 });
 
-test("the format's op table: every op of VECTORS.md version 1 is registered, dropout is not in it", () => {
+test("the format's op table: every op of docs/vectors/format.md version 1 is registered, dropout is not in it", () => {
   assert.equal(formatOpNames(), [...VECTORS_V1_OPS]);
+  // The table in docs/vectors/format.md names exactly these ops (and dropout, which it says has no vectors).
+  const spec = readFileSync(join(root, "docs/vectors/format.md"), "utf8");
+  const table = spec.slice(spec.indexOf("| op | inputs |"), spec.indexOf("`sgd_step` follows"));
+  const documented = [...table.matchAll(/^\| ([^|]+) \|/gm)].flatMap((m) => [...m[1].matchAll(/`(\w+)`/g)].map((n) => n[1]));
+  assert.equal(documented.filter((n) => n !== "dropout"), [...VECTORS_V1_OPS]);
   assert.not.ok(VECTORS_V1_OPS.includes("dropout"));
   for (const name of formatOpNames()) assert.ok(vectorOpNames().includes(name));
 });
@@ -340,10 +395,12 @@ test("nnref check: all pass → exit 0, closing line `N passed, M failed`", asyn
   assert.equal(r.out, [`${passing}: 2 cases, backend js, dtype float32`, "2 passed, 0 failed"]);
   const verbose = await cli(["check", passing, "--verbose", "--dtype", "float64", "--backend", "js"]);
   assert.is(verbose.code, 0);
-  assert.is(verbose.out.length, 4);
+  assert.is(verbose.out.length, 6);
   assert.is(verbose.out[0], `${passing}: 2 cases, backend js, dtype float64`);
   assert.match(verbose.out[1], /^ok {3}a: worst outputs\.output/);
-  assert.is(verbose.out[3], "2 passed, 0 failed");
+  assert.match(verbose.out[2], /^ {5}outputs\.output: ok \(2 elements\); worst \[0\]: expected 0, actual 0/);
+  assert.match(verbose.out[3], /^ok {3}b: worst outputs\.output/);
+  assert.is(verbose.out[5], "2 passed, 0 failed");
 });
 
 test("nnref check: a failing case → one line per failure with the worst element, exit 1", async () => {
@@ -351,10 +408,38 @@ test("nnref check: a failing case → one line per failure with the worst elemen
   assert.is(r.code, 1);
   assert.equal(r.out, [
     `${failing}: 3 cases, backend js, dtype float32`,
-    "FAIL wrong: outputs.output[1]: expected 3, actual 2, error 1.00e+0 (allowed 3.10e-4)",
+    "FAIL wrong: failing outputs.output (1 of 2 elements); worst outputs.output[1]: expected 3, actual 2, error 1.00e+0 (allowed 3.10e-4)",
     'FAIL mystery: unknown op "no_such_op"',
     "1 passed, 2 failed",
   ]);
+});
+
+test("nnref check --verbose: under each case, one line per output and gradient", async () => {
+  const twoWrong = writeTemp("two-wrong.json", file([{
+    name: "w", op: "relu", inputs: { input: t([2, 2], [1, 2, -3, 4]) }, outputs: { output: t([2, 2], [1, 2.5, 0, 5]) },
+    upstream: { output: t([2, 2], [1, 1, 1, 1]) }, grads: { input: t([2, 2], [1, 1, 1, 1]) },
+  }]));
+  const plain = await cli(["check", twoWrong, "--backend", "js"]);
+  assert.is(plain.code, 1);
+  assert.equal(plain.out.slice(1), [
+    "FAIL w: failing outputs.output (2 of 4 elements), grads.input (1 of 4 elements); worst grads.input[2] (at [1, 0]): expected 1, actual 0, error 1.00e+0 (allowed 1.10e-4)",
+    "0 passed, 1 failed",
+  ]);
+  const verbose = await cli(["check", twoWrong, "--backend", "js", "--verbose"]);
+  assert.equal(verbose.out.slice(1), [
+    plain.out[1],
+    "     outputs.output: 2 of 4 elements fail; worst [3] (at [1, 1]): expected 5, actual 4, error 1.00e+0 (allowed 5.10e-4)",
+    "     grads.input: 1 of 4 elements fail; worst [2] (at [1, 0]): expected 1, actual 0, error 1.00e+0 (allowed 1.10e-4)",
+    "0 passed, 1 failed",
+  ]);
+});
+
+test("nnref check: a file with no cases exits 2 saying so", async () => {
+  const empty = writeTemp("empty.json", file([]));
+  const r = await cli(["check", empty]);
+  assert.is(r.code, 2);
+  assert.equal(r.out, []);
+  assert.equal(r.err, [`nnref check: ${empty}: no cases (its "cases" array is empty), so nothing was checked`]);
 });
 
 test("nnref check: unreadable or invalid files → one clear line, exit 1, no stack", async () => {

@@ -6,6 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { F, Tensor, Variable } from "../../src/index.js";
 import { rosenbrock, run as runRosenbrock } from "../../docs/examples/rosenbrock.js";
 import { firstOverLast, layerGradients } from "../../docs/examples/vanishing_gradients.js";
@@ -152,6 +153,15 @@ test("the lecture map cites only files, symbols and spec tests that exist", () =
   const isPath = (t: string) => /^(src|docs|spec|scripts)\/[\w./-]+$/.test(t);
   // Every path anywhere on the page exists.
   for (const [, t] of map.matchAll(/`([^`]+)`/g)) if (isPath(t) && !existsSync(root + t)) problems.push(`missing file ${t}`);
+  // The repository stands alone: no path on the page points outside it (a lecture is cited by deck and slide title).
+  for (const [, t] of map.matchAll(/`([^`\s]+)`/g)) {
+    if (/^[\w.~-]*\/[\w./-]*$/.test(t) && !isPath(t)) problems.push(`a path outside the repo's src/, docs/, spec/, scripts/: ${t}`);
+  }
+  for (const [, link] of map.matchAll(/\]\(([^)#\s]+)/g)) {
+    const target = resolve(root, "docs", link);
+    if (!/^https?:/.test(link) && (!target.startsWith(root) || !existsSync(target))) problems.push(`a link to no file in the repo: ${link}`);
+  }
+  for (const m of map.matchAll(/\bshared\/|\bseeds\/|\bVECTORS\.md\b/g)) problems.push(`a reference outside the repo: "${m[0]}" at offset ${m.index}`);
   let symbols = 0, tests = 0;
   for (const line of map.split("\n")) {
     if (!line.startsWith("| ") || line.startsWith("| Slide")) continue;

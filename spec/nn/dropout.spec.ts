@@ -105,4 +105,33 @@ test("bad arguments are refused", () => {
   assert.equal(new Dropout(undefined, new Random(0)).forward(x).shape, [2, 2], "p defaults to 0.5");
 });
 
+test("named probabilities: { keepProbability: 0.7 } (001's Bernoulli(p)) and { dropProbability: 0.3 } are the layer new Dropout(0.3) is", () => {
+  const byP = new Dropout(0.3, new Random(7), { convention: "lecture" });
+  const byKeep = new Dropout({ keepProbability: 0.7, convention: "lecture" }, new Random(7));
+  const byDrop = new Dropout({ dropProbability: 0.3 }, new Random(7), { convention: "lecture" });
+  const byKeepOption = new Dropout(undefined, new Random(7), { keepProbability: 0.7, convention: "lecture" });
+  for (const d of [byKeep, byDrop, byKeepOption]) {
+    assert.ok(Math.abs(d.p - 0.3) < 1e-15);
+    assert.ok(Math.abs(d.keepProbability - 0.7) < 1e-15);
+    assert.ok(Math.abs(d.dropProbability - 0.3) < 1e-15);
+    assert.is(d.convention, "lecture");
+  }
+  // The same seed draws the same masks: about 70% of the units are kept, as the keep probability says.
+  const masks = [byP, byKeep, byDrop].map((d) => (d.forward(big()), d.lastMask!));
+  assert.equal([...masks[1].data], [...masks[0].data]);
+  assert.equal([...masks[2].data], [...masks[0].data]);
+  const kept = total(masks[1]) / 10000;
+  assert.ok(Math.abs(kept - 0.7) < 0.02, `kept fraction ${kept}`);
+  assert.is(byKeep.describe(), 'Dropout(keepProbability=0.7, convention="lecture")');
+  assert.is(new Dropout({ dropProbability: 0.2 }, new Random(0)).describe(), "Dropout(dropProbability=0.2)");
+  assert.is(new Dropout(0.2, new Random(0)).describe(), "Dropout(p=0.2)");
+});
+
+test("named probabilities: two at once, or out of [0, 1], are clear errors", () => {
+  assert.throws(() => new Dropout({ keepProbability: 0.8, dropProbability: 0.2 }, new Random(0)), /^Dropout: give one of p, dropProbability and keepProbability, got dropProbability 0.2 and keepProbability 0.8$/);
+  assert.throws(() => new Dropout(0.2, new Random(0), { keepProbability: 0.8 }), /give one of p, dropProbability and keepProbability, got p 0.2 and keepProbability 0.8/);
+  assert.throws(() => new Dropout({ keepProbability: 1.2 }, new Random(0)), /^Dropout: keepProbability: expected a keep probability in \[0, 1\], got 1.2$/);
+  assert.throws(() => new Dropout({ dropProbability: -0.1 }, new Random(0)), /^Dropout: dropProbability: expected a drop probability in \[0, 1\], got -0.1$/);
+});
+
 test.run();

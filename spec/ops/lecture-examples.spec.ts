@@ -1,5 +1,5 @@
 // The lectures' worked examples, with the numbers typed from the slides
-// (shared/seeds/000 and 004). Where a slide prints only part of a result, the
+// (000 Machine Learning 15 and 004 CSCE 421 Lecture 9). Where a slide prints only part of a result, the
 // rest is worked by hand from the slide's own formula and says so.
 // The same examples are in docs/vectors/lectures.json; the last test holds
 // the library to that file.

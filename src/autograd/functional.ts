@@ -74,7 +74,7 @@ export const mseLoss = (input: Operand, target: Operand, reduction: Reduction = 
 export const binaryCrossEntropy = (input: Operand, target: Operand, reduction: Reduction = "mean"): Variable => apply("binary_cross_entropy", { input, target }, { reduction });
 /** Binary cross-entropy of logits (the stable formula). */
 export const binaryCrossEntropyWithLogits = (input: Operand, target: Operand, reduction: Reduction = "mean"): Variable => apply("binary_cross_entropy_with_logits", { input, target }, { reduction });
-/** Cross-entropy of logits [N, C] against class indices (int32) [N]. */
+/** Cross-entropy of logits [N, C] against class indices (int32) [N], or class probabilities (one-hot or soft, float [N, C]). */
 export const crossEntropy = (logits: Operand, target: Operand, attrs: { reduction?: Reduction; ignore_index?: number; label_smoothing?: number } = {}): Variable => apply("cross_entropy", { input: logits, target }, attrs);
 /** Negative log-likelihood of log-probabilities [N, C] against class indices [N]. */
 export const nllLoss = (logProbs: Operand, target: Operand, attrs: { reduction?: Reduction; ignore_index?: number } = {}): Variable => apply("nll_loss", { input: logProbs, target }, attrs);

@@ -6,7 +6,7 @@
  * - `makeVectors(op)` writes cases from the reference op, so that another
  *   implementation can be checked against nnref.
  *
- * Pass rule (VECTORS.md): |actual − expected| ≤ atol + rtol·|expected|, for
+ * Pass rule (docs/vectors/format.md): |actual − expected| ≤ atol + rtol·|expected|, for
  * every element of every output and grad the case gives; a NaN expected
  * needs a NaN, an infinite expected needs the same infinity, and shapes must
  * match exactly. Integer (index) tensors must match exactly.
@@ -36,7 +36,7 @@ import {
   type VectorsFile,
 } from "../io/vectors.js";
 
-/** Why `dropout` has no vectors (VECTORS.md). */
+/** Why `dropout` has no vectors (docs/vectors/format.md). */
 export const DROPOUT_IS_NOT_A_VECTOR_OP = "dropout is not a vector op: its randomness is checked by properties, not by vectors";
 
 /** Options for `checkVectors`. */
@@ -63,6 +63,20 @@ export interface WorstElement {
   allowed: number;
 }
 
+/** The verdict on one output or gradient of a case. */
+export interface FieldResult {
+  /** "outputs.output", "grads.weight", … */
+  field: string;
+  /** Elements compared (the expected tensor's size; 0 when `problem` stopped the comparison). */
+  size: number;
+  /** Elements outside the tolerance (`size`, or 1 for an empty tensor, when `problem` is set). */
+  failing: number;
+  /** Why the tensor could not be compared element by element (shape or dtype mismatch, missing). */
+  problem?: string;
+  /** Its worst element (absent for an empty tensor or a problem). */
+  worst?: WorstElement;
+}
+
 /** The verdict on one case. */
 export interface CaseResult {
   name: string;
@@ -72,6 +86,13 @@ export interface CaseResult {
   message?: string;
   /** The worst element compared, when any element was compared. */
   worst?: WorstElement;
+  /**
+   * Every output and gradient the case gives that was compared, in the
+   * file's order (outputs first), each with its count of failing elements
+   * and its worst element. Absent when the case failed before any comparison
+   * (malformed, unknown op, a forward that threw).
+   */
+  fields?: FieldResult[];
 }
 
 /** The verdict on a file. */
@@ -86,10 +107,7 @@ export interface CheckReport {
 }
 
 /** Result of comparing one tensor. */
-interface Comparison {
-  /** A problem that is not an element (shape or dtype mismatch). */
-  problem?: string;
-  worst?: WorstElement;
+interface Comparison extends FieldResult {
   /** worst.error / worst.allowed (Infinity for a NaN or infinity mismatch); ≤ 1 passes. */
   score: number;
 }
@@ -117,27 +135,36 @@ function score(expected: number, actual: number, allowed: number, exact: boolean
 
 /** Compares one tensor element by element under the pass rule. */
 function compare(field: string, expected: Tensor, actual: Tensor | undefined, rtol: number, atol: number): Comparison {
-  if (!actual) return { problem: `${field}: the op returned no such tensor`, score: Infinity };
+  const problem = (text: string): Comparison => ({ field, size: 0, failing: Math.max(expected.size, 1), problem: `${field}: ${text}`, score: Infinity });
+  if (!actual) return problem("the op returned no such tensor");
   if (actual.rank !== expected.rank || actual.shape.some((d, i) => d !== expected.shape[i])) {
-    return { problem: `${field}: expected shape ${shapeString(expected.shape)}, got ${shapeString(actual.shape)}`, score: Infinity };
+    return problem(`expected shape ${shapeString(expected.shape)}, got ${shapeString(actual.shape)}`);
   }
   const intExpected = expected.dtype === "int32";
   if (intExpected !== (actual.dtype === "int32")) {
-    return { problem: `${field}: expected ${intExpected ? "an int64 (index)" : "a float"} tensor, got ${actual.dtype}`, score: Infinity };
+    return problem(`expected ${intExpected ? "an int64 (index)" : "a float"} tensor, got ${actual.dtype}`);
   }
   let worst: WorstElement | undefined;
   let worstScore = -1;
+  let failing = 0;
   for (let i = 0; i < expected.size; i++) {
     const e = expected.data[i];
     const a = actual.data[i];
     const allowed = intExpected ? 0 : atol + rtol * Math.abs(e);
     const s = score(e, a, allowed, intExpected);
+    if (s > 1) failing++;
     if (s > worstScore) {
       worstScore = s;
       worst = { field, index: i, at: multiIndex(expected.shape, i), expected: e, actual: a, error: Math.abs(a - e), allowed };
     }
   }
-  return { worst, score: Math.max(worstScore, 0) };
+  return { field, size: expected.size, failing, ...(worst ? { worst } : {}), score: Math.max(worstScore, 0) };
+}
+
+/** The public part of a comparison (without its score). */
+function fieldResult(c: Comparison): FieldResult {
+  const { score: _score, ...field } = c;
+  return field;
 }
 
 /**
@@ -161,12 +188,14 @@ function messageOf(err: unknown): string {
 
 /** Runs one well-formed case with `op` in `dtype`. */
 function runCase(op: OpDef, c: VectorCase, dtype: FloatDType): CaseResult {
+  const comparisons: Comparison[] = [];
   const result = (passed: boolean, message?: string, worst?: WorstElement): CaseResult => ({
     name: c.name,
     op: c.op,
     passed,
     ...(message !== undefined ? { message } : {}),
     ...(worst ? { worst } : {}),
+    ...(comparisons.length > 0 ? { fields: comparisons.map(fieldResult) } : {}),
   });
 
   let attrs: unknown;
@@ -181,11 +210,10 @@ function runCase(op: OpDef, c: VectorCase, dtype: FloatDType): CaseResult {
     forward = op.forward(inputs, attrs);
   } catch (err) {
     // The ops say "int32" (nnref's index type); the file spells that type "int64".
-    const hint = /expected an int32 tensor/.test(messageOf(err)) ? ' (in a vectors file, class indices carry "dtype": "int64")' : "";
+    const hint = /expected an int32 tensor|class indices \(int32\)/.test(messageOf(err)) ? ' (in a vectors file, class indices carry "dtype": "int64")' : "";
     return result(false, `forward: ${messageOf(err)}${hint}`);
   }
 
-  const comparisons: Comparison[] = [];
   for (const [name, expected] of Object.entries(c.outputs)) {
     comparisons.push(compare(`outputs.${name}`, expected, forward.outputs[name], c.rtol, c.atol));
   }
@@ -218,8 +246,9 @@ function runCase(op: OpDef, c: VectorCase, dtype: FloatDType): CaseResult {
   for (const x of comparisons) if (x.worst && (!worst || x.score > worst.score)) worst = x;
   if (problem) return result(false, problem.problem, worst?.worst);
   if (worst && worst.score > 1) {
+    const failing = comparisons.filter((x) => x.failing > 0).map((x) => `${x.field} (${x.failing} of ${x.size})`);
     const w = worst.worst!;
-    return result(false, `${w.field}[${w.index}]: expected ${w.expected}, got ${w.actual}`, w);
+    return result(false, `${w.field}[${w.index}]: expected ${w.expected}, got ${w.actual}; failing: ${failing.join(", ")}`, w);
   }
   return result(true, undefined, worst?.worst);
 }
@@ -278,22 +307,51 @@ function num(x: number): string {
   return Math.fround(x) === x || Number.isNaN(x) ? float32String(x) : String(x);
 }
 
+/** "grads.input[4] (at [1, 1])": a worst element's place. */
+function place(w: WorstElement, withField = true): string {
+  return `${withField ? w.field : ""}[${w.index}]${w.at.length > 1 ? ` (at [${w.at.join(", ")}])` : ""}`;
+}
+
+/** "expected 1.2, actual 1, error 2.00e-1 (allowed 1.30e-4)": a worst element's numbers. */
+function numbers(w: WorstElement): string {
+  return `expected ${num(w.expected)}, actual ${num(w.actual)}, error ${w.error.toExponential(2)} (allowed ${w.allowed.toExponential(2)})`;
+}
+
 /**
- * One line for a case: for a failure, the case name and the worst element
- * (field, index, expected, actual, error); for a pass, its worst error.
+ * One line for a case. A pass: its worst error. A failure by values: every
+ * failing output and gradient with its count of failing elements, then the
+ * worst element of the case, e.g.
+ * `FAIL relu/wrong: failing outputs.output (2 of 6 elements), grads.input (1 of 6 elements); worst grads.input[4] (at [1, 1]): expected 1.2, actual 1, error 2.00e-1 (allowed 1.30e-4)`.
+ * Any other failure: its message (and the worst element, if any was compared).
+ * `formatCaseDetails` gives the per-tensor lines that `nnref check --verbose` adds.
  */
 export function formatCaseResult(r: CaseResult): string {
   const w = r.worst;
-  const where = w ? `${w.field}[${w.index}]${w.at.length > 1 ? ` (at [${w.at.join(", ")}])` : ""}` : "";
-  const numbers = w ? `expected ${num(w.expected)}, actual ${num(w.actual)}, error ${w.error.toExponential(2)} (allowed ${w.allowed.toExponential(2)})` : "";
-  if (r.passed) return w ? `ok   ${r.name}: worst ${where}: ${numbers}` : `ok   ${r.name}`;
-  if (w && r.message?.startsWith(`${w.field}[${w.index}]`)) return `FAIL ${r.name}: ${where}: ${numbers}`;
+  if (r.passed) return w ? `ok   ${r.name}: worst ${place(w)}: ${numbers(w)}` : `ok   ${r.name}`;
+  if (w && r.message?.startsWith(`${w.field}[${w.index}]`)) {
+    const failing = (r.fields ?? []).filter((f) => f.failing > 0).map((f) => `${f.field} (${f.failing} of ${f.size} element${f.size === 1 ? "" : "s"})`);
+    return `FAIL ${r.name}: failing ${failing.join(", ")}; worst ${place(w)}: ${numbers(w)}`;
+  }
   // A malformed case's message starts with its label already; don't print the name twice.
   let message = r.message ?? "failed";
   for (const label of [`case ${JSON.stringify(r.name)}: `, `${r.name}: `]) {
     if (message.startsWith(label)) message = message.slice(label.length);
   }
-  return `FAIL ${r.name}: ${message}${w ? `; worst ${where}: ${numbers}` : ""}`;
+  return `FAIL ${r.name}: ${message}${w ? `; worst ${place(w)}: ${numbers(w)}` : ""}`;
+}
+
+/**
+ * One line per output and gradient a case compared (indented, for printing
+ * under `formatCaseResult`'s line): how many elements fail and its worst
+ * element, or why it could not be compared, e.g.
+ * `     grads.input: 1 of 6 elements fail; worst [4] (at [1, 1]): expected 1.2, actual 1, …`.
+ */
+export function formatCaseDetails(r: CaseResult): string[] {
+  return (r.fields ?? []).map((f) => {
+    if (f.problem !== undefined) return `     ${f.problem}`;
+    const count = f.failing > 0 ? `${f.failing} of ${f.size} element${f.size === 1 ? "" : "s"} fail` : `ok (${f.size} element${f.size === 1 ? "" : "s"})`;
+    return `     ${f.field}: ${count}${f.worst ? `; worst ${place(f.worst, false)}: ${numbers(f.worst)}` : ""}`;
+  });
 }
 
 // ───────────────────────────── making vectors ─────────────────────────────
@@ -386,7 +444,7 @@ export function makeVectors(opName: string, options: MakeVectorsOptions = {}): V
   return { format: VECTORS_FORMAT, version: VECTORS_VERSION, source, cases };
 }
 
-/** The ops of the format's table (VECTORS.md, version 1) that have vectors, in the table's order. */
+/** The ops of the format's table (docs/vectors/format.md, version 1) that have vectors, in the table's order. */
 export const VECTORS_V1_OPS: readonly string[] = [
   "linear", "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax",
   "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_unpool2d",

@@ -3,13 +3,15 @@
  *
  * Runs every case of a test-vectors file against the library (checkVectors in
  * src/check/vectors.ts), prints a line saying what ran (file, cases, backend,
- * dtype), one line per failing case with its worst element, and closes with
- * `N passed, M failed`. Exit status 0 only when
- * nothing failed; 1 when a case failed or the file cannot be read; 2 for bad
- * arguments.
+ * dtype), one line per failing case naming every failing output and gradient
+ * (with its count of failing elements) and the worst element, and closes with
+ * `N passed, M failed`. `--verbose` adds the passing cases and, under each
+ * case, one line per output and gradient. Exit status 0 only when nothing
+ * failed; 1 when a case failed or the file cannot be read; 2 for bad
+ * arguments or a file with no cases.
  */
 import { readFile } from "node:fs/promises";
-import { checkVectors, formatCaseResult } from "../check/vectors.js";
+import { checkVectors, formatCaseDetails, formatCaseResult } from "../check/vectors.js";
 import { readVectors } from "../io/vectors.js";
 import { isWasmAvailable, kernelOpNames, type BackendName } from "../backend/dispatch.js";
 import { loadKernelsSync } from "../backend/load.js";
@@ -26,10 +28,14 @@ forward outputs, and gradients where the case gives them.
                              load, as in the library)
   --dtype float32|float64    compute dtype (default float32, the format's own;
                              float64 runs the float64 reference)
-  --verbose                  also print the passing cases and their worst error
+  --verbose                  also print the passing cases, and under every case
+                             one line per output and gradient: how many of its
+                             elements fail and its worst element
 
-Prints one line per failing case and closes with "N passed, M failed".
-Exit status: 0 when nothing failed, 1 otherwise, 2 for bad arguments.`;
+Prints one line per failing case: every failing output and gradient with its
+count of failing elements, and the case's worst element. Closes with
+"N passed, M failed". Exit status: 0 when nothing failed, 1 otherwise, 2 for
+bad arguments or a file with no cases.`;
 
 /** Runs `nnref check` with `argv` (after the command name); returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
@@ -77,6 +83,10 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`nnref check: ${file}: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
+  if (vectors.cases.length === 0) {
+    console.error(`nnref check: ${file}: no cases (its "cases" array is empty), so nothing was checked`);
+    return 2;
+  }
   // The library's default backend: the wasm kernels where they load, else the reference.
   if (backend !== "js") loadKernelsSync();
   if (backend === "wasm" && !isWasmAvailable()) {
@@ -88,6 +98,7 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`${file}: ${vectors.cases.length} cases, backend ${report.backend}${kernels}, dtype ${dtype}`);
   for (const r of report.results) {
     if (!r.passed || values.verbose) console.log(formatCaseResult(r));
+    if (values.verbose) for (const line of formatCaseDetails(r)) console.log(line);
   }
   console.log(`${report.passed} passed, ${report.failed} failed`);
   return report.failed === 0 ? 0 : 1;

@@ -8,8 +8,44 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 /** What parseArgs returns for `config`: `{ values, positionals }`. */
 export type CommandLine<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
 
+/** A token that reads as a negative number: -1, -0.5, -.5, -1e-3, -Infinity. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
+
+/**
+ * `args` with every string option that is followed by a negative number
+ * joined to it (`--lr -1` → `--lr=-1`, `-s -3` → `-s=-3` for a short alias),
+ * because node:util's parseArgs refuses a value that starts with a dash as
+ * "ambiguous". A boolean option followed by a negative number is left alone
+ * (that number is then a positional or an error, as before). The command
+ * then validates the value (e.g. "--lr: expected a positive number").
+ */
+export function joinNegativeValues(args: readonly string[], options: ParseArgsConfig["options"] = {}): string[] {
+  const stringOptions = new Set<string>();
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type !== "string") continue;
+    stringOptions.add(`--${name}`);
+    if (o.short) stringOptions.add(`-${o.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (stringOptions.has(args[i]) && i + 1 < args.length && NEGATIVE_NUMBER.test(args[i + 1])) {
+      out.push(`${args[i]}=${args[i + 1]}`);
+      i++;
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
+}
+
 /**
  * Parses `config.args` (the argv after the command name) for `nnref COMMAND`.
+ * A string option may take a negative number as its next argument
+ * (`--seed -3`; see joinNegativeValues).
  * Returns the parsed `{ values, positionals }`, or the exit status to stop
  * with: 2 after printing `nnref COMMAND: <parse error>`, a blank line and
  * `usage` to stderr; 0 after printing `usage` to stdout when `values.help` is
@@ -18,7 +54,7 @@ export type CommandLine<T extends ParseArgsConfig> = ReturnType<typeof parseArgs
 export function parseCommandLine<T extends ParseArgsConfig>(command: string, usage: string, config: T): CommandLine<T> | number {
   let parsed: CommandLine<T>;
   try {
-    parsed = parseArgs(config);
+    parsed = parseArgs<T>({ ...config, args: joinNegativeValues(config.args ?? [], config.options) } as T);
   } catch (err) {
     console.error(`nnref ${command}: ${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
     return 2;

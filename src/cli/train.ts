@@ -14,7 +14,7 @@ import { getBackend, isWasmAvailable, setBackend } from "../backend/dispatch.js"
 import { loadKernelsSync } from "../backend/load.js";
 import { firstImages, type TrainTestData } from "../data/dataset.js";
 import { loadEmbeddedDataset, loadIdxDirectory } from "../data/node_files.js";
-import { RECIPE_DEFAULTS, TRAINABLE_MODELS, recipeTrainer } from "../train/recipe.js";
+import { RECIPE_CONVENTIONS, RECIPE_DEFAULTS, TRAINABLE_MODELS, recipeTrainer } from "../train/recipe.js";
 import { checkpointTrainer, decodeCheckpoint, encodeModel, resumeTrainer } from "../train/checkpoint.js";
 import { learningCurvesSvg } from "../train/plot.js";
 import { formatEpoch, formatStep } from "../train/progress.js";
@@ -34,8 +34,16 @@ sets after every epoch.
   --epochs N           train until N epochs are done in all (default ${DEFAULT_EPOCHS})
   --batch B            minibatch size (default ${RECIPE_DEFAULTS.batchSize})
   --lr X               SGD step size (default ${RECIPE_DEFAULTS.lr})
-  --momentum X         SGD momentum, PyTorch's form, no dampening (default ${RECIPE_DEFAULTS.momentum})
-  --weight-decay X     L2 weight decay (default ${RECIPE_DEFAULTS.weightDecay})
+  --momentum X         SGD momentum μ (default ${RECIPE_DEFAULTS.momentum})
+  --momentum-form F    pytorch (default): V ← μV + ∇, the first V = ∇, W ← W − εV;
+                       lecture (001 "(S)GD + momentum"): V ← μV + (1 − μ)∇ from V₀ = 0.
+                       At one --lr the lecture's steps are (1 − μ) times PyTorch's:
+                       multiply --lr by 1/(1 − μ) for the same effective step
+  --weight-decay X     L2 weight decay: adds X·W to the gradient. X is 2λ in the
+                       lecture's notation: the penalty λΣW² has gradient 2λW (default ${RECIPE_DEFAULTS.weightDecay})
+  --weight-decay-on S  all (default, PyTorch's weight_decay): every parameter decays;
+                       weights: the connection weights only, not biases or batch-norm
+                       parameters (the lecture's λΣW² over connection weights)
   --seed S             seeds the initial weights and the data order (default ${RECIPE_DEFAULTS.seed})
   --augment            random horizontal flips and random crops with 2 pixels of zero padding
   --train-size N       use only the first N training images
@@ -56,7 +64,9 @@ interface RunOptions {
   batchSize: number;
   lr: number;
   momentum: number;
+  momentumForm: "pytorch" | "lecture";
   weightDecay: number;
+  weightDecayOn: "all" | "weights";
   seed: number;
   augment: boolean;
 }
@@ -72,6 +82,12 @@ function number(name: string, text: string | undefined, check: (x: number) => bo
 
 const isPositiveInt = (x: number) => Number.isInteger(x) && x >= 1;
 
+function choice<T extends string>(name: string, text: string | undefined, allowed: readonly T[]): T | undefined {
+  if (text === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--${name}: expected ${allowed.join(" or ")}, got ${JSON.stringify(text)}`);
+  return text as T;
+}
+
 /** Runs `nnref train` with `argv` (after the command name); returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
@@ -85,6 +101,8 @@ export async function run(argv: string[]): Promise<number> {
       lr: { type: "string" },
       momentum: { type: "string" },
       "weight-decay": { type: "string" },
+      "momentum-form": { type: "string" },
+      "weight-decay-on": { type: "string" },
       seed: { type: "string" },
       augment: { type: "boolean" },
       "train-size": { type: "string" },
@@ -116,6 +134,8 @@ export async function run(argv: string[]): Promise<number> {
       lr: number("lr", str("lr"), (x) => x > 0, "a positive number"),
       momentum: number("momentum", str("momentum"), (x) => x >= 0 && x < 1, "a number in [0, 1)"),
       weightDecay: number("weight-decay", str("weight-decay"), (x) => x >= 0, "a number ≥ 0"),
+      momentumForm: choice("momentum-form", str("momentum-form"), ["pytorch", "lecture"] as const),
+      weightDecayOn: choice("weight-decay-on", str("weight-decay-on"), ["all", "weights"] as const),
       seed: number("seed", str("seed"), (x) => Number.isInteger(x), "an integer"),
       augment: values.augment as boolean | undefined,
     };
@@ -147,7 +167,7 @@ export async function run(argv: string[]): Promise<number> {
     if (meta.model !== undefined && meta.model !== model) throw new Error(`${resumePath}: is a checkpoint of ${meta.model}, not ${model}`);
     if (meta.options) saved = JSON.parse(meta.options) as Partial<RunOptions>;
   }
-  const defaults: RunOptions = { ...RECIPE_DEFAULTS, augment: false };
+  const defaults: RunOptions = { ...RECIPE_DEFAULTS, ...RECIPE_CONVENTIONS, augment: false };
   const options = { ...defaults } as RunOptions;
   for (const key of Object.keys(defaults) as Array<keyof RunOptions>) {
     const v = given[key] ?? saved[key];
@@ -169,6 +189,8 @@ export async function run(argv: string[]): Promise<number> {
     lr: options.lr,
     momentum: options.momentum,
     weightDecay: options.weightDecay,
+    momentumForm: options.momentumForm,
+    weightDecayOn: options.weightDecayOn,
     seed: options.seed,
     augmentation: options.augment ? { flip: true, cropPadding: 2 } : null,
   });
@@ -184,7 +206,7 @@ export async function run(argv: string[]): Promise<number> {
   const tty = Boolean(process.stdout.isTTY) && !json;
   const params = trainer.model.parameterCount().toLocaleString("en-US");
   console.log(`training ${model} (${params} parameters) on ${data.source}: ${data.train.count} training / ${data.test.count} test images`);
-  console.log(`batch ${options.batchSize}, SGD lr ${options.lr} momentum ${options.momentum} weight decay ${options.weightDecay}${options.augment ? ", augmented" : ""}, seed ${options.seed}, backend ${getBackend()}${resumeBytes ? `, resuming after epoch ${trainer.epoch}` : ""}`);
+  console.log(`batch ${options.batchSize}, SGD lr ${options.lr} momentum ${options.momentum} (${options.momentumForm}'s form) weight decay ${options.weightDecay}${options.weightDecayOn === "weights" ? " on the weights only" : ""}${options.augment ? ", augmented" : ""}, seed ${options.seed}, backend ${getBackend()}${resumeBytes ? `, resuming after epoch ${trainer.epoch}` : ""}`);
 
   let lastDraw = 0;
   const onStep = (p: StepProgress) => {

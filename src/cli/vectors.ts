@@ -16,7 +16,7 @@ the reference ops, so that another implementation can be checked against them.
 
   --op NAME      an op to write cases for (repeatable); any registered op
                  but dropout, including nnref's own (e.g. add, concat)
-  --all          every op of the format's table (VECTORS.md)
+  --all          every op of the format's table (docs/vectors/format.md)
   --count K      cases per op (default 3)
   --seed S       seed of the case generator (default 0)
   --out FILE     write to FILE instead of stdout`;

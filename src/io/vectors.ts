@@ -1,6 +1,6 @@
 /**
  * Reading and writing test-vector files (format "nnref-vectors", version 1;
- * the format is specified in VECTORS.md and summarized in docs/vectors/README.md).
+ * the format is specified in docs/vectors/format.md).
  *
  * A file is plain JSON:
  *
@@ -21,8 +21,8 @@
  *   `case "conv2d/stride2/0": inputs.weight: shape [2, 3, 3, 3] needs 54 values, got 53`;
  *   the other cases are read as usual, so one bad case never hides the rest.
  *
- * Conventions this reader and writer add to VECTORS.md (documented in
- * docs/vectors/README.md):
+ * Conventions this reader and writer add to the format (documented in
+ * docs/vectors/format.md, "How nnref reads and writes the format"):
  * - JSON has no NaN or infinities: inside a float tensor's `data` the strings
  *   "NaN", "Infinity" and "-Infinity" stand for them (read and written so).
  * - Float tensors hold float32 values: every number is rounded to float32 on

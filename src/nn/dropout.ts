@@ -6,9 +6,11 @@
  *
  * so each sample runs through its own "decimated" net.
  *
- * `p` here is PyTorch's: the probability of DROPPING a unit (q = 1 − p). The
- * lecture's p is the probability of keeping one; `new Dropout(0.5)` is the
- * same either way.
+ * A bare number `p` is PyTorch's: the probability of DROPPING a unit
+ * (q = 1 − p). The lecture's p in Bernoulli(p) is the probability of KEEPING
+ * one. To leave no doubt, name it: `new Dropout({ keepProbability: 0.8 }, rng)`
+ * (the slide's p) or `new Dropout({ dropProbability: 0.2 }, rng)` (PyTorch's
+ * p) — the same layer. `new Dropout(0.5, rng)` is the same either way.
  *
  * Two conventions for making training and test agree in expectation:
  * - "inverted" (the default, PyTorch's): scale the kept units by 1/q during
@@ -27,14 +29,38 @@ import * as F from "../autograd/functional.js";
 import type { Variable } from "../autograd/variable.js";
 import { Module } from "./module.js";
 
-/** Options of Dropout. */
+/** Options of Dropout. Give at most one probability: `p` (the first argument), `dropProbability` or `keepProbability`. */
 export interface DropoutOptions {
   /** "inverted" (default, PyTorch) or "lecture" (001: scale by the keep probability at test time). */
   convention?: DropoutConvention;
+  /** The probability of zeroing a unit: PyTorch's p (default 0.5). */
+  dropProbability?: number;
+  /** The probability of keeping a unit: 001's p in "r_j ~ Bernoulli(p)"; = 1 − dropProbability. */
+  keepProbability?: number;
 }
 
-/** Dropout(p): any shape → same shape; zeroes each element with probability p in training. */
+/** The drop probability from the three ways of giving it, and the name it was given by (for describe()). */
+function dropProbabilityOf(p: number | DropoutOptions | undefined, options: DropoutOptions): { drop: number; given: string } {
+  const named = typeof p === "object" && p !== null ? { ...p, ...options } : options;
+  const given: Array<[string, unknown]> = [];
+  if (typeof p !== "object" || p === null) if (p !== undefined) given.push(["p", p]);
+  if (named.dropProbability !== undefined) given.push(["dropProbability", named.dropProbability]);
+  if (named.keepProbability !== undefined) given.push(["keepProbability", named.keepProbability]);
+  if (given.length > 1) throw new RangeError(`Dropout: give one of p, dropProbability and keepProbability, got ${given.map(([k, v]) => `${k} ${describeValue(v)}`).join(" and ")}`);
+  const [name, value] = given[0] ?? ["p", 0.5];
+  const what = name === "keepProbability" ? "a keep probability" : "a drop probability";
+  if (typeof value !== "number" || !(value >= 0 && value <= 1)) throw new RangeError(`Dropout: ${name}: expected ${what} in [0, 1], got ${describeValue(value)}`);
+  return { drop: name === "keepProbability" ? 1 - value : value, given: name === "p" ? "" : `${name}=${value}` };
+}
+
+/**
+ * Dropout: any shape → same shape; zeroes each element with the drop
+ * probability in training. `new Dropout(p, rng)` (PyTorch's p, the drop
+ * probability), `new Dropout({ keepProbability, convention }, rng)` or
+ * `new Dropout({ dropProbability }, rng)`.
+ */
 export class Dropout extends Module {
+  /** The drop probability (PyTorch's p). */
   readonly p: number;
   readonly convention: DropoutConvention;
   /**
@@ -46,15 +72,29 @@ export class Dropout extends Module {
   /** The keep-mask of the last training-mode forward (1 kept, 0 dropped), for inspection; null before any. */
   lastMask: Tensor | null = null;
 
-  constructor(p = 0.5, rng: Random, options: DropoutOptions = {}) {
+  /** How the probability was given ("keepProbability=0.8"), or "" for a bare p. */
+  private readonly given: string;
+
+  constructor(p: number | DropoutOptions | undefined, rng: Random, options: DropoutOptions = {}) {
     super();
-    const { convention = "inverted" } = options;
-    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new RangeError(`Dropout: p: expected a drop probability in [0, 1], got ${describeValue(p)}`);
+    const { drop, given } = dropProbabilityOf(p, options);
+    const { convention = "inverted" } = typeof p === "object" && p !== null ? { ...p, ...options } : options;
     if (convention !== "inverted" && convention !== "lecture") throw new RangeError(`Dropout: convention: expected "inverted" or "lecture", got ${describeValue(convention)}`);
     if (!rng || typeof rng.fork !== "function") throw new TypeError(`Dropout: rng: expected a Random, got ${String(rng)}`);
-    this.p = p;
+    this.p = drop;
+    this.given = given;
     this.convention = convention;
     this.rng = rng.fork();
+  }
+
+  /** The probability of zeroing a unit in training (= p, PyTorch's). */
+  get dropProbability(): number {
+    return this.p;
+  }
+
+  /** The probability of keeping a unit in training (001's p in Bernoulli(p)); = 1 − p. */
+  get keepProbability(): number {
+    return 1 - this.p;
   }
 
   /** Training: a fresh keep-mask r from the layer's generator, y = x ⊙ r (· 1/(1 − p) when inverted). Eval: y = x (inverted) or (1 − p)·x (lecture). */
@@ -77,6 +117,6 @@ export class Dropout extends Module {
   }
 
   override describe(): string {
-    return `Dropout(p=${this.p}${this.convention === "lecture" ? ', convention="lecture"' : ""})`;
+    return `Dropout(${this.given || `p=${this.p}`}${this.convention === "lecture" ? ', convention="lecture"' : ""})`;
   }
 }

@@ -16,7 +16,7 @@
  *
  * The mask is an input, not drawn inside the op, so the op is deterministic
  * and gradcheckable; `dropoutMask` draws it from a seeded `Random`. Dropout is
- * not a vectors op (VECTORS.md): its randomness is checked by properties.
+ * not a vectors op (docs/vectors/format.md): its randomness is checked by properties.
  */
 import { allocate, randn, Tensor, type FloatArray, type FloatDType, type Shape } from "../tensor.js";
 import type { Random } from "../random.js";

@@ -16,6 +16,7 @@ import type { Random } from "../random.js";
 import { choiceAttr, expectNoNaN, expectSameDType, expectShape, fail, floatData, intAttr, intData, numberAttr } from "./errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 import { logSoftmax } from "./activations.js";
+import { crossEntropyProbabilities, crossEntropyProbabilitiesBackward, isProbabilityTarget, sampleProbabilityCase } from "./cross_entropy_probabilities.js";
 
 /** How per-element losses are combined. */
 export type Reduction = "mean" | "sum" | "none";
@@ -271,7 +272,8 @@ function classLogProbabilities(input: Tensor): Float64Array {
 
 /**
  * Cross-entropy of logits `input` [N, C, d…] (or [C]) against class indices
- * `target` [N, d…] (or []), with PyTorch's label smoothing:
+ * `target` [N, d…] (or []) — or, for a float `target` of the input's shape,
+ * against class probabilities (one-hot or soft; ./cross_entropy_probabilities.ts) — with PyTorch's label smoothing:
  *   lossₚ = (1 − ε)·(−log p[t]) + (ε/C)·(−Σ_c log p[c]),   p = softmax(z) over C,
  * 0 for an ignored position; "mean" divides by the number of kept positions.
  * Logits of ±50 give exact finite values: [50, −50] with target 0 is
@@ -284,6 +286,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 /** `crossEntropy`, also returning the float64 log-softmax that its backward reuses. */
 function crossEntropyWithLogProbabilities(input: Tensor, target: Tensor, options: CrossEntropyOptions): { output: Tensor; logp: Float64Array } {
   const { reduction = "mean", ignoreIndex = -100, labelSmoothing: eps = 0 } = options;
+  if (isProbabilityTarget(target)) return crossEntropyProbabilities(input, target, reduction, eps);
   const { classes, inner, positionShape } = classLayout("cross_entropy", input, target, ignoreIndex);
   const logp = classLogProbabilities(input);
   const t = target.data as Int32Array;
@@ -311,6 +314,7 @@ function crossEntropyWithLogProbabilities(input: Tensor, target: Tensor, options
  */
 export function crossEntropyBackward(dy: Tensor, input: Tensor, target: Tensor, options: CrossEntropyOptions = {}, logp?: Float64Array): Tensor {
   const { reduction = "mean", ignoreIndex = -100, labelSmoothing: eps = 0 } = options;
+  if (isProbabilityTarget(target)) return crossEntropyProbabilitiesBackward(dy, input, target, reduction, eps, logp);
   const { classes, inner, positionShape } = classLayout("cross_entropy", input, target, ignoreIndex);
   const lp = logp ?? classLogProbabilities(input);
   const t = target.data as Int32Array;
@@ -469,7 +473,7 @@ interface CrossEntropyCache extends PairCache {
   logp: Float64Array;
 }
 
-/** `cross_entropy`: input (logits [N, C, …]), target (int32 [N, …]) → output; attributes reduction, ignore_index, label_smoothing. */
+/** `cross_entropy`: input (logits [N, C, …]), target (int32 class indices [N, …], or float probabilities [N, C, …]) → output; attributes reduction, ignore_index, label_smoothing. */
 export const crossEntropyOp: OpDef<CrossEntropyAttrs, CrossEntropyCache> = {
   name: "cross_entropy",
   inputs: ["input", "target"],
@@ -490,6 +494,7 @@ export const crossEntropyOp: OpDef<CrossEntropyAttrs, CrossEntropyCache> = {
     input: crossEntropyBackward(output, c.input, c.target, { reduction: a.reduction, ignoreIndex: a.ignore_index, labelSmoothing: a.label_smoothing }, c.logp),
   }),
   sample: (rng, dtype) => {
+    if (rng.bernoulli(0.3)) return sampleProbabilityCase(rng, dtype);
     const { input, target, ignoreIndex } = sampleClassCase(rng, dtype, false);
     const labelSmoothing = rng.bernoulli(0.5) ? 0 : Math.round(rng.uniformIn(0, 0.5) * 1000) / 1000;
     return { inputs: { input, target }, attrs: { reduction: pickReduction(rng), ignore_index: ignoreIndex, label_smoothing: labelSmoothing } };

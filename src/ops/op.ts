@@ -1,6 +1,6 @@
 /**
  * The interface every op presents by name — the same names and argument names
- * as the vectors format (`../shared/VECTORS.md`, PyTorch's
+ * as the vectors format (`docs/vectors/format.md`, PyTorch's
  * torch.nn.functional). gradcheck, `nnref check`/`nnref vectors` and the
  * autograd graph all go through it, so each gradient is derived once: in the
  * op's own backward.
@@ -34,7 +34,7 @@ export interface SampledCase<A> {
 export interface OpDef<A = any, C = any> {
   /** The vectors-format name, e.g. "conv2d". */
   readonly name: string;
-  /** Tensor arguments in order (VECTORS.md names). */
+  /** Tensor arguments in order (the vectors format's names, docs/vectors/format.md). */
   readonly inputs: readonly string[];
   /** Those of `inputs` that may be absent (e.g. "bias"). */
   readonly optional: readonly string[];

@@ -21,7 +21,7 @@
 import { describe as describeValue } from "../ops/errors.js";
 import { Tensor, zeros, type FloatArray } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
-import { checkLr, checkParams, checkStateDict, copyAs, type Optimizer, type OptimizerStateDict, type ParamState } from "./optimizer.js";
+import { checkLr, checkParamGroups, checkStateDict, copyAs, type Optimizer, type OptimizerStateDict, type Params, type ParamState } from "./optimizer.js";
 
 /** Adam hyper-parameters (PyTorch's defaults). */
 export interface AdamOptions {
@@ -117,20 +117,25 @@ export function adamStep(param: Tensor, grad: Tensor, expAvg: Tensor | null, exp
   return { param: p, expAvg: m, expAvgSq: v };
 }
 
-/** Adam(params, { lr, betas, eps, weightDecay, decoupled }). */
+/** Adam(params, { lr, betas, eps, weightDecay, decoupled }); `params` as for SGD: parameters, or groups `{ params, weightDecay }`. */
 export class Adam implements Optimizer {
   readonly params: readonly Variable[];
   lr: number;
   readonly betas: [number, number];
   readonly eps: number;
+  /** The default weight decay (of parameters whose group gives none). */
   readonly weightDecay: number;
+  /** Each parameter's weight decay, in the order of `params`. */
+  readonly weightDecays: readonly number[];
   readonly decoupled: boolean;
   /** Per parameter: its step count t and moments m, v (null before its first step). */
   private state: Array<{ step: number; m: Tensor | null; v: Tensor | null }>;
 
-  constructor(params: Iterable<Variable>, options: AdamOptions = {}) {
-    this.params = checkParams("Adam", params);
+  constructor(params: Params, options: AdamOptions = {}) {
     const h = adamHyper(options);
+    const groups = checkParamGroups("Adam", params, h.weightDecay);
+    this.params = groups.params;
+    this.weightDecays = groups.weightDecays;
     this.lr = h.lr;
     this.betas = [h.beta1, h.beta2];
     this.eps = h.eps;
@@ -152,7 +157,8 @@ export class Adam implements Optimizer {
       s.m ??= zeros(p.shape, p.value.dtype);
       s.v ??= zeros(p.shape, p.value.dtype);
       s.step += 1;
-      adamStepInPlace(p.value.data as FloatArray, g.data as FloatArray, s.m.data as FloatArray, s.v.data as FloatArray, s.step, hyper);
+      const own = this.weightDecays[i] === hyper.weightDecay ? hyper : { ...hyper, weightDecay: this.weightDecays[i] };
+      adamStepInPlace(p.value.data as FloatArray, g.data as FloatArray, s.m.data as FloatArray, s.v.data as FloatArray, s.step, own);
     });
   }
 

@@ -8,3 +8,5 @@ export * from "./sgd.js";
 export * from "./adam.js";
 export * from "./schedules.js";
 export * from "./clip.js";
+export type { ParamGroup, Params } from "./optimizer.js";
+export * from "./weight_decay_groups.js";

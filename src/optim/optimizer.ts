@@ -49,6 +49,49 @@ export interface Optimizer {
   loadStateDict(state: OptimizerStateDict): void;
 }
 
+/**
+ * Parameters that share a weight decay: PyTorch's parameter groups, for the
+ * one option that may differ per group here (e.g. no decay on biases, or a
+ * λ per layer; `weightDecayGroups` builds them from a model).
+ */
+export interface ParamGroup {
+  params: Iterable<Variable>;
+  /** This group's weight decay (2λ of its λΣW²); the optimizer's `weightDecay` when absent. */
+  weightDecay?: number;
+}
+
+/** What an optimizer takes: parameters, or parameter groups. */
+export type Params = Iterable<Variable> | readonly ParamGroup[];
+
+function isGroup(x: unknown): x is ParamGroup {
+  return typeof x === "object" && x !== null && "params" in x && !("value" in x);
+}
+
+/**
+ * Flattens `params` (parameters, or groups of them) into the parameter list,
+ * in order, and each parameter's weight decay (`weightDecay` unless its group
+ * gives one). Checks both like `checkParams`.
+ */
+export function checkParamGroups(optimizer: string, params: Params, weightDecay: number): { params: Variable[]; weightDecays: number[] } {
+  const items = Array.isArray(params) ? (params as readonly unknown[]) : null;
+  if (!items || !items.some(isGroup)) {
+    const list = checkParams(optimizer, params as Iterable<Variable>);
+    return { params: list, weightDecays: list.map(() => weightDecay) };
+  }
+  const flat: Variable[] = [];
+  const weightDecays: number[] = [];
+  items.forEach((g, k) => {
+    if (!isGroup(g)) throw new TypeError(`${optimizer}: params[${k}]: expected a parameter group { params, weightDecay } like the others, got ${String(g)}`);
+    const decay = g.weightDecay ?? weightDecay;
+    if (typeof decay !== "number" || !Number.isFinite(decay) || decay < 0) throw new RangeError(`${optimizer}: params[${k}].weightDecay: expected a finite number ≥ 0, got ${describeValue(decay)}`);
+    for (const p of g.params) {
+      flat.push(p);
+      weightDecays.push(decay);
+    }
+  });
+  return { params: checkParams(optimizer, flat), weightDecays };
+}
+
 /** Checks and freezes the parameter list given to an optimizer. */
 export function checkParams(optimizer: string, params: Iterable<Variable>): Variable[] {
   const list = [...params];

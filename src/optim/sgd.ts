@@ -15,13 +15,16 @@
  * `new SGD(params, { lr, ...lectureMomentum(μ) })`. PyTorch instead starts by
  * copying the first gradient into V (`initialBuffer: "gradient"`, the default).
  * The lecture's L2 term λΣW² adds 2λW to the gradient: `weightDecay = 2λ`.
+ * That term covers the connection weights W; to leave biases and batch-norm
+ * parameters alone, or to give each layer its own λ, pass parameter groups
+ * (`weightDecayGroups(model, 2λ)`, as PyTorch's param groups).
  */
 import { describe as describeValue } from "../ops/errors.js";
 import { Tensor, zeros, type FloatArray } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
 import { sgdHyper, type SgdHyper } from "../ops/sgd_step.js";
 import { sgdStepInPlaceOnBackend } from "../backend/sgd-step.js";
-import { checkLr, checkParams, checkStateDict, copyAs, type Optimizer, type OptimizerStateDict, type ParamState } from "./optimizer.js";
+import { checkLr, checkParamGroups, checkStateDict, copyAs, type Optimizer, type OptimizerStateDict, type Params, type ParamState } from "./optimizer.js";
 
 /** Options of SGD (PyTorch's names in camelCase). */
 export interface SGDOptions {
@@ -31,7 +34,7 @@ export interface SGDOptions {
   momentum?: number;
   /** The buffer update scales the gradient by 1 − dampening (default 0). */
   dampening?: number;
-  /** Adds weightDecay·W to the gradient (= 2λ of 001's λΣW²; default 0). */
+  /** Adds weightDecay·W to the gradient (= 2λ of 001's λΣW²; default 0); a parameter group's own weightDecay overrides it. */
   weightDecay?: number;
   /** Nesterov momentum (needs momentum > 0, dampening 0; default false). */
   nesterov?: boolean;
@@ -52,22 +55,32 @@ export function lectureMomentum(mu: number): { momentum: number; dampening: numb
   return { momentum: mu, dampening: mu, initialBuffer: "zero" };
 }
 
-/** SGD(params, { lr, momentum, dampening, weightDecay, nesterov }). */
+/**
+ * SGD(params, { lr, momentum, dampening, weightDecay, nesterov }). `params`
+ * is a list of parameters, or of groups `{ params, weightDecay }` (PyTorch's
+ * param groups; e.g. `weightDecayGroups(model, 5e-4)` decays the connection
+ * weights only).
+ */
 export class SGD implements Optimizer {
   readonly params: readonly Variable[];
   lr: number;
   readonly momentum: number;
   readonly dampening: number;
+  /** The default weight decay (of parameters whose group gives none). */
   readonly weightDecay: number;
+  /** Each parameter's weight decay, in the order of `params`. */
+  readonly weightDecays: readonly number[];
   readonly nesterov: boolean;
   readonly initialBuffer: "gradient" | "zero";
   /** Momentum buffer per parameter (null before its first step, or when momentum is 0). */
   private buffers: Array<Tensor | null>;
 
-  constructor(params: Iterable<Variable>, options: SGDOptions) {
-    this.params = checkParams("SGD", params);
+  constructor(params: Params, options: SGDOptions) {
     if (!options || typeof options !== "object") throw new TypeError(`SGD: options: expected { lr, … }, got ${String(options)}`);
     const h = sgdHyper(options); // validates as PyTorch does (OpError names the attribute)
+    const groups = checkParamGroups("SGD", params, h.weightDecay);
+    this.params = groups.params;
+    this.weightDecays = groups.weightDecays;
     this.lr = h.lr;
     this.momentum = h.momentum;
     this.dampening = h.dampening;
@@ -88,6 +101,7 @@ export class SGD implements Optimizer {
     const hyper = this.hyper();
     this.params.forEach((p, i) => {
       if (!p.grad) return;
+      const decay = this.weightDecays[i];
       const W = p.value.data as FloatArray;
       const g = p.grad;
       if (g.size !== p.value.size || g.dtype !== p.value.dtype) {
@@ -98,7 +112,8 @@ export class SGD implements Optimizer {
         this.buffers[i] = zeros(p.shape, p.value.dtype);
         firstStep = this.initialBuffer === "gradient";
       }
-      sgdStepInPlaceOnBackend(W, g.data as FloatArray, (this.buffers[i]?.data ?? null) as FloatArray | null, hyper, firstStep);
+      const own = decay === hyper.weightDecay ? hyper : { ...hyper, weightDecay: decay };
+      sgdStepInPlaceOnBackend(W, g.data as FloatArray, (this.buffers[i]?.data ?? null) as FloatArray | null, own, firstStep);
     });
   }
 

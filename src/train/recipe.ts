@@ -8,6 +8,15 @@
  * first gradient), no weight decay, inputs /255 then standardized with the
  * training set's mean and std, PyTorch-default initialization.
  *
+ * Two conventions are options (RECIPE_CONVENTIONS), each as the lecture
+ * writes it or as PyTorch does: `momentumForm` "pytorch" (default) or
+ * "lecture" (001 Introduction to ML week 6, "(S)GD + momentum":
+ * V ← μV + (1 − μ)∇L from V₀ = 0 — at one lr its steps are (1 − μ) times
+ * PyTorch's, so multiply lr by 1/(1 − μ) for the same effective step); and
+ * `weightDecayOn` "all" (default, PyTorch's weight_decay) or "weights" (the
+ * lecture's λΣW² over connection weights only: weightDecayGroups). In both,
+ * `weightDecay` is 2λ.
+ *
  * Seeds: `new Random(seed)` forks two generators, the first for the model's
  * initial weights and the second for the data (order and augmentation), so
  * the same seed gives the same run — bit for bit on one backend.
@@ -15,6 +24,7 @@
 import { Random } from "../random.js";
 import type { Module } from "../nn/module.js";
 import { SGD, lectureMomentum } from "../optim/sgd.js";
+import { weightDecayGroups } from "../optim/weight_decay_groups.js";
 import type { TrainTestData } from "../data/dataset.js";
 import type { Augmentation } from "../data/augment.js";
 import { lenet5 } from "../models/lenet5.js";
@@ -35,22 +45,35 @@ export interface RecipeOptions {
   readonly batchSize?: number;
   readonly lr?: number;
   readonly momentum?: number;
+  /** "pytorch" (default): V ← μV + ∇, V₁ = ∇; "lecture" (001): V ← μV + (1 − μ)∇, V₀ = 0. */
+  readonly momentumForm?: "pytorch" | "lecture";
+  /** Adds weightDecay·W to the gradient: 2λ of the lecture's λΣW². */
   readonly weightDecay?: number;
+  /** "all" (default, PyTorch): every parameter decays; "weights": connection weights only, not biases or batch norm's γ, β. */
+  readonly weightDecayOn?: "all" | "weights";
   readonly seed?: number;
   readonly augmentation?: Augmentation | null;
   /** Batch norm in the model (default false; see `mlp` and `lenet5`). */
   readonly batchNorm?: boolean;
   /** Dropout probability in the model (default 0: none). */
   readonly dropout?: number;
-  /**
-   * The momentum rule: "pytorch" (default: V ← μV + ∇ from V = the first
-   * gradient) or "lecture" (001: V ← μV + (1 − μ)∇ from V₀ = 0; `lectureMomentum`).
-   */
-  readonly momentumForm?: "pytorch" | "lecture";
 }
 
 /** The defaults of the recipe. */
 export const RECIPE_DEFAULTS = { batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 0, seed: 0 } as const;
+
+/** The defaults of the recipe's two conventions (see above). */
+export const RECIPE_CONVENTIONS = { momentumForm: "pytorch", weightDecayOn: "all" } as const;
+
+/** The recipe's SGD for `model`: momentum in the given form, weight decay on every parameter or on the weights only. */
+function recipeOptimizer(model: Module, lr: number, momentum: number, weightDecay: number, options: RecipeOptions): SGD {
+  const { momentumForm, weightDecayOn } = { ...RECIPE_CONVENTIONS, ...stripUndefined(options) };
+  if (momentumForm !== "pytorch" && momentumForm !== "lecture") throw new RangeError(`momentumForm: expected "pytorch" or "lecture", got ${JSON.stringify(momentumForm)}`);
+  if (weightDecayOn !== "all" && weightDecayOn !== "weights") throw new RangeError(`weightDecayOn: expected "all" or "weights", got ${JSON.stringify(weightDecayOn)}`);
+  const params = weightDecayOn === "weights" ? weightDecayGroups(model, weightDecay) : model.parameters();
+  const form = momentumForm === "lecture" ? lectureMomentum(momentum) : { momentum };
+  return new SGD(params, { lr, weightDecay, ...form });
+}
 
 /** A Trainer for `data` built by the recipe (model, optimizer, seeded randomness). */
 export function recipeTrainer(data: TrainTestData, options: RecipeOptions): Trainer {
@@ -63,10 +86,7 @@ export function recipeTrainer(data: TrainTestData, options: RecipeOptions): Trai
   const dataRng = root.fork();
   const { channels, height, width } = data.train;
   const model = build(modelRng, [channels, height, width], data.train.classes, { batchNorm: options.batchNorm, dropout: options.dropout });
-  const { momentumForm = "pytorch" } = options;
-  if (momentumForm !== "pytorch" && momentumForm !== "lecture") throw new RangeError(`momentumForm: expected "pytorch" or "lecture", got ${JSON.stringify(momentumForm)}`);
-  const rule = momentumForm === "lecture" ? lectureMomentum(momentum) : { momentum };
-  const optimizer = new SGD(model.parameters(), { lr, weightDecay, ...rule });
+  const optimizer = recipeOptimizer(model, lr, momentum, weightDecay, options);
   return new Trainer(model, optimizer, data, { batchSize, rng: dataRng, augmentation: options.augmentation ?? null });
 }
 
