@@ -10,7 +10,7 @@
  * legend entry leaves the viewBox and no legend hides data. Each data series
  * is one element with `class="series"` and `data-series="<label>"`.
  */
-import { niceTicks } from "./plot.js";
+import { escapeXml, logTicks, niceTicks, short, tickLabel } from "./ticks.js";
 
 /** One named curve: (x, y) points joined in order. Non-finite points (and, on a log axis, y ≤ 0) are left out. */
 export interface LineSeries {
@@ -92,49 +92,6 @@ function extent(values: ArrayLike<number>): [number, number] {
     if (values[i] > hi) hi = values[i];
   }
   return [lo, hi];
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
-/** A number with at most `digits` significant digits, without trailing zeros (as ./plot.ts prints ticks). */
-function short(x: number, digits = 3): string {
-  return Number(x.toPrecision(digits)).toString();
-}
-
-/** A tick label: plain for ordinary numbers, "1e-5" style for very small or large ones. */
-export function tickLabel(x: number): string {
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  if (a >= 1e-2 && a < 1e4) return short(x);
-  const [mantissa, exponent] = x.toExponential(2).split("e");
-  const m = Number(mantissa);
-  return `${m === 1 ? "" : m === -1 ? "-" : `${short(m)}×`}1e${Number(exponent)}`;
-}
-
-/**
- * Tick values of a base-10 log axis covering [lo, hi] (lo > 0): the powers of
- * ten inside it, thinned to at most about `count`; over less than two decades
- * also 2× and 5× each power, so at least two ticks show.
- */
-export function logTicks(lo: number, hi: number, count = 6): number[] {
-  if (!(lo > 0) || !(hi >= lo)) throw new RangeError(`logTicks: expected 0 < lo ≤ hi, got lo ${lo}, hi ${hi}`);
-  const first = Math.floor(Math.log10(lo) + 1e-9), last = Math.ceil(Math.log10(hi) - 1e-9);
-  const decades = last - first;
-  const wide = Math.log10(hi / lo) >= 2;
-  const stride = Math.max(1, Math.ceil(decades / count));
-  const inside = (t: number) => t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9);
-  const ticks: number[] = [];
-  for (let e = first; e <= last; e++) {
-    const p = Number((10 ** e).toPrecision(12));
-    if (wide) {
-      if ((e - first) % stride === 0 && inside(p)) ticks.push(p);
-    } else {
-      for (const m of [1, 2, 5]) if (inside(Number((m * 10 ** e).toPrecision(12)))) ticks.push(Number((m * 10 ** e).toPrecision(12)));
-    }
-  }
-  return ticks.length >= 2 ? ticks : [lo, hi];
 }
 
 /** An axis mapped to pixels: its range, its ticks, and value → pixel. */

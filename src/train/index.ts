@@ -7,6 +7,7 @@ export * from "./train.js";
 export * from "./metrics.js";
 export * from "./checkpoint.js";
 export * from "./plot.js";
+export * from "./ticks.js";
 export * from "./progress.js";
 export * from "./recipe.js";
 export * from "./fit.js";

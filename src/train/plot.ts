@@ -6,6 +6,7 @@
  * diverging run: 1e17 beside 0.5) gets a log axis, and tick labels are kept
  * short enough (`tickLabel`) to fit the margin.
  */
+import { escapeXml, logTicks, niceTicks, short, tickLabel } from "./ticks.js";
 import type { EpochReport } from "./train.js";
 
 /** One curve: a name, a colour and values by epoch. */
@@ -23,51 +24,6 @@ const PANEL = { width: 360, height: 240, top: 66, left: [78, 508] as const };
 /** A range wider than this many decades (all values positive) is drawn on a log axis. */
 const LOG_AXIS_DECADES = 3;
 
-function escapeXml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
-/** A number with at most `digits` significant digits, without trailing zeros. */
-function short(x: number, digits = 3): string {
-  return Number(x.toPrecision(digits)).toString();
-}
-
-/**
- * A tick label of at most 9 characters: plain digits for 0.001 ≤ |x| < 100000
- * (3 significant digits), otherwise mantissa and exponent ("1e17", "-2.5e-7"),
- * so a label never runs past the panel's left margin.
- */
-export function tickLabel(x: number): string {
-  if (x === 0 || !Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  if (a >= 1e-3 && a < 1e5) return short(x);
-  const [mantissa, exponent] = x.toExponential(2).split("e");
-  return `${Number(mantissa)}e${Number(exponent)}`;
-}
-
-/** Powers of ten covering [lo, hi] (lo > 0), at most about seven (every k-th decade), the last ≥ hi. */
-export function logTicks(lo: number, hi: number): number[] {
-  const first = Math.floor(Math.log10(lo) + 1e-9), last = Math.ceil(Math.log10(hi) - 1e-9);
-  const step = Math.max(1, Math.ceil((last - first) / 6));
-  const ticks: number[] = [];
-  for (let e = first; ; e += step) {
-    ticks.push(Number(`1e${e}`));
-    if (e >= last) break;
-  }
-  return ticks;
-}
-
-/** About five round tick values covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const rough = (hi - lo) / count;
-  const magnitude = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= rough) ?? 10 * magnitude;
-  const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
-  return ticks;
-}
-
 function panel(title: string, yLabel: string, series: Series[], left: number, epochs: number, yRange: [number, number] | null, legendAt: "top" | "bottom"): string {
   const { width: w, height: h, top } = PANEL;
   const values = series.flatMap((s) => s.points.map(([, y]) => y)).filter(Number.isFinite);
@@ -75,8 +31,10 @@ function panel(title: string, yLabel: string, series: Series[], left: number, ep
   const logAxis = !yRange && positive && Math.log10(Math.max(...values) / Math.min(...values)) > LOG_AXIS_DECADES;
   let lo: number, hi: number, ticks: number[];
   if (logAxis) {
-    ticks = logTicks(Math.min(...values), Math.max(...values));
-    [lo, hi] = [Math.log10(ticks[0]), Math.log10(Math.max(ticks[ticks.length - 1], Math.max(...values)))];
+    // The axis runs between the decades that enclose the data, so its ends carry ticks.
+    const [first, last] = [Math.floor(Math.log10(Math.min(...values))), Math.ceil(Math.log10(Math.max(...values)))];
+    ticks = logTicks(10 ** first, 10 ** last);
+    [lo, hi] = [first, last];
   } else {
     [lo, hi] = yRange ?? [Math.min(...values), Math.max(...values)];
     if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
