@@ -32,7 +32,10 @@ function panel(title: string, yLabel: string, series: Series[], left: number, ep
   let lo: number, hi: number, ticks: number[];
   if (logAxis) {
     // The axis runs between the decades that enclose the data, so its ends carry ticks.
-    const [first, last] = [Math.floor(Math.log10(Math.min(...values))), Math.ceil(Math.log10(Math.max(...values)))];
+    // At most about six ticks: every stride-th decade, the top one rounded up to a tick.
+    const first = Math.floor(Math.log10(Math.min(...values)));
+    const stride = Math.max(1, Math.ceil((Math.ceil(Math.log10(Math.max(...values))) - first) / 6));
+    const last = first + Math.ceil((Math.log10(Math.max(...values)) - first) / stride) * stride;
     ticks = logTicks(10 ** first, 10 ** last);
     [lo, hi] = [first, last];
   } else {
