@@ -14,6 +14,8 @@ const commands: Record<string, Command> = {
   check: { summary: "check a test-vectors file against the library", load: () => import("./check.js") },
   vectors: { summary: "write test vectors from the reference ops", load: () => import("./vectors.js") },
   summary: { summary: "print a model's layers, parameters, MACs and memory", load: () => import("./summary.js") },
+  run: { summary: "evaluate an ONNX model on an input (.npy, .safetensors) with nnref's ops", load: () => import("./run.js") },
+  export: { summary: "write a zoo model with its weights as an ONNX file", load: () => import("./export.js") },
 };
 
 function usage(): string {

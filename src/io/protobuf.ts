@@ -276,8 +276,9 @@ class Writer {
     this.length += width;
   }
 
+  /** The bytes written (a view of the buffer, not a copy: encoding large tensors is mostly memory traffic). */
   result(): Uint8Array {
-    return this.buf.slice(0, this.length);
+    return this.buf.subarray(0, this.length);
   }
 }
 

@@ -23,6 +23,8 @@ export class OnnxError extends Error {
   }
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 const WIDTH: Readonly<Record<number, number>> = { [ONNX_DTYPE.FLOAT]: 4, [ONNX_DTYPE.DOUBLE]: 8, [ONNX_DTYPE.INT64]: 8, [ONNX_DTYPE.INT32]: 4, [ONNX_DTYPE.INT8]: 1, [ONNX_DTYPE.UINT8]: 1, [ONNX_DTYPE.BOOL]: 1 };
 
 /** The element count of `dims`, refusing negative or unsafe sizes. */
@@ -49,6 +51,7 @@ function int32Checked(values: ArrayLike<number | bigint>, file: string, where: s
 function fromRaw(raw: Uint8Array, dtype: number, count: number, file: string, where: string): Tensor["data"] {
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   if (dtype === ONNX_DTYPE.FLOAT) {
+    if (LITTLE_ENDIAN) return new Float32Array(raw.slice().buffer); // a copy, aligned
     const out = new Float32Array(count);
     for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
     return out;
@@ -115,7 +118,11 @@ export function tensorFromProto(proto: TensorProto, file: string, where: string)
 export function tensorToProto(name: string, t: Tensor, intType: "INT64" | "INT32" = "INT64"): TensorProto {
   let raw: Uint8Array;
   let dataType: number;
-  if (t.dtype === "float32" || t.dtype === "float64") {
+  if ((t.dtype === "float32" || t.dtype === "float64") && LITTLE_ENDIAN) {
+    // The platform's own layout is ONNX's: copy the bytes.
+    raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).slice();
+    dataType = t.dtype === "float32" ? ONNX_DTYPE.FLOAT : ONNX_DTYPE.DOUBLE;
+  } else if (t.dtype === "float32" || t.dtype === "float64") {
     const width = t.dtype === "float32" ? 4 : 8;
     raw = new Uint8Array(t.size * width);
     const view = new DataView(raw.buffer);
