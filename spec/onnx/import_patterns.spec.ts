@@ -10,10 +10,12 @@ import * as assert from "uvu/assert";
 import { Tensor, fromArray, randn, shapeString } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
 import { getBackend, setBackend, isWasmAvailable } from "../../src/backend/dispatch.js";
+import { loadKernelsSync } from "../../src/backend/load.js";
 import { loadOnnx } from "../../src/onnx/graph.js";
 import type { NodeProto, TensorProto } from "../../src/io/onnx/schema.js";
 import { info, init, model, node, relativeError, runOrt } from "./onnx_graph.js";
 
+loadKernelsSync();
 const rng = new Random(2024);
 const r = (...shape: number[]) => randn(shape, rng);
 const ints = (...v: number[]) => new Tensor(Int32Array.from(v), [v.length]);
@@ -186,5 +188,9 @@ for (const c of cases) {
     }
   });
 }
+
+test("the wasm kernels loaded, so both backends ran above", () => {
+  assert.ok(isWasmAvailable());
+});
 
 test.run();
