@@ -12,7 +12,7 @@ import { noGrad } from "../autograd/apply.js";
 import * as F from "../autograd/functional.js";
 import type { NodeAttributes } from "./attributes.js";
 import type { OnnxOp } from "./op_table.js";
-import { broadcastBinary, broadcastShape, input, transpose } from "./ops_tensor.js";
+import { broadcastBinary, broadcastShape, checkOutputSize, input, transpose } from "./ops_tensor.js";
 import { padTensor } from "./ops_spatial.js";
 
 /** Runs an autograd function without recording and returns its tensor. */
@@ -58,6 +58,8 @@ function window2d(x: Tensor, a: NodeAttributes, kernelFallback?: number[], maxPa
   } else if (autoPad === "VALID") pads = [0, 0, 0, 0];
   else if (autoPad !== "NOTSET") a.error(`auto_pad ${JSON.stringify(autoPad)}: expected NOTSET, SAME_UPPER, SAME_LOWER or VALID`);
   if (pads.some((p) => !Number.isInteger(p) || p < 0)) a.error(`pads ${shapeString(pads)}: expected non-negative integers`);
+  // Nothing larger than the padded input (per output channel) is created; a huge pad in a model is refused here.
+  checkOutputSize([x.shape[0], x.shape[1], x.shape[2] + pads[0] + pads[2], x.shape[3] + pads[1] + pads[3]], a.error);
   const symmetric = pads[0] === pads[2] && pads[1] === pads[3] && (!maxPad || (pads[0] <= maxPad(kernel[0]) && pads[1] <= maxPad(kernel[1])));
   return { kernel, stride, dilation, padding: symmetric ? [pads[0], pads[1]] : [0, 0], prePad: symmetric ? null : pads };
 }
@@ -102,6 +104,8 @@ const convTranspose: OnnxOp = (ins, a) => {
     }
   }
   if (pads.length !== 4 || pads[0] !== pads[2] || pads[1] !== pads[3]) a.error(`pads ${shapeString(pads)}: nnref's transposed convolution takes symmetric pads only`);
+  const size = [0, 1].map((i) => stride[i] * (x.shape[2 + i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilation[i] + 1 - 2 * pads[i]);
+  checkOutputSize([x.shape[0], weight.shape[1] * a.int("group", 1), ...size], a.error);
   const attrs = { stride, padding: [pads[0], pads[1]] as [number, number], output_padding: outputPadding, dilation, groups: a.int("group", 1) };
   return [run(() => F.convTranspose2d(x, weight, ins[2], attrs))];
 };
@@ -194,6 +198,7 @@ const matMul: OnnxOp = (ins, a) => {
   if (K !== K2) a.error(`shapes ${shapeString(A.shape)} and ${shapeString(B.shape)} do not multiply (${K} ≠ ${K2})`);
   const batch = broadcastShape(A.shape.slice(0, -2), B.shape.slice(0, -2), a.error);
   const count = sizeOf(batch);
+  checkOutputSize([count, M, N], a.error);
   const out = allocate(A.dtype as FloatDType, count * M * N);
   const aBatch = sizeOf(A.shape.slice(0, -2)), bBatch = sizeOf(B.shape.slice(0, -2));
   if ((aBatch !== 1 && aBatch !== count) || (bBatch !== 1 && bBatch !== count)) a.error(`batch dimensions ${shapeString(A.shape)} × ${shapeString(B.shape)}: only equal batch shapes or a batch of one broadcast here`);

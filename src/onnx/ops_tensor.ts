@@ -64,6 +64,7 @@ function broadcastStrides(shape: readonly number[], out: readonly number[]): num
 export function broadcastBinary(a: Tensor, b: Tensor, f: (x: number, y: number) => number, fail: (d: string) => never): Tensor {
   if (a.dtype !== b.dtype) fail(`inputs have different data types ${a.dtype} and ${b.dtype}`);
   const shape = broadcastShape(a.shape, b.shape, fail);
+  checkOutputSize(shape, fail);
   const n = sizeOf(shape);
   const out = allocate(a.dtype, n);
   const sa = broadcastStrides(a.shape, shape), sb = broadcastStrides(b.shape, shape);
@@ -115,6 +116,7 @@ function gather(data: Tensor, indices: Tensor, axis: number, fail: (d: string) =
   const ax = normalizeAxis(axis, data.rank, fail);
   if (indices.dtype !== "int32") fail(`indices: expected an integer tensor, got ${indices.dtype}`);
   const outer = sizeOf(data.shape.slice(0, ax)), inner = sizeOf(data.shape.slice(ax + 1)), size = data.shape[ax];
+  checkOutputSize([outer, indices.size, inner], fail);
   const out = allocate(data.dtype, outer * indices.size * inner);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < indices.size; j++) {
