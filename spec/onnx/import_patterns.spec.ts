@@ -111,13 +111,15 @@ cases.push({
 
 // GoogLeNet: transform_input (Gather per channel, Unsqueeze, Mul, Add, Concat) and an Inception block's four branches.
 {
+  // x[:, c] exports as Gather with a scalar int64 index from a Constant node (the scale and shift are folded into initializers).
   const chan = (c: number): NodeProto[] => [
+    node("Constant", [], [`idx${c}`], { value: new Tensor(new Int32Array([c]), []) }),
     node("Gather", ["x", `idx${c}`], [`x${c}`], { axis: 1 }),
     node("Unsqueeze", [`x${c}`, "axes1"], [`u${c}`]),
     node("Mul", [`u${c}`, `s${c}`], [`m${c}`]),
     node("Add", [`m${c}`, `t${c}`], [`t${c}out`]),
   ];
-  const consts = [0, 1, 2].flatMap((c) => [init(`idx${c}`, new Tensor(new Int32Array([c]), [])), init(`s${c}`, fromArray([[0.458, 0.448, 0.45][c]], [])), init(`t${c}`, fromArray([[-0.03, -0.088, -0.188][c]], []))]);
+  const consts = [0, 1, 2].flatMap((c) => [init(`s${c}`, fromArray([[0.458, 0.448, 0.45][c]], [])), init(`t${c}`, fromArray([[-0.03, -0.088, -0.188][c]], []))]);
   const b1 = convBn("i.b1", "tin", 3, 2, 1, 1, 0), b2a = convBn("i.b2a", "tin", 3, 2, 1, 1, 0), b2 = convBn("i.b2", "i.b2a.bn", 2, 3, 3, 1, 1), b3 = convBn("i.b3", "tin", 3, 1, 3, 1, 1), b4 = convBn("i.b4", "i.pool", 3, 2, 1, 1, 0);
   cases.push({
     name: "GoogLeNet pattern (opset 13): transform_input and an Inception block's Concat of four branches",

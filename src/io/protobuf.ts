@@ -222,64 +222,15 @@ export function decodeMessage(bytes: Uint8Array, schema: MessageSchema, options:
   return reader.message(0, bytes.length, schema, options.root ?? "message", 0);
 }
 
-/** A growable byte buffer for encoding. */
-class Writer {
-  private buf = new Uint8Array(256);
-  length = 0;
-
-  private ensure(extra: number): void {
-    if (this.length + extra <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.length + extra) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.length));
-    this.buf = next;
+/** The encoded length of a varint holding `value` (a negative integer takes ten bytes, two's complement). */
+function varintLength(value: number): number {
+  if (value < 0) return 10;
+  let n = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    n++;
   }
-
-  byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.length++] = b;
-  }
-
-  /** A non-negative integer or a bigint (taken modulo 2⁶⁴) as a varint. */
-  varint(value: number | bigint): void {
-    let v = typeof value === "bigint" ? BigInt.asUintN(64, value) : value;
-    if (typeof v === "number") {
-      if (v < 0) v = BigInt.asUintN(64, BigInt(v));
-      else {
-        while (v >= 128) {
-          this.byte((v % 128) | 0x80);
-          v = Math.floor(v / 128);
-        }
-        this.byte(v);
-        return;
-      }
-    }
-    while (v >= 128n) {
-      this.byte(Number(v & 0x7fn) | 0x80);
-      v >>= 7n;
-    }
-    this.byte(Number(v));
-  }
-
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.length);
-    this.length += b.length;
-  }
-
-  fixed(value: number, width: 4 | 8): void {
-    this.ensure(width);
-    const view = new DataView(this.buf.buffer, this.length, width);
-    if (width === 4) view.setFloat32(0, value, true);
-    else view.setFloat64(0, value, true);
-    this.length += width;
-  }
-
-  /** The bytes written (a view of the buffer, not a copy: encoding large tensors is mostly memory traffic). */
-  result(): Uint8Array {
-    return this.buf.subarray(0, this.length);
-  }
+  return n;
 }
 
 function checkInteger(value: unknown, path: string): number {
@@ -287,58 +238,160 @@ function checkInteger(value: unknown, path: string): number {
   return value;
 }
 
-function writeScalar(w: Writer, type: ScalarType, value: unknown, path: string): void {
-  if (type === "float" || type === "double") {
-    if (typeof value !== "number") throw new TypeError(`encodeMessage: ${path}: expected a number, got ${String(value)}`);
-    w.fixed(value, type === "float" ? 4 : 8);
-  } else if (type === "bool") w.varint(value ? 1 : 0);
-  else w.varint(checkInteger(value, path)); // negative int32/int64/enum: ten bytes, two's complement, as protobuf writes them
+function isPackable(type: FieldSpec["type"]): type is ScalarType {
+  return typeof type !== "function" && type !== "string" && type !== "bytes";
 }
 
-function writeField(w: Writer, number: number, spec: FieldSpec, value: unknown, path: string): void {
-  const type = spec.type;
-  if (typeof type === "function" || type === "string" || type === "bytes") {
-    w.varint(number * 8 + WIRE_LENGTH);
-    const body = typeof type === "function" ? encodeMessage(value as Message, type(), path) : type === "string" ? new TextEncoder().encode(String(value)) : (value as Uint8Array);
-    if (!(body instanceof Uint8Array)) throw new TypeError(`encodeMessage: ${path}: expected bytes (a Uint8Array)`);
-    w.varint(body.length);
-    w.bytes(body);
-    return;
+/** The present fields of `message` in field-number order, with repeated ones as arrays. */
+function presentFields(message: Message, schema: MessageSchema, path: string): Array<{ number: number; spec: FieldSpec; value: unknown; items: unknown[] | null; path: string }> {
+  const out = [];
+  for (const number of Object.keys(schema).map(Number).sort((a, b) => a - b)) {
+    const spec = schema[number];
+    const value = message[spec.name];
+    if (value === undefined || value === null) continue;
+    const fieldPath = `${path}.${spec.name}`;
+    if (!spec.repeated) {
+      out.push({ number, spec, value, items: null, path: fieldPath });
+      continue;
+    }
+    if (!Array.isArray(value) && !ArrayBuffer.isView(value)) throw new TypeError(`encodeMessage: ${fieldPath}: expected an array for a repeated field`);
+    const items = Array.from(value as ArrayLike<unknown>);
+    if (items.length > 0) out.push({ number, spec, value, items, path: fieldPath });
   }
-  w.varint(number * 8 + wireTypeOf(type));
-  writeScalar(w, type, value, path);
+  return out;
+}
+
+/**
+ * Encodes in two passes: the sizes of every message first (so each length
+ * prefix is known), then one write into a buffer of the exact size — no
+ * intermediate buffers, so a model of hundreds of MB is copied once.
+ */
+class Encoder {
+  private readonly sizes = new Map<Message, number>();
+  private readonly strings = new Map<string, Uint8Array>();
+  private buf = new Uint8Array(0);
+  private view = new DataView(this.buf.buffer);
+  private pos = 0;
+
+  private utf8(s: string): Uint8Array {
+    let b = this.strings.get(s);
+    if (!b) this.strings.set(s, (b = new TextEncoder().encode(s)));
+    return b;
+  }
+
+  private scalarSize(type: ScalarType, value: unknown, path: string): number {
+    if (type === "float") return 4;
+    if (type === "double") return 8;
+    if (type === "bool") return 1;
+    return varintLength(checkInteger(value, path));
+  }
+
+  private valueSize(spec: FieldSpec, value: unknown, path: string): number {
+    const type = spec.type;
+    if (typeof type === "function") {
+      const n = this.size(value as Message, type(), path);
+      return varintLength(n) + n;
+    }
+    if (type === "string" || type === "bytes") {
+      const b = type === "string" ? this.utf8(String(value)) : value;
+      if (!(b instanceof Uint8Array)) throw new TypeError(`encodeMessage: ${path}: expected bytes (a Uint8Array)`);
+      return varintLength(b.length) + b.length;
+    }
+    if ((type === "float" || type === "double") && typeof value !== "number") throw new TypeError(`encodeMessage: ${path}: expected a number, got ${String(value)}`);
+    return this.scalarSize(type, value, path);
+  }
+
+  private packedSize(type: ScalarType, items: unknown[], path: string): number {
+    return items.reduce<number>((n, item, i) => n + this.scalarSize(type, item, `${path}[${i}]`), 0);
+  }
+
+  /** The encoded size of `message` (cached for the write pass). */
+  size(message: Message, schema: MessageSchema, path: string): number {
+    let total = 0;
+    for (const f of presentFields(message, schema, path)) {
+      const key = varintLength(f.number * 8);
+      if (!f.items) total += key + this.valueSize(f.spec, f.value, f.path);
+      else if (isPackable(f.spec.type)) {
+        const body = this.packedSize(f.spec.type, f.items, f.path);
+        total += key + varintLength(body) + body;
+      } else f.items.forEach((item, i) => (total += key + this.valueSize(f.spec, item, `${f.path}[${i}]`)));
+    }
+    this.sizes.set(message, total);
+    return total;
+  }
+
+  private varint(value: number): void {
+    if (value < 0) {
+      let v = BigInt.asUintN(64, BigInt(value));
+      while (v >= 128n) {
+        this.buf[this.pos++] = Number(v & 0x7fn) | 0x80;
+        v >>= 7n;
+      }
+      this.buf[this.pos++] = Number(v);
+      return;
+    }
+    while (value >= 128) {
+      this.buf[this.pos++] = (value % 128) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    this.buf[this.pos++] = value;
+  }
+
+  private scalar(type: ScalarType, value: unknown): void {
+    if (type === "float") this.view.setFloat32((this.pos += 4) - 4, value as number, true);
+    else if (type === "double") this.view.setFloat64((this.pos += 8) - 8, value as number, true);
+    else if (type === "bool") this.buf[this.pos++] = value ? 1 : 0;
+    else this.varint(value as number);
+  }
+
+  private value(number: number, spec: FieldSpec, value: unknown, schemaOf: () => MessageSchema | null): void {
+    const type = spec.type;
+    if (typeof type === "function") {
+      this.varint(number * 8 + WIRE_LENGTH);
+      this.varint(this.sizes.get(value as Message)!);
+      this.message(value as Message, schemaOf()!);
+    } else if (type === "string" || type === "bytes") {
+      const b = type === "string" ? this.utf8(String(value)) : (value as Uint8Array);
+      this.varint(number * 8 + WIRE_LENGTH);
+      this.varint(b.length);
+      this.buf.set(b, this.pos);
+      this.pos += b.length;
+    } else {
+      this.varint(number * 8 + wireTypeOf(type));
+      this.scalar(type, value);
+    }
+  }
+
+  private message(message: Message, schema: MessageSchema): void {
+    for (const f of presentFields(message, schema, "")) {
+      const type = f.spec.type;
+      const schemaOf = () => (typeof type === "function" ? type() : null);
+      if (!f.items) this.value(f.number, f.spec, f.value, schemaOf);
+      else if (isPackable(type)) {
+        this.varint(f.number * 8 + WIRE_LENGTH);
+        this.varint(this.packedSize(type, f.items, f.path));
+        for (const item of f.items) this.scalar(type, item);
+      } else for (const item of f.items) this.value(f.number, f.spec, item, schemaOf);
+    }
+  }
+
+  encode(message: Message, schema: MessageSchema, path: string): Uint8Array {
+    const total = this.size(message, schema, path);
+    this.buf = new Uint8Array(total);
+    this.view = new DataView(this.buf.buffer);
+    this.pos = 0;
+    this.message(message, schema);
+    if (this.pos !== total) throw new Error(`encodeMessage: ${path}: wrote ${this.pos} bytes, sized ${total} (a message changed while encoding?)`);
+    return this.buf;
+  }
 }
 
 /**
  * Encodes `message` with `schema`: fields in field-number order, repeated
  * numeric scalars packed (as proto3 writes them), absent (undefined) fields
  * and empty repeated fields left out. `path` names the message in errors.
+ * A message object that appears twice in the tree is written twice.
  */
 export function encodeMessage(message: Message, schema: MessageSchema, path = "message"): Uint8Array {
-  const w = new Writer();
-  const numbers = Object.keys(schema).map(Number).sort((a, b) => a - b);
-  for (const number of numbers) {
-    const spec = schema[number];
-    const value = message[spec.name];
-    if (value === undefined || value === null) continue;
-    const fieldPath = `${path}.${spec.name}`;
-    if (!spec.repeated) {
-      writeField(w, number, spec, value, fieldPath);
-      continue;
-    }
-    if (!Array.isArray(value) && !ArrayBuffer.isView(value)) throw new TypeError(`encodeMessage: ${fieldPath}: expected an array for a repeated field`);
-    const items = Array.from(value as ArrayLike<unknown>);
-    if (items.length === 0) continue;
-    const type = spec.type;
-    if (typeof type !== "function" && type !== "string" && type !== "bytes") {
-      const body = new Writer();
-      items.forEach((item, i) => writeScalar(body, type, item, `${fieldPath}[${i}]`));
-      w.varint(number * 8 + WIRE_LENGTH);
-      w.varint(body.length);
-      w.bytes(body.result());
-    } else {
-      items.forEach((item, i) => writeField(w, number, spec, item, `${fieldPath}[${i}]`));
-    }
-  }
-  return w.result();
+  return new Encoder().encode(message, schema, path);
 }
