@@ -11,6 +11,7 @@
  *   node --import tsx docs/examples/onnx_zoo.ts [resnet18 vgg16 …]
  *
  * Times are wall clock on a shared 2-core machine: read them as rough.
+ * What it printed when written (AMD EPYC VM, busy): see docs/onnx.md, "Measured".
  */
 import * as ort from "onnxruntime-node";
 import { buildModel, exportOnnx, loadOnnx, models, noGrad, Random, randn, Variable, getBackend, type Tensor } from "../../src/index.js";
