@@ -5,7 +5,7 @@
  * a graph is present, the default-domain opset is declared, every node has
  * an op type. Evaluating the graph is src/onnx/'s job.
  */
-import { decodeMessage, encodeMessage, ProtobufError, type Message } from "../protobuf.js";
+import { decodeMessage, encodeMessage, type Message } from "../protobuf.js";
 import { modelSchema, type ModelProto, type GraphProto } from "./schema.js";
 import { OnnxError } from "./tensor_proto.js";
 
@@ -44,5 +44,3 @@ export function encodeOnnx(model: ModelProto): Uint8Array {
 export function modelProto(graph: GraphProto, opset: number, producer = "nnref"): ModelProto {
   return { ir_version: ONNX_IR_VERSION, opset_import: [{ domain: "", version: opset }], producer_name: producer, producer_version: "0.1.0", graph };
 }
-
-export { ProtobufError };
