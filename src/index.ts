@@ -41,6 +41,17 @@ export * from "./data/index.js";
 export * from "./io/safetensors.js";
 export * from "./io/png_encode.js";
 export * from "./io/pgm.js";
+export * from "./io/npy.js";
+export { ProtobufError } from "./io/protobuf.js";
+export { decodeOnnx, encodeOnnx } from "./io/onnx/model_file.js";
+export { OnnxError } from "./io/onnx/tensor_proto.js";
+export type { ModelProto } from "./io/onnx/schema.js";
+export { loadOnnx, OnnxModel, type LoadOnnxOptions, type OnnxValueInfo } from "./onnx/graph.js";
+export { OnnxNodeError } from "./onnx/attributes.js";
+export { exportOnnx } from "./onnx/export.js";
+export { supportedOnnxOps } from "./onnx/op_table.js";
+export { topValues, type TopValue } from "./onnx/top_values.js";
+export { readModelInput, InputFileError } from "./onnx/input_file.js";
 export * from "./train/index.js";
 export * as lecture from "./lecture/index.js";
 

@@ -15,6 +15,8 @@ const commands: Record<string, Command> = {
   vectors: { summary: "write test vectors from the reference ops", load: () => import("./vectors.js") },
   summary: { summary: "print a model's layers, parameters, MACs and memory", load: () => import("./summary.js") },
   lecture: { summary: "list or run the lectures' experiments, with their figures", load: () => import("./lecture.js") },
+  run: { summary: "evaluate an ONNX model on an input (.npy, .safetensors) with nnref's ops", load: () => import("./run.js") },
+  export: { summary: "write a zoo model with its weights as an ONNX file", load: () => import("./export.js") },
 };
 
 function usage(): string {
