@@ -322,7 +322,7 @@ export const linearKernelOp: OpDef<Record<string, never>, LinearCache> = orRefer
 
 // ───────────────────────────── relu ─────────────────────────────
 
-/** relu on the kernels: x [any shape] (flat float32) → a new array max(x, 0) (NaN → 0, as the reference). */
+/** relu on the kernels: x [any shape] (flat float32) → a new array max(x, 0) (NaN stays NaN, −0 gives +0, as the reference). */
 export function reluF32(x: Float32Array): Float32Array {
   const { exports, arena } = requireKernels();
   const [px, py] = arena.layout([x.length * 4, x.length * 4]);
@@ -331,7 +331,7 @@ export function reluF32(x: Float32Array): Float32Array {
   return copyOutF32(py, x.length);
 }
 
-/** relu's backward on the kernels: dx = dy · 1[x > 0] (a new array). */
+/** relu's backward on the kernels: dx = (x ≤ 0) ? 0 : dy (a new array; dy passes at NaN, as the reference). */
 export function reluBackwardF32(dy: Float32Array, x: Float32Array): Float32Array {
   const { exports, arena } = requireKernels();
   const [pdy, px, pdx] = arena.layout([dy.length * 4, x.length * 4, x.length * 4]);
