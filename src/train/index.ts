@@ -10,3 +10,4 @@ export * from "./progress.js";
 export * from "./recipe.js";
 export * from "./fit.js";
 export * from "./gan.js";
+export * from "./finite_parameters.js";
