@@ -14,7 +14,7 @@ import { checkVectors, formatCaseResult } from "../../src/check/vectors.js";
 import { readVectors } from "../../src/io/vectors.js";
 import { relu, reluBackward } from "../../src/ops/activations.js";
 import { dropout, dropoutBackward } from "../../src/ops/dropout.js";
-import { binaryCrossEntropyWithLogits } from "../../src/ops/losses.js";
+import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from "../../src/ops/losses.js";
 
 assert.ok(loadKernelsSync());
 const text = readFileSync(fileURLToPath(new URL("../../docs/vectors/non-finite.json", import.meta.url)), "utf8");
@@ -77,6 +77,12 @@ test("binary_cross_entropy_with_logits at infinite logits gives PyTorch's values
   assert.is(l[0], Infinity);
   assert.ok(Number.isNaN(l[1]) && Number.isNaN(l[2]) && Number.isNaN(l[3]), `${[...l]}`);
   assert.is(l[4], Math.log1p(Math.exp(-50)), "x = −50, t = 0: log(1 + e^(−50)), not 0");
+});
+
+test("binary_cross_entropy refuses a NaN or infinite probability, as PyTorch (\"all elements of input should be between 0 and 1\")", () => {
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    assert.throws(() => binaryCrossEntropy(tensor([0.5, bad]), tensor([1, 0])), /binary_cross_entropy: input: expected probabilities in \[0, 1\], got (NaN|-?Infinity) at flat index 1/);
+  }
 });
 
 test.run();

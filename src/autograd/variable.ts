@@ -15,7 +15,9 @@
  * call `zeroGrad()` (or the optimizer's) between steps.
  *
  * Freeing: as in PyTorch, `backward()` frees the caches of the nodes it ran
- * through (the saved activations are the bulk of a step's memory), and a
+ * through (what each op saved for its backward beyond its inputs — max-pool
+ * indices, batch norm's normalized input, log-softmax outputs — is released;
+ * the variables themselves live as long as the caller holds the root), and a
  * second `backward()` through any of those nodes throws a GraphFreedError
  * before it touches a gradient — it would otherwise silently add the same
  * gradients again. `backward({ retainGraph: true })` keeps the caches, so the
