@@ -35,7 +35,7 @@ export interface Node {
   /** What its forward left for its backward; undefined once a backward without retainGraph freed it (see `freed`). */
   cache: unknown;
   /** Set by a backward without retainGraph: the cache is gone and a second backward through this node throws. */
-  freed?: boolean;
+  freed: boolean;
   /** Input variables by argument name (absent optional inputs are missing). */
   readonly inputs: Readonly<Record<string, Variable>>;
   /** Output variables by output name. */
