@@ -254,6 +254,18 @@ function paddedCols(g: ConvGeometry): i32 {
   return (g.Wout - 1) * g.strideW + g.dilationW * (g.kw - 1) + 1;
 }
 
+/** `paddedRows` in f64, for the scratch sizes (no i32 overflow whatever the geometry). */
+@inline
+function paddedRowsF64(g: ConvGeometry): f64 {
+  return <f64>(g.Hout - 1) * <f64>g.strideH + <f64>g.dilationH * <f64>(g.kh - 1) + 1;
+}
+
+/** `paddedCols` in f64. */
+@inline
+function paddedColsF64(g: ConvGeometry): f64 {
+  return <f64>(g.Wout - 1) * <f64>g.strideW + <f64>g.dilationW * <f64>(g.kw - 1) + 1;
+}
+
 /**
  * Copies C channels [C, H, W] at `src` into [C, Hp, Wp] at `dst`, shifted by
  * (padTop, padLeft) ≥ 0, zero elsewhere; input rows/columns that fall past
@@ -328,14 +340,28 @@ function readsInPlace(g: ConvGeometry, Hp: i32, Wp: i32): bool {
 
 // ───────────── forward ─────────────
 
-/** Bytes of scratch `conv2dForward` needs. */
-export function conv2dForwardScratchBytes(geom: usize): i32 {
+/**
+ * Bytes of scratch `conv2dForward` needs. Computed in f64 (as are the other
+ * scratch sizes): a large padding made the i32 product wrap to a negative or a
+ * too small size. The JS side runs the reference when the sum does not fit
+ * the arena.
+ */
+export function conv2dForwardScratchBytes(geom: usize): f64 {
   const g = changetype<ConvGeometry>(geom);
-  const K = convK(geom);
-  const CinG = g.Cin / g.groups, CoutG = g.Cout / g.groups;
-  const packedW = g.groups * panelsOf(CoutG, MR) * MR * K;
-  const padded = CinG * paddedRows(g) * paddedCols(g) + NR; // + NR: the last chunk's spare lanes read past the image
+  const K = <f64>convK(geom);
+  const CinG = <f64>(g.Cin / g.groups), CoutG = g.Cout / g.groups;
+  const packedW = <f64>g.groups * <f64>(panelsOf(CoutG, MR) * MR) * K;
+  // Only the direct path (`forwardIsDirect`) needs a padded image; the other one, one im2col panel.
+  const padded = forwardIsDirect(g) ? CinG * paddedRowsF64(g) * paddedColsF64(g) + NR : 0; // + NR: the last chunk's spare lanes read past the image
   return (packedW + K + max(padded, K * NR) + 4) * 4;
+}
+
+/**
+ * Whether the forward reads im2col in place (stride 1 along W, and few A
+ * panels per B panel or a 1×1 flat shape; see `conv2dForward`).
+ */
+function forwardIsDirect(g: ConvGeometry): bool {
+  return g.strideW == 1 && (panelsOf(g.Cout / g.groups, MR) <= DIRECT_MAX_PANELS || isFlat(g, paddedRows(g), paddedCols(g)));
 }
 
 /**
@@ -365,7 +391,7 @@ export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: u
   // of the image per panel (measured: VGG-like, 16 panels, K = 576: 36 vs 23
   // GFLOP/s; LeNet conv2, 4 panels: 40 vs 32 the other way).
   const flatShape = isFlat(g, Hp, Wp);
-  const direct = g.strideW == 1 && (panelsA <= DIRECT_MAX_PANELS || flatShape);
+  const direct = forwardIsDirect(g);
   // 1×1, stride 1, no padding: the image is the column matrix; all of it is one "row".
   const flat = direct && flatShape;
   const outRows = flat ? 1 : g.Hout, outCols = flat ? P : g.Wout;
@@ -429,13 +455,13 @@ export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: u
 // ───────────── input gradient ─────────────
 
 /** Bytes of scratch `conv2dBackwardInput` needs. */
-export function conv2dBackwardInputScratchBytes(geom: usize): i32 {
+export function conv2dBackwardInputScratchBytes(geom: usize): f64 {
   const g = changetype<ConvGeometry>(geom);
   const K = convK(geom);
-  const CinG = g.Cin / g.groups, CoutG = g.Cout / g.groups;
-  const rowsK = panelsOf(K, MR) * MR;
-  const common = g.groups * rowsK * CoutG + CoutG * NR;
-  if (g.strideW == 1) return (common + 2 * rowsK + 8 + CinG * paddedRows(g) * paddedCols(g) + NR) * 4;
+  const CinG = <f64>(g.Cin / g.groups), CoutG = <f64>(g.Cout / g.groups);
+  const rowsK = <f64>(panelsOf(K, MR) * MR);
+  const common = <f64>g.groups * rowsK * CoutG + CoutG * NR;
+  if (g.strideW == 1) return (common + 2 * rowsK + 8 + CinG * paddedRowsF64(g) * paddedColsF64(g) + NR) * 4;
   return (common + rowsK * NR) * 4;
 }
 
@@ -570,14 +596,16 @@ function dotApplies(g: ConvGeometry): bool {
 }
 
 /** Bytes of scratch `conv2dBackwardWeight` needs. */
-export function conv2dBackwardWeightScratchBytes(geom: usize): i32 {
+export function conv2dBackwardWeightScratchBytes(geom: usize): f64 {
   const g = changetype<ConvGeometry>(geom);
   const K = convK(geom);
   const CinG = g.Cin / g.groups, CoutG = g.Cout / g.groups;
-  if (tilesApply(g)) return (K + 4 + g.N * CinG * paddedRows(g) * paddedCols(g) + panelsOf(CoutG, NR) * NR * g.N * g.Hout * g.Wout) * 4;
-  if (dotApplies(g)) return (K + 4 + g.N * CinG * paddedRows(g) * paddedCols(g)) * 4;
-  const pc = min(PCONV, g.Hout * g.Wout);
-  return (panelsOf(CoutG, MR) * MR * pc + panelsOf(K, NR) * NR * pc) * 4;
+  const images = <f64>g.N * <f64>CinG * paddedRowsF64(g) * paddedColsF64(g);
+  const pixels = <f64>g.N * <f64>g.Hout * <f64>g.Wout;
+  if (tilesApply(g)) return (<f64>K + 4 + images + <f64>(panelsOf(CoutG, NR) * NR) * pixels) * 4;
+  if (dotApplies(g)) return (<f64>K + 4 + images) * 4;
+  const pc = <f64>min(<f64>PCONV, <f64>g.Hout * <f64>g.Wout);
+  return (<f64>(panelsOf(CoutG, MR) * MR) * pc + <f64>(panelsOf(K, NR) * NR) * pc) * 4;
 }
 
 /** Sum of the four lanes. */

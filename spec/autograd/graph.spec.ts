@@ -225,15 +225,15 @@ test("a variable used twice gets the sum of both contributions: d(x + x)/dx = 2,
   }
 });
 
-test("gradients accumulate across backward calls until zeroGrad; backward twice reuses the caches", () => {
+test("gradients accumulate across backward calls until zeroGrad; a retained graph reuses its caches", () => {
   const w = x64([2]);
   const x = tensor([[3]], "float64");
   const loss = F.sum(F.linear(x, new Variable(tensor([[1]], "float64"), false), undefined));
   assert.is(loss.requiresGrad, false, "no input requires a gradient: nothing recorded");
   const y = F.mulScalar(F.mul(w, w), 0.5); // ½w², dy/dw = w
   const L = F.sum(y);
-  L.backward();
-  L.backward();
+  L.backward({ retainGraph: true });
+  L.backward({ retainGraph: true });
   assert.equal([...w.grad!.data], [4], "2 + 2");
   w.zeroGrad();
   assert.is(w.grad, null);

@@ -68,4 +68,63 @@ for (const name of kernelOpNames()) {
   });
 }
 
+/** Equal as non-finite values are: both NaN, the same infinity, or finite and within the tolerance. */
+function compareNonFinite(what: string, got: Tensor, want: Tensor, context: string): void {
+  assert.equal(got.shape, want.shape, `${what} shape; ${context}`);
+  const g = got.data, w = want.data;
+  for (let i = 0; i < w.length; i++) {
+    const same = Number.isNaN(w[i]) ? Number.isNaN(g[i]) : Number.isFinite(w[i]) ? Math.abs(g[i] - w[i]) <= ATOL + RTOL * Math.abs(w[i]) : g[i] === w[i];
+    if (!same) assert.unreachable(`${what}[${i}] = ${g[i]} on wasm, ${w[i]} on the reference; ${context}`);
+  }
+}
+
+/** A copy of `t` with about one element in `every` replaced by NaN, +∞ or −∞ (float tensors only). */
+function withNonFinite(t: Tensor, rng: Random, every: number): Tensor {
+  if (t.dtype !== "float32") return t;
+  const data = Float32Array.from(t.data);
+  const values = [NaN, Infinity, -Infinity];
+  for (let i = 0; i < data.length; i++) if (rng.int(every) === 0) data[i] = values[rng.int(3)];
+  return new Tensor(data, t.shape);
+}
+
+// The same cases with NaN and ±∞ in the inputs and the upstream gradient: the
+// kernels must propagate them exactly as the reference (issue 9, item 2).
+for (const name of kernelOpNames()) {
+  test(`${name}: with NaN and ±∞ in the inputs and upstream, both backends agree (NaN for NaN, the same infinities)`, () => {
+    const reference = findOp(name)!;
+    const previous = getBackend();
+    try {
+      setBackend("wasm");
+      const kernel = resolveOp(name)!;
+      let nonFinite = 0;
+      for (let seed = 0; seed < CASES; seed++) {
+        const rng = new Random(5000 + seed);
+        const sample = reference.sample(new Random(1000 + seed), "float32");
+        const a = reference.attrs(sample.attrs as Record<string, unknown>);
+        const inputs: Tensors = {};
+        for (const [k, t] of Object.entries(sample.inputs)) inputs[k] = withNonFinite(t, rng, 6);
+        const context = `${name} case seed ${1000 + seed} with non-finite values (seed ${5000 + seed}), attrs ${JSON.stringify(a)}`;
+        const r = reference.forward(inputs, a);
+        const k = kernel.forward(inputs, a);
+        for (const out of Object.keys(r.outputs)) {
+          compareNonFinite(out, k.outputs[out], r.outputs[out], context);
+          nonFinite += Array.from(r.outputs[out].data).filter((v) => !Number.isFinite(v)).length;
+        }
+        if (!reference.backward) continue;
+        const upstream: Tensors = {};
+        for (const out of reference.differentiableOutputs) {
+          const y = r.outputs[out];
+          upstream[out] = withNonFinite(new Tensor(new Float32Array(y.size).map(() => rng.normal()), y.shape), rng, 10);
+        }
+        const rg = reference.backward(upstream, r.cache, a);
+        const kg = kernel.backward!(upstream, k.cache, a);
+        for (const input of Object.keys(rg)) compareNonFinite(`∂L/∂${input}`, kg[input], rg[input], context);
+      }
+      assert.ok(nonFinite > 0, "some outputs were non-finite");
+    } finally {
+      setBackend(previous);
+    }
+  });
+}
+
 test.run();

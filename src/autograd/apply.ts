@@ -61,7 +61,7 @@ export function applyOp(name: string, inputs: Record<string, Operand | undefined
     return result;
   }
   const outVars: Record<string, Variable> = {};
-  const node: Node = { op, attrs: a, cache, inputs: vars, outputs: outVars };
+  const node: Node = { op, attrs: a, cache, freed: false, inputs: vars, outputs: outVars };
   for (const [k, t] of Object.entries(outputs)) {
     outVars[k] = new Variable(t, op.differentiableOutputs.includes(k), op.differentiableOutputs.includes(k) ? node : null);
     result[k] = outVars[k];

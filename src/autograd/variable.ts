@@ -12,8 +12,16 @@
  * only adds up the contributions that arrive at a variable.
  *
  * Accumulation: leaf gradients ADD UP across backward calls (as in PyTorch);
- * call `zeroGrad()` (or the optimizer's) between steps. A graph may be
- * backpropagated more than once: its caches are kept until it is dropped.
+ * call `zeroGrad()` (or the optimizer's) between steps.
+ *
+ * Freeing: as in PyTorch, `backward()` frees the caches of the nodes it ran
+ * through (what each op saved for its backward beyond its inputs — max-pool
+ * indices, batch norm's normalized input, log-softmax outputs — is released;
+ * the variables themselves live as long as the caller holds the root), and a
+ * second `backward()` through any of those nodes throws a GraphFreedError
+ * before it touches a gradient — it would otherwise silently add the same
+ * gradients again. `backward({ retainGraph: true })` keeps the caches, so the
+ * graph may be backpropagated again (its gradients then add up, as above).
  */
 import { Tensor, allocate, type FloatArray, type FloatDType, type Shape } from "../tensor.js";
 import type { OpDef } from "../ops/op.js";
@@ -24,12 +32,29 @@ export interface Node {
   readonly op: OpDef;
   /** Its validated attributes. */
   readonly attrs: unknown;
-  /** What its forward left for its backward. */
-  readonly cache: unknown;
+  /** What its forward left for its backward; undefined once a backward without retainGraph freed it (see `freed`). */
+  cache: unknown;
+  /** Set by a backward without retainGraph: the cache is gone and a second backward through this node throws. */
+  freed: boolean;
   /** Input variables by argument name (absent optional inputs are missing). */
   readonly inputs: Readonly<Record<string, Variable>>;
   /** Output variables by output name. */
   readonly outputs: Readonly<Record<string, Variable>>;
+}
+
+/** Options of `Variable.backward`. */
+export interface BackwardOptions {
+  /** Keep the graph's caches so that it can be backpropagated again (PyTorch's retain_graph; default false). */
+  retainGraph?: boolean;
+}
+
+/** A second backward through a graph whose caches the first backward freed (PyTorch's "Trying to backward through the graph a second time"). */
+export class GraphFreedError extends Error {
+  constructor(op: string) {
+    super(`backward: trying to backward through the graph a second time: op ${op}'s saved values were freed by the previous backward; ` +
+      "call the first backward as backward({ retainGraph: true }) (or backward(upstream, { retainGraph: true })) to backpropagate a graph more than once, or run the forward again");
+    this.name = "GraphFreedError";
+  }
 }
 
 /** A tensor in the graph: its value, and (after backward) its gradient. */
@@ -94,8 +119,20 @@ export class Variable {
    * Backpropagates from this variable. Without `upstream` the variable must be
    * a scalar (shape [] or one element) and dL/dL = 1 is used; otherwise
    * `upstream` is dL/d(this), of this variable's shape.
+   *
+   * The caches of the nodes it runs through are freed afterwards, and a
+   * second backward through them throws GraphFreedError, unless
+   * `options.retainGraph` is true: `backward({ retainGraph: true })` or
+   * `backward(upstream, { retainGraph: true })`.
    */
-  backward(upstream?: Tensor): void {
+  backward(upstream?: Tensor | BackwardOptions, options: BackwardOptions = {}): void {
+    if (upstream !== undefined && !(upstream instanceof Tensor)) {
+      options = upstream;
+      upstream = undefined;
+    }
+    if (typeof options !== "object" || options === null) throw new TypeError(`backward: expected options { retainGraph?: boolean }, got ${String(options)}`);
+    const retainGraph = options.retainGraph ?? false;
+    if (typeof retainGraph !== "boolean") throw new TypeError(`backward: retainGraph: expected true or false, got ${String(retainGraph)}`);
     if (!this.requiresGrad) throw new Error("backward: this variable does not require a gradient (no input of its graph requires one, or it was computed under noGrad)");
     let seed: Tensor;
     if (upstream === undefined) {
@@ -108,7 +145,7 @@ export class Variable {
       if (upstream.dtype !== this.value.dtype) throw new Error(`backward: expected an upstream of dtype ${this.value.dtype} (the variable's), got ${upstream.dtype}`);
       seed = upstream;
     }
-    backpropagate(this, seed);
+    backpropagate(this, seed, retainGraph);
   }
 }
 
@@ -146,14 +183,17 @@ function reverseTopologicalOrder(root: Variable): Node[] {
   return order.reverse();
 }
 
-function backpropagate(root: Variable, seed: Tensor): void {
+function backpropagate(root: Variable, seed: Tensor, retainGraph: boolean): void {
   const pending = new Map<Variable, Tensor>();
   pending.set(root, seed);
   if (root.node === null) {
     root.grad = addInto(root.grad ?? undefined, seed);
     return;
   }
-  for (const node of reverseTopologicalOrder(root)) {
+  const order = reverseTopologicalOrder(root);
+  // Refuse before any gradient changes: a half-applied second backward would leave the leaves inconsistent.
+  for (const node of order) if (node.freed) throw new GraphFreedError(node.op.name);
+  for (const node of order) {
     const upstream: Record<string, Tensor> = {};
     let any = false;
     for (const name of node.op.differentiableOutputs) {
@@ -173,6 +213,10 @@ function backpropagate(root: Variable, seed: Tensor): void {
     const needed = new Set<string>();
     for (const [name, input] of Object.entries(node.inputs)) if (input.requiresGrad && node.op.grads.includes(name)) needed.add(name);
     const grads = node.op.backward(upstream, node.cache, node.attrs, needed);
+    if (!retainGraph) {
+      node.cache = undefined;
+      node.freed = true;
+    }
     for (const [name, input] of Object.entries(node.inputs)) {
       if (!input.requiresGrad || !node.op.grads.includes(name)) continue;
       const g = grads[name];

@@ -9,7 +9,12 @@
  * private helpers; for max_pool2d's rank and output size, private to pool.ts,
  * the same calls are made; specs hold the messages equal), so the two
  * backends accept exactly the same calls.
- * Float64 inputs run the reference.
+ * Float64 inputs run the reference, and so does a call whose problem does
+ * not fit the kernels' memory (`orReference`): its regions past 2³¹ bytes (the
+ * kernels' byte offsets are i32) or a memory that cannot grow. Sizes are
+ * computed in float64 (the kernels' scratch sizes too), so a huge padding
+ * no longer wraps to a negative size or a too small scratch (issue 9, item 6):
+ * the wasm backend then answers what the js backend answers, errors included.
  *
  * Each call copies its inputs into the kernels' arena (./wasm.ts), runs the
  * kernel and copies the results into new arrays. The input gradients of
@@ -35,7 +40,7 @@ import { convTranspose2dOp, convTranspose2dGeometry, type ConvTranspose2dAttrs }
 import { linearOp, linearShapes } from "../ops/linear.js";
 import { reluOp } from "../ops/activations.js";
 import { maxPool2dAttrs, maxPool2dOp, pooledLength, type MaxPool2dAttrs } from "../ops/pool.js";
-import { requireKernels } from "./wasm.js";
+import { ArenaTooSmallError, requireKernels } from "./wasm.js";
 
 /** Bytes of the geometry record (16 × i32, the field order of assembly/conv.ts's ConvGeometry). */
 export const GEOMETRY_BYTES = 64;
@@ -71,8 +76,39 @@ export function writeGeometry(heap: Int32Array, ptr: number, geom: ConvGeometry)
   heap.set(fields, ptr / 4);
 }
 
+/**
+ * `kernel`, except that a call whose problem does not fit the kernels' arena
+ * (ArenaTooSmallError, thrown before any kernel runs) runs `reference`
+ * instead. The two caches are interchangeable: the kernel ops already hand
+ * float64 calls to the reference's forward and backward.
+ */
+function orReference<A, C>(reference: OpDef<A, C>, kernel: OpDef<A, C>): OpDef<A, C> {
+  return {
+    ...kernel,
+    forward(inputs, attrs) {
+      try {
+        return kernel.forward(inputs, attrs);
+      } catch (e) {
+        if (e instanceof ArenaTooSmallError) return reference.forward(inputs, attrs);
+        throw e;
+      }
+    },
+    backward(upstream, cache, attrs, needed) {
+      try {
+        return kernel.backward!(upstream, cache, attrs, needed);
+      } catch (e) {
+        if (e instanceof ArenaTooSmallError) return reference.backward!(upstream, cache, attrs, needed);
+        throw e;
+      }
+    },
+  };
+}
+
 /** Lays out the geometry first and asks the kernel (`scratchOf`) how much scratch it needs. */
 function geometryAndScratch(geom: ConvGeometry, scratchOf: (geomPtr: number) => number): { geomPtr: number; scratchBytes: number } {
+  for (const [name, value] of Object.entries(geom)) {
+    if (typeof value === "number" && value > 2 ** 31 - 1) throw new ArenaTooSmallError(`conv kernels: geometry field ${name} = ${value} does not fit an i32`);
+  }
   const { arena } = requireKernels();
   const [geomPtr] = arena.layout([GEOMETRY_BYTES]);
   writeGeometry(arena.i32, geomPtr, geom);
@@ -153,7 +189,7 @@ export function conv2dWeightBiasGradF32(geom: ConvGeometry, dz: Float32Array, a:
 // ───────────────────────────── conv2d ─────────────────────────────
 
 /** conv2d on the kernels (float32), the reference for float64: same validation, same result. */
-export const conv2dKernelOp: OpDef<Conv2dAttrs, ConvCache> = {
+export const conv2dKernelOp: OpDef<Conv2dAttrs, ConvCache> = orReference(conv2dOp, {
   ...conv2dOp,
   forward(inputs, attrs) {
     const { input, weight, bias } = inputs;
@@ -173,12 +209,12 @@ export const conv2dKernelOp: OpDef<Conv2dAttrs, ConvCache> = {
     if (!needed || needed.has("input")) grads.input = new Tensor(conv2dInputGradF32(geom, dz, weight.data as Float32Array), input.shape);
     return grads;
   },
-};
+});
 
 // ───────────────────────────── conv_transpose2d ─────────────────────────────
 
 /** conv_transpose2d on the kernels (float32) through conv2d's adjoint geometry; the reference for float64. */
-export const convTranspose2dKernelOp: OpDef<ConvTranspose2dAttrs, ConvCache> = {
+export const convTranspose2dKernelOp: OpDef<ConvTranspose2dAttrs, ConvCache> = orReference(convTranspose2dOp, {
   ...convTranspose2dOp,
   forward(inputs, attrs) {
     const { input, weight, bias } = inputs;
@@ -208,7 +244,7 @@ export const convTranspose2dKernelOp: OpDef<ConvTranspose2dAttrs, ConvCache> = {
     if (bias) grads.bias = new Tensor(convBiasGrad(dy, geom.N, geom.Cin, geom.H * geom.W, "float32"), bias.shape);
     return grads;
   },
-};
+});
 
 // ───────────────────────────── linear ─────────────────────────────
 
@@ -253,7 +289,7 @@ export function linearWeightGradF32(dy: Float32Array, x: Float32Array, rows: num
 }
 
 /** linear on the kernels (float32), the reference for float64: same validation, same result. */
-export const linearKernelOp: OpDef<Record<string, never>, LinearCache> = {
+export const linearKernelOp: OpDef<Record<string, never>, LinearCache> = orReference(linearOp, {
   ...linearOp,
   forward(inputs, attrs) {
     const { input, weight, bias } = inputs;
@@ -282,11 +318,11 @@ export const linearKernelOp: OpDef<Record<string, never>, LinearCache> = {
     if (!needed || needed.has("input")) grads.input = new Tensor(linearInputGradF32(g as Float32Array, weight.data as Float32Array, rows, inFeatures, outFeatures), input.shape);
     return grads;
   },
-};
+});
 
 // ───────────────────────────── relu ─────────────────────────────
 
-/** relu on the kernels: x [any shape] (flat float32) → a new array max(x, 0) (NaN → 0, as the reference). */
+/** relu on the kernels: x [any shape] (flat float32) → a new array max(x, 0) (NaN stays NaN, −0 gives +0, as the reference). */
 export function reluF32(x: Float32Array): Float32Array {
   const { exports, arena } = requireKernels();
   const [px, py] = arena.layout([x.length * 4, x.length * 4]);
@@ -295,7 +331,7 @@ export function reluF32(x: Float32Array): Float32Array {
   return copyOutF32(py, x.length);
 }
 
-/** relu's backward on the kernels: dx = dy · 1[x > 0] (a new array). */
+/** relu's backward on the kernels: dx = (x ≤ 0) ? 0 : dy (a new array; dy passes at NaN, as the reference). */
 export function reluBackwardF32(dy: Float32Array, x: Float32Array): Float32Array {
   const { exports, arena } = requireKernels();
   const [pdy, px, pdx] = arena.layout([dy.length * 4, x.length * 4, x.length * 4]);
@@ -307,7 +343,7 @@ export function reluBackwardF32(dy: Float32Array, x: Float32Array): Float32Array
 }
 
 /** relu on the kernels (float32), the reference for float64; the reference's checks and messages. */
-export const reluKernelOp: OpDef<Record<string, never>, Tensor> = {
+export const reluKernelOp: OpDef<Record<string, never>, Tensor> = orReference(reluOp, {
   ...reluOp,
   forward(inputs, attrs) {
     const { input } = inputs;
@@ -321,7 +357,7 @@ export const reluKernelOp: OpDef<Record<string, never>, Tensor> = {
     const dy = checkUpstream("relu", upstream.output, x.shape, x) as Float32Array;
     return { input: new Tensor(reluBackwardF32(dy, x.data as Float32Array), x.shape) };
   },
-};
+});
 
 // ───────────────────────────── max_pool2d ─────────────────────────────
 
@@ -354,7 +390,7 @@ export function maxPool2dBackwardF32(dy: Tensor, input: Tensor, indices: Tensor)
  * as the reference's maxPool2d: attributes by its own `maxPool2dAttrs`, then
  * the same checks and messages for the input's rank and the output size.
  */
-export const maxPool2dKernelOp: OpDef<MaxPool2dAttrs, MaxPoolCache> = {
+export const maxPool2dKernelOp: OpDef<MaxPool2dAttrs, MaxPoolCache> = orReference(maxPool2dOp, {
   ...maxPool2dOp,
   forward(inputs, attrs) {
     const { input } = inputs;
@@ -387,7 +423,7 @@ export const maxPool2dKernelOp: OpDef<MaxPool2dAttrs, MaxPoolCache> = {
     if (input.dtype !== "float32") return maxPool2dOp.backward!(upstream, cache, attrs);
     return { input: new Tensor(maxPool2dBackwardF32(upstream.output, input, indices), input.shape) };
   },
-};
+});
 
 /** Every op with a kernel, for `registerKernels`. */
 export const kernelOps: OpDef[] = [conv2dKernelOp, convTranspose2dKernelOp, linearKernelOp, reluKernelOp, maxPool2dKernelOp];

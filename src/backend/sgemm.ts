@@ -16,7 +16,7 @@
  */
 import { describe, fail } from "../ops/errors.js";
 import { gemm } from "../ops/gemm.js";
-import { instantiateKernelsSync } from "./wasm.js";
+import { ArenaTooSmallError, instantiateKernelsSync } from "./wasm.js";
 
 const OP = "sgemm";
 
@@ -70,7 +70,15 @@ export function sgemm(
     return;
   }
   const { exports, arena } = kernels;
-  const [pa, pb, pc, scratch] = arena.layout([aLength * 4, bLength * 4, cLength * 4, exports.sgemmScratchBytes(m, n, k)]);
+  let regions: number[];
+  try {
+    regions = arena.layout([aLength * 4, bLength * 4, cLength * 4, exports.sgemmScratchBytes(m, n, k)]);
+  } catch (e) {
+    if (!(e instanceof ArenaTooSmallError)) throw e;
+    gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); // too large for the kernels' memory
+    return;
+  }
+  const [pa, pb, pc, scratch] = regions;
   const heap = arena.f32;
   heap.set(a.subarray(0, aLength), pa / 4);
   heap.set(b.subarray(0, bLength), pb / 4);

@@ -46,6 +46,7 @@ export interface KernelExports {
   col2imPanel(geom: number, src: number, j0: number, width: number, a: number): void;
   im2colRowsPanel(geom: number, a: number, k0: number, width: number, p0: number, pc: number, dst: number): void;
   conv2dForward(geom: number, a: number, w: number, bias: number, z: number, scratch: number): void;
+  /** Scratch sizes are f64 (exact whatever the geometry; may exceed what the arena can hold). */
   conv2dForwardScratchBytes(geom: number): number;
   conv2dBackwardInput(geom: number, dz: number, w: number, da: number, scratch: number): void;
   conv2dBackwardInputScratchBytes(geom: number): number;
@@ -63,6 +64,25 @@ export interface KernelExports {
 /** Alignment of every arena region (a cache line). */
 const ALIGN = 64;
 const PAGE = 65536;
+
+/**
+ * The arena ends below 2³¹ bytes: the kernels compute byte offsets in i32,
+ * so every offset into their memory must be a positive i32.
+ */
+export const ARENA_LIMIT_BYTES = 2 ** 31 - PAGE;
+
+/**
+ * A call whose regions do not fit the kernels' memory (past ARENA_LIMIT_BYTES,
+ * or the memory could not grow). The kernel ops catch it and run the
+ * reference instead (./kernel-ops.ts), so both backends answer alike; it
+ * reaches a caller only from direct arena use.
+ */
+export class ArenaTooSmallError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "ArenaTooSmallError";
+  }
+}
 
 /**
  * The part of the kernels' memory the JS side owns, from `heapBase()` up.
@@ -107,7 +127,9 @@ export class WasmArena {
    * Byte offsets of consecutive regions of the given sizes (bytes), each
    * 64-byte aligned, starting at the arena's base. Grows the memory when the
    * regions do not fit. The offsets are valid until the next `layout`: each
-   * call into the kernels lays out its own problem from the start.
+   * call into the kernels lays out its own problem from the start. Sizes add
+   * up in float64; a layout ending past ARENA_LIMIT_BYTES throws
+   * ArenaTooSmallError before anything grows.
    */
   layout(sizes: readonly number[]): number[] {
     const offsets: number[] = [];
@@ -116,6 +138,9 @@ export class WasmArena {
       if (!Number.isInteger(size) || size < 0) throw new RangeError(`WasmArena.layout: expected sizes of whole bytes ≥ 0, got ${size}`);
       offsets.push(end);
       end += Math.ceil(size / ALIGN) * ALIGN;
+    }
+    if (end > ARENA_LIMIT_BYTES) {
+      throw new ArenaTooSmallError(`WasmArena.layout: the call needs ${end} bytes of kernel memory, more than the kernels' limit of ${ARENA_LIMIT_BYTES} (byte offsets are 32-bit)`);
     }
     this.reserve(end);
     return offsets;
@@ -129,7 +154,7 @@ export class WasmArena {
     try {
       this.memory.grow(pages);
     } catch (e) {
-      throw new RangeError(`wasm kernels: cannot grow memory to ${bytes} bytes (${(e as Error).message})`);
+      throw new ArenaTooSmallError(`wasm kernels: cannot grow memory to ${bytes} bytes (${(e as Error).message})`);
     }
     this.grows++;
     this.refreshViews();

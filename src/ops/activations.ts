@@ -31,21 +31,24 @@ function randomShape(rng: Random): number[] {
 // 001, "Vanishing gradients" / "ReLU": g(a) = max(0, a), whose derivative is
 // 1 for a > 0 and 0 for a < 0 — it does not shrink the gradient as σ′ ≤ ¼ does.
 // At a = 0 we take relu′(0) = 0, as PyTorch does.
+// NaN propagates, as in PyTorch: relu(NaN) = NaN (a NaN weight must not train
+// on silently as 0), and the backward is PyTorch's threshold_backward,
+// dx = (x ≤ 0) ? 0 : dy, which passes dy through at NaN. −0 gives +0.
 
-/** relu(x) = max(0, x), elementwise. Any shape. */
+/** relu(x) = max(0, x), elementwise; NaN stays NaN, −0 gives +0. Any shape. */
 export function relu(x: Tensor): Tensor {
   const a = floatData("relu", "input", x);
   const y = allocate(x.dtype as FloatDType, a.length);
-  for (let i = 0; i < a.length; i++) y[i] = a[i] > 0 ? a[i] : 0;
+  for (let i = 0; i < a.length; i++) y[i] = a[i] > 0 || a[i] !== a[i] ? a[i] : 0;
   return withData(x, y);
 }
 
-/** dL/dx = dL/dy · 1[x > 0]. `dy` and `x` have the same shape. */
+/** dL/dx = dL/dy where x > 0 or x is NaN, else 0 (PyTorch's (x ≤ 0) ? 0 : dy). `dy` and `x` have the same shape. */
 export function reluBackward(dy: Tensor, x: Tensor): Tensor {
   const g = checkUpstream("relu", dy, x.shape, x);
   const a = x.data;
   const dx = allocate(x.dtype as FloatDType, a.length);
-  for (let i = 0; i < a.length; i++) dx[i] = a[i] > 0 ? g[i] : 0;
+  for (let i = 0; i < a.length; i++) dx[i] = a[i] <= 0 ? 0 : g[i];
   return withData(x, dx);
 }
 

@@ -227,11 +227,13 @@ export function directConv2d(a: FloatArray, w: FloatArray, b: FloatArray | undef
             const channel = g * CinG + c;
             for (let x = 0; x < kh; x++) {
               const row = i * strideH - padTop + x * dilationH;
-              if (row < 0 || row >= H) continue; // zero padding
+              const rowInside = row >= 0 && row < H;
               for (let y = 0; y < kw; y++) {
                 const col = j * strideW - padLeft + y * dilationW;
-                if (col < 0 || col >= W) continue;
-                sum += w[((f * CinG + c) * kh + x) * kw + y] * a[((n * Cin + channel) * H + row) * W + col];
+                // Zero padding: a padded pixel is a 0 that still multiplies its weight, so an infinite
+                // weight gives 0·∞ = NaN there, as im2col (PyTorch's slow_conv2d, the kernels) computes it.
+                const pixel = rowInside && col >= 0 && col < W ? a[((n * Cin + channel) * H + row) * W + col] : 0;
+                sum += w[((f * CinG + c) * kh + x) * kw + y] * pixel;
               }
             }
           }
@@ -307,11 +309,12 @@ export function directConv2dWeightGrad(dz: FloatArray, a: FloatArray, geom: Conv
           for (let n = 0; n < N; n++) {
             for (let i = 0; i < Hout; i++) {
               const row = i * strideH - padTop + x * dilationH;
-              if (row < 0 || row >= H) continue;
+              const rowInside = row >= 0 && row < H;
               for (let j = 0; j < Wout; j++) {
                 const col = j * strideW - padLeft + y * dilationW;
-                if (col < 0 || col >= W) continue;
-                sum += dz[((n * Cout + f) * Hout + i) * Wout + j] * a[((n * Cin + channel) * H + row) * W + col];
+                // A padded pixel is 0 and still multiplies (0·∞ = NaN for an infinite upstream), as in the forward.
+                const pixel = rowInside && col >= 0 && col < W ? a[((n * Cin + channel) * H + row) * W + col] : 0;
+                sum += dz[((n * Cout + f) * Hout + i) * Wout + j] * pixel;
               }
             }
           }

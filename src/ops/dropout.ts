@@ -60,11 +60,16 @@ function checkMask(x: Tensor, mask: Tensor): FloatArray {
   return r;
 }
 
-/** Elementwise a · r · scale (r omitted: every unit kept), in a's shape and dtype. */
+/**
+ * Elementwise a · r · scale (r omitted: every unit kept), in a's shape and
+ * dtype. A product, not a select, as PyTorch's input · mask · scale: a NaN or
+ * infinite unit stays NaN where it is dropped (NaN · 0), so dropout never
+ * hides a NaN.
+ */
 function scaled(a: Tensor, r: FloatArray | null, scale: number): Tensor {
   const d = a.data;
   const out = allocate(a.dtype as FloatDType, d.length);
-  for (let i = 0; i < d.length; i++) out[i] = r === null || r[i] !== 0 ? d[i] * scale : 0;
+  for (let i = 0; i < d.length; i++) out[i] = r === null ? d[i] * scale : d[i] * r[i] * scale;
   return new Tensor(out, a.shape);
 }
 

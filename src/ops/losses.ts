@@ -133,13 +133,22 @@ export function binaryCrossEntropyBackward(dy: Tensor, input: Tensor, target: Te
 // which never overflows and keeps full precision when |x| is large
 // (x = 50, t = 1 gives ln(1 + e^(−50)) ≈ 1.93e−22, not 0 or ∞).
 //   ∂/∂x = σ(x) − t.
+// At an infinite logit the stable form gives ∞ − ∞ or ∞·0 where PyTorch's
+// own form (1 − t)·x − log σ(x) gives its answer; there we use PyTorch's
+// form, so both agree: x = +∞ costs ∞ for t = 0 and NaN for t = 1
+// (0·∞), x = −∞ costs NaN (−∞ + ∞) whatever t.
 
 /** Binary cross-entropy of logits `input` against `target` (same shape), computed stably. */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, reduction: Reduction = "mean"): Tensor {
   const x = floatData("binary_cross_entropy_with_logits", "input", input);
   const t = floatTarget("binary_cross_entropy_with_logits", input, target);
   const losses = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) losses[i] = Math.max(x[i], 0) - x[i] * t[i] + Math.log1p(Math.exp(-Math.abs(x[i])));
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i];
+    losses[i] = Number.isFinite(xi) || Number.isNaN(xi)
+      ? Math.max(xi, 0) - xi * t[i] + Math.log1p(Math.exp(-Math.abs(xi)))
+      : (1 - t[i]) * xi - (xi > 0 ? 0 : xi); // PyTorch's (1 − t)·x − log σ(x), log σ(±∞) = 0, −∞
+  }
   return reduce(losses, input.shape, reduction, input.dtype as FloatDType);
 }
 

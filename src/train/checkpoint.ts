@@ -28,6 +28,7 @@ import type { Optimizer, OptimizerStateDict } from "../optim/optimizer.js";
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
 import type { Standardization } from "../data/standardize.js";
 import type { EpochReport, Trainer } from "./train.js";
+import { checkFiniteParameters } from "./finite_parameters.js";
 
 const FORMAT = "checkpoint-1";
 const OPTIMIZER_PREFIX = "optimizer.";
@@ -212,7 +213,8 @@ export function checkpointTrainer(trainer: Trainer, info: Record<string, string>
 /**
  * Restores a trainer (built with the same model architecture, optimizer,
  * data and options) from a checkpoint: weights, optimizer state, Randoms,
- * epoch and history. Its standardization must equal the saved one.
+ * epoch and history. Its standardization must equal the saved one, and every
+ * weight and buffer must be finite (else NonFiniteParameterError naming it).
  */
 export function resumeTrainer(trainer: Trainer, bytes: Uint8Array, file = "checkpoint"): TrainingState {
   const checkpoint = decodeCheckpoint(bytes, file);
@@ -221,6 +223,7 @@ export function resumeTrainer(trainer: Trainer, bytes: Uint8Array, file = "check
     throw new CheckpointError(file, `was trained with inputs standardized by mean ${s.mean}, std ${s.std}, but this run's training set gives mean ${trainer.standardization.mean}, std ${trainer.standardization.std} (other data?)`);
   }
   const state = restoreCheckpoint(checkpoint, trainer.model, trainer.optimizer, file);
+  checkFiniteParameters(trainer.model, `in checkpoint ${file}`); // resuming from a NaN weight would train on silently
   trainer.rng.setState(state.rng);
   trainer.epoch = state.epoch;
   trainer.history.length = 0;

@@ -21,6 +21,7 @@ import { Adam } from "../optim/adam.js";
 import { rowBatches, selectRows } from "../data/rows.js";
 import { argmaxRows } from "./metrics.js";
 import { DivergenceError } from "./train.js";
+import { checkFiniteParameters, findNonFiniteParameter } from "./finite_parameters.js";
 
 /** Options of `fitClassifier`. */
 export interface FitOptions {
@@ -61,11 +62,12 @@ export function fitClassifier(model: Module, x: Tensor, labels: Tensor, options:
       optimizer.zeroGrad();
       const loss = F.crossEntropy(model.forward(new Variable(selectRows(x, rows))), selectRows(labels, rows));
       const value = loss.value.data[0];
-      if (!Number.isFinite(value)) throw new DivergenceError(epoch, step, value);
+      if (!Number.isFinite(value)) throw new DivergenceError(epoch, step, value, findNonFiniteParameter(model));
       loss.backward();
       optimizer.step();
       sum += value * rows.length;
     }
+    checkFiniteParameters(model, `after epoch ${epoch}`);
     history.push(sum / x.shape[0]);
     options.onEpoch?.(epoch, history[epoch - 1]);
   }

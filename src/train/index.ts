@@ -18,3 +18,4 @@ export * from "./classify.js";
 export * from "./classifier_file.js";
 export * from "./charts.js";
 export * from "./search.js";
+export * from "./finite_parameters.js";

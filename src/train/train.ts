@@ -12,6 +12,11 @@
  * running averages over the epoch's minibatches (computed as the weights
  * changed, as most frameworks report them), so they cost nothing extra.
  *
+ * Divergence: a NaN or infinite loss stops the run at once (DivergenceError,
+ * naming the first non-finite parameter if there is one), and every epoch
+ * ends by checking that all parameters and buffers are finite
+ * (./finite_parameters.ts), so a NaN weight never trains on silently.
+ *
  * Determinism: everything random (order, augmentation, dropout masks) comes
  * from seeded `Random`s, and every op runs in a fixed order, so one seed
  * gives bit-identical weights. The state after any epoch — weights,
@@ -29,6 +34,7 @@ import { batchCount, epochBatches, type Batch } from "../data/batches.js";
 import { computeStandardization, type Standardization } from "../data/standardize.js";
 import type { Augmentation } from "../data/augment.js";
 import { MetricsAccumulator, type PassMetrics } from "./metrics.js";
+import { checkFiniteParameters, findNonFiniteParameter, type NonFiniteEntry } from "./finite_parameters.js";
 
 /** Options of a `Trainer`. */
 export interface TrainerOptions {
@@ -91,10 +97,11 @@ export interface TrainCallbacks {
 
 const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
-/** Thrown when the loss stops being finite. */
+/** Thrown when the loss stops being finite; names the first non-finite parameter when one is known. */
 export class DivergenceError extends Error {
-  constructor(epoch: number, step: number, loss: number) {
-    super(`training diverged: loss ${loss} at epoch ${epoch}, step ${step} (try a smaller learning rate)`);
+  constructor(epoch: number, step: number, loss: number, parameter: NonFiniteEntry | null = null) {
+    const where = parameter ? `; ${parameter.name}[${parameter.index}] is ${parameter.value}` : "";
+    super(`training diverged: loss ${loss} at epoch ${epoch}, step ${step}${where} (try a smaller learning rate)`);
     this.name = "DivergenceError";
   }
 }
@@ -184,10 +191,12 @@ export class Trainer {
     })) {
       const { loss, logits } = this.step(batch);
       step++;
-      if (!Number.isFinite(loss)) throw new DivergenceError(epoch, step, loss);
+      if (!Number.isFinite(loss)) throw new DivergenceError(epoch, step, loss, findNonFiniteParameter(this.model));
       running.add(loss, logits.value, batch.target);
       callbacks.onStep?.({ epoch, step, batches, loss, running: running.result(), seconds: (now() - start) / 1000 });
     }
+    // A step may leave a NaN weight that the loss does not show yet: stop before evaluating or saving it.
+    checkFiniteParameters(this.model, `after epoch ${epoch} (${step} steps)`);
     const trainSeconds = (now() - start) / 1000;
     const evalStart = now();
     const test = this.evaluate(this.data.test);
