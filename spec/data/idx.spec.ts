@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import { gzipSync } from "node:zlib";
 import { mkdtemp, writeFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeIdx, encodeIdx, gunzip, isGzip, parseIdx, type IdxArray } from "../../src/data/idx.js";
 import { datasetFromIdx } from "../../src/data/dataset.js";
@@ -35,6 +36,24 @@ test("reads the wider types big-endian", () => {
   assert.equal([...f64.data], [-2.5]);
   const i8 = parseIdx(new Uint8Array([0, 0, 0x09, 1, 0, 0, 0, 2, 0x7f, 0x80]));
   assert.equal([...i8.data], [127, -128]);
+});
+
+test("any Uint8Array view parses: a Buffer from readFileSync and a subarray at an odd offset", async () => {
+  const int8 = encodeIdx({ type: "int8", dims: [3], data: new Int8Array([-1, 2, -128]) });
+  const dir = await mkdtemp(join(tmpdir(), "nnref-idx-"));
+  try {
+    await writeFile(join(dir, "i8.idx"), int8);
+    const buffer = readFileSync(join(dir, "i8.idx"));
+    assert.equal([...(await decodeIdx(buffer, "i8.idx")).data], [-1, 2, -128]);
+    const big = new Uint8Array(int8.length + 3);
+    big.set(int8, 3);
+    assert.equal([...parseIdx(big.subarray(3), "odd").data], [-1, 2, -128]);
+    const u8 = parseIdx(Buffer.concat([Buffer.alloc(1), Buffer.from(HAND_MADE)]).subarray(1), "u8");
+    assert.is(u8.data.constructor, Uint8Array, "a plain Uint8Array view, not a Buffer (whose slice() is no copy)");
+    assert.equal([...u8.data], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 255]);
+  } finally {
+    await rm(dir, { recursive: true });
+  }
 });
 
 test("encodeIdx writes the hand-made bytes and round-trips every type", () => {

@@ -108,8 +108,8 @@ export function parseIdx(bytes: Uint8Array, file = "IDX data"): IdxArray {
 
 function readValues(view: DataView, start: number, count: number, type: IdxType, bytes: Uint8Array): IdxData {
   switch (type) {
-    case "uint8": return bytes.subarray(start, start + count);
-    case "int8": return new Int8Array(bytes.slice(start, start + count).buffer);
+    case "uint8": return new Uint8Array(bytes.buffer, bytes.byteOffset + start, count); // a plain view, even of a Node Buffer
+    case "int8": { const a = new Int8Array(count); new Uint8Array(a.buffer).set(bytes.subarray(start, start + count)); return a; } // not bytes.slice(): a view on a Node Buffer
     case "int16": { const a = new Int16Array(count); for (let i = 0; i < count; i++) a[i] = view.getInt16(start + 2 * i, false); return a; }
     case "int32": { const a = new Int32Array(count); for (let i = 0; i < count; i++) a[i] = view.getInt32(start + 4 * i, false); return a; }
     case "float32": { const a = new Float32Array(count); for (let i = 0; i < count; i++) a[i] = view.getFloat32(start + 4 * i, false); return a; }
