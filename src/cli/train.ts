@@ -38,13 +38,15 @@ sets after every epoch.
   --weight-decay X     L2 weight decay (default ${RECIPE_DEFAULTS.weightDecay})
   --seed S             seeds the initial weights and the data order (default ${RECIPE_DEFAULTS.seed})
   --augment            random horizontal flips and random crops with 2 pixels of zero padding
+  --classes N          the model's number of classes (default ${RECIPE_DEFAULTS.classes}); a label outside
+                       0 … N−1 is an error naming the file, the index and the label
   --train-size N       use only the first N training images
   --test-size N        use only the first N test images
   --backend js|wasm    reference ops or the WebAssembly kernels (default: wasm where it loads)
   --out DIR            where to write checkpoint.safetensors, model.safetensors and
                        curves.svg (default runs/MODEL-SEED)
   --resume FILE        continue from a checkpoint written by an earlier run (its
-                       batch, lr, momentum, weight decay, seed and augmentation
+                       batch, lr, momentum, weight decay, seed, augmentation and classes
                        are used unless given again)
   --json               end the output with one line of JSON (testAccuracy, testLoss,
                        imagesPerSecond, seconds, epochs, …)
@@ -59,6 +61,7 @@ interface RunOptions {
   weightDecay: number;
   seed: number;
   augment: boolean;
+  classes: number;
 }
 
 class UsageError extends Error {}
@@ -87,6 +90,7 @@ export async function run(argv: string[]): Promise<number> {
       "weight-decay": { type: "string" },
       seed: { type: "string" },
       augment: { type: "boolean" },
+      classes: { type: "string" },
       "train-size": { type: "string" },
       "test-size": { type: "string" },
       backend: { type: "string" },
@@ -118,6 +122,7 @@ export async function run(argv: string[]): Promise<number> {
       weightDecay: number("weight-decay", str("weight-decay"), (x) => x >= 0, "a number ≥ 0"),
       seed: number("seed", str("seed"), (x) => Number.isInteger(x), "an integer"),
       augment: values.augment as boolean | undefined,
+      classes: number("classes", str("classes"), isPositiveInt, "a positive integer"),
     };
     trainSize = number("train-size", str("train-size"), isPositiveInt, "a positive integer");
     testSize = number("test-size", str("test-size"), isPositiveInt, "a positive integer");
@@ -154,7 +159,8 @@ export async function run(argv: string[]): Promise<number> {
     if (v !== undefined) (options as unknown as Record<string, unknown>)[key] = v;
   }
 
-  let data: TrainTestData = values.data === undefined ? await loadEmbeddedDataset() : await loadIdxDirectory(values.data as string);
+  const classes = { classes: options.classes };
+  let data: TrainTestData = values.data === undefined ? await loadEmbeddedDataset(classes) : await loadIdxDirectory(values.data as string, values.data as string, classes);
   if (trainSize !== undefined || testSize !== undefined) {
     data = {
       train: trainSize !== undefined ? firstImages(data.train, trainSize) : data.train,
@@ -171,6 +177,7 @@ export async function run(argv: string[]): Promise<number> {
     weightDecay: options.weightDecay,
     seed: options.seed,
     augmentation: options.augment ? { flip: true, cropPadding: 2 } : null,
+    classes: options.classes,
   });
   if (resumeBytes) {
     resumeTrainer(trainer, resumeBytes, resumePath);
