@@ -6,3 +6,4 @@
  */
 export * from "./index.js";
 export * from "./data/node_files.js";
+export * from "./io/file_system.js";

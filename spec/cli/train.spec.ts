@@ -11,8 +11,9 @@ import { encodeIdx } from "../../src/data/idx.js";
 const bin = fileURLToPath(new URL("../../src/cli/bin.ts", import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), "nnref-train-"));
 
-function nnref(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", bin, ...args], { encoding: "utf8" });
+function nnref(...args: Array<string | { timeout: number }>) {
+  const options = typeof args[args.length - 1] === "object" ? (args.pop() as { timeout: number }) : {};
+  const r = spawnSync(process.execPath, ["--import", "tsx", bin, ...(args as string[])], { encoding: "utf8", ...options });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stdout.trimEnd().split("\n") };
 }
 
@@ -88,6 +89,22 @@ test("a label outside the model's classes exits 1 naming the file, the index and
   assert.is(JSON.parse(wide.lines[wide.lines.length - 1]).classes, 201);
   const model = decodeSafetensors(new Uint8Array(await readFile(join(dir, "labels-out", "model.safetensors"))));
   assert.equal([...model.tensors.get("3.weight")!.shape], [201, 128]);
+});
+
+test("--out that cannot take the results exits 1 at once naming the path (/proc/x spun at 100 % CPU; a bad folder lost an epoch)", async () => {
+  const started = performance.now();
+  const proc = nnref("train", "mlp", "--epochs", "1", ...quick, "--out", "/proc/x", { timeout: 30_000 });
+  assert.is(proc.status, 1, `exit status ${proc.status} after ${((performance.now() - started) / 1000).toFixed(1)} s (null: killed by the timeout, still spinning)`);
+  assert.match(proc.stderr, /^nnref train: --out: \/proc\/x: cannot create directory: its parent \/proc exists but refuses it/);
+  const out = join(dir, "blocked");
+  await mkdir(join(out, "checkpoint.safetensors"), { recursive: true });
+  const blocked = nnref("train", "mlp", "--epochs", "1", ...quick, "--out", out, "--resume", dir);
+  assert.is(blocked.status, 1);
+  assert.match(blocked.stderr, new RegExp(`^nnref train: ${dir}: cannot read: it is a directory \\(EISDIR\\)`), "--resume DIR names the path");
+  const lost = nnref("train", "mlp", "--epochs", "1", ...quick, "--out", out);
+  assert.is(lost.status, 1);
+  assert.match(lost.stderr, /blocked\/checkpoint\.safetensors: cannot write the run's results there: it exists and is not a regular file/);
+  assert.not.match(lost.stdout, /epoch 1/, "no epoch is trained before the check");
 });
 
 test.after(async () => {

@@ -7,8 +7,6 @@
  * `recipeTrainer`, `Trainer.run`, `checkpointTrainer`, `encodeModel` and
  * `learningCurvesSvg`.
  */
-import { writeFileSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { getBackend, isWasmAvailable, setBackend } from "../backend/dispatch.js";
 import { loadKernelsSync } from "../backend/load.js";
@@ -17,6 +15,7 @@ import { loadEmbeddedDataset, loadIdxDirectory } from "../data/node_files.js";
 import { RECIPE_DEFAULTS, TRAINABLE_MODELS, recipeTrainer } from "../train/recipe.js";
 import { checkpointTrainer, decodeCheckpoint, encodeModel, resumeTrainer } from "../train/checkpoint.js";
 import { learningCurvesSvg } from "../train/plot.js";
+import { FileSystemError, prepareOutputDirectory, readFileBytes, writeFileBytes, writeFileBytesSync } from "../io/file_system.js";
 import { formatEpoch, formatStep } from "../train/progress.js";
 import type { StepProgress } from "../train/train.js";
 import { parseCommandLine } from "./command_line.js";
@@ -44,7 +43,8 @@ sets after every epoch.
   --test-size N        use only the first N test images
   --backend js|wasm    reference ops or the WebAssembly kernels (default: wasm where it loads)
   --out DIR            where to write checkpoint.safetensors, model.safetensors and
-                       curves.svg (default runs/MODEL-SEED)
+                       curves.svg (default runs/MODEL-SEED); created and test-written
+                       before training, so a folder that cannot take them fails at once
   --resume FILE        continue from a checkpoint written by an earlier run (its
                        batch, lr, momentum, weight decay, seed, augmentation and classes
                        are used unless given again)
@@ -147,7 +147,7 @@ export async function run(argv: string[]): Promise<number> {
   let saved: Partial<RunOptions> = {};
   const resumePath = values.resume as string | undefined;
   if (resumePath !== undefined) {
-    resumeBytes = new Uint8Array(await readFile(resumePath));
+    resumeBytes = await readFileBytes(resumePath);
     const meta = decodeCheckpoint(resumeBytes, resumePath).metadata;
     if (meta.model !== undefined && meta.model !== model) throw new Error(`${resumePath}: is a checkpoint of ${meta.model}, not ${model}`);
     if (meta.options) saved = JSON.parse(meta.options) as Partial<RunOptions>;
@@ -158,6 +158,12 @@ export async function run(argv: string[]): Promise<number> {
     const v = given[key] ?? saved[key];
     if (v !== undefined) (options as unknown as Record<string, unknown>)[key] = v;
   }
+
+  // --out must take the results before any time is spent: created, written to, within seconds.
+  const out = (values.out as string | undefined) ?? join("runs", `${model}-${options.seed}`);
+  await prepareOutputDirectory(out, { files: ["checkpoint.safetensors", "model.safetensors", "curves.svg"] }).catch((err: unknown) => {
+    throw err instanceof FileSystemError ? new Error(`--out: ${err.message}`) : err;
+  });
 
   const classes = { classes: options.classes };
   let data: TrainTestData = values.data === undefined ? await loadEmbeddedDataset(classes) : await loadIdxDirectory(values.data as string, values.data as string, classes);
@@ -183,8 +189,6 @@ export async function run(argv: string[]): Promise<number> {
     resumeTrainer(trainer, resumeBytes, resumePath);
     if (trainer.epoch >= epochs) throw new Error(`${resumePath}: already trained ${trainer.epoch} epochs; ask for more with --epochs (e.g. --epochs ${trainer.epoch + 1})`);
   }
-  const out = (values.out as string | undefined) ?? join("runs", `${model}-${options.seed}`);
-  await mkdir(out, { recursive: true });
   const info = { model, options: JSON.stringify(options), data: data.source };
 
   const json = values.json as boolean;
@@ -209,12 +213,12 @@ export async function run(argv: string[]): Promise<number> {
       console.log(formatEpoch(r, epochs, trainer.topK));
       // A checkpoint after every epoch: an interrupted run resumes from the last one.
       // (written synchronously: the training loop does not yield to the event loop between epochs)
-      writeFileSync(checkpointPath, checkpointTrainer(trainer, info));
+      writeFileBytesSync(checkpointPath, checkpointTrainer(trainer, info));
     },
   });
-  await writeFile(join(out, "model.safetensors"), encodeModel(trainer.model, { model }));
+  await writeFileBytes(join(out, "model.safetensors"), encodeModel(trainer.model, { model }));
   const plotPath = join(out, "curves.svg");
-  await writeFile(plotPath, learningCurvesSvg(trainer.history, `${model} on ${data.source}, seed ${options.seed}`));
+  await writeFileBytes(plotPath, learningCurvesSvg(trainer.history, `${model} on ${data.source}, seed ${options.seed}`));
 
   const last = trainer.history[trainer.history.length - 1];
   const trainSeconds = reports.reduce((s, r) => s + r.trainSeconds, 0);

@@ -14,6 +14,7 @@ import { open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { fileSystemError } from "../io/file_system.js";
 import type { IdxDatasetOptions, TrainTestData } from "./dataset.js";
 import { IdxError, checkIdxFileLength, gunzipIdx, isGzip, parseIdx, type IdxArray } from "./idx.js";
 import { IDX_FILE_NAMES, trainTestFromIdxArrays, type IdxFileArrays, type IdxFileRole } from "./idx_files.js";
@@ -37,7 +38,7 @@ const MAX_IDX_HEADER = 4 + 4 * 255;
  * (`gunzipIdx`). Errors name `path`.
  */
 export async function readIdxFile(path: string): Promise<IdxArray> {
-  const handle = await open(path, "r").catch((err: unknown) => { throw fileError(path, "open", err); });
+  const handle = await open(path, "r").catch((err: unknown) => { throw fileSystemError(path, "open", err); });
   let head: Uint8Array;
   let size: number;
   try {
@@ -56,18 +57,12 @@ export async function readIdxFile(path: string): Promise<IdxArray> {
       return parseIdx(bytes, path);
     }
   } catch (err) {
-    throw err instanceof IdxError ? err : fileError(path, "read", err);
+    throw err instanceof IdxError ? err : fileSystemError(path, "read", err);
   } finally {
     await handle.close();
   }
   const stream = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
   return parseIdx(await gunzipIdx(stream, path, size), path);
-}
-
-/** A file-system error as an Error whose message starts with the path. */
-function fileError(path: string, action: string, err: unknown): Error {
-  const detail = err instanceof Error ? err.message : String(err);
-  return new Error(`${path}: cannot ${action} (${detail})`);
 }
 
 /**
