@@ -41,7 +41,7 @@ export function trainTestFromIdxArrays(arrays: IdxFileArrays, source: string, na
   const train = datasetFromIdxArrays(arrays.trainImages, arrays.trainLabels, { images: name("trainImages"), labels: name("trainLabels") }, options);
   const test = datasetFromIdxArrays(arrays.testImages, arrays.testLabels, { images: name("testImages"), labels: name("testLabels") }, options);
   if (train.channels !== test.channels || train.height !== test.height || train.width !== test.width) {
-    throw new RangeError(`${source}: training images are ${train.channels}×${train.height}×${train.width} but test images are ${test.channels}×${test.height}×${test.width}`);
+    throw new RangeError(`${source}: training images (${name("trainImages")}) are ${train.channels}×${train.height}×${train.width} but test images (${name("testImages")}) are ${test.channels}×${test.height}×${test.width}`);
   }
   const classes = Math.max(train.classes, test.classes);
   return { train: { ...train, classes }, test: { ...test, classes }, source };
