@@ -53,6 +53,9 @@ test("any Uint8Array view parses: a Buffer from readFileSync and a subarray at a
     const u8 = parseIdx(Buffer.concat([Buffer.alloc(1), Buffer.from(HAND_MADE)]).subarray(1), "u8");
     assert.is(u8.data.constructor, Uint8Array, "a plain Uint8Array view, not a Buffer (whose slice() is no copy)");
     assert.equal([...u8.data], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 255]);
+    const gz = gzipSync(int8);
+    const framed = Buffer.concat([Buffer.from([9, 9, 9]), gz, Buffer.from([7, 7])]);
+    assert.equal([...(await decodeIdx(framed.subarray(3, 3 + gz.length), "framed.gz")).data], [-1, 2, -128], "a gzip stream inside a larger Buffer");
   } finally {
     await rm(dir, { recursive: true });
   }
