@@ -39,18 +39,17 @@ const MAX_IDX_HEADER = 4 + 4 * 255;
  */
 export async function readIdxFile(path: string): Promise<IdxArray> {
   const handle = await open(path, "r").catch((err: unknown) => { throw fileSystemError(path, "open", err); });
-  let head: Uint8Array;
   let size: number;
   try {
     size = (await handle.stat()).size;
     const buffer = new Uint8Array(Math.min(size, MAX_IDX_HEADER));
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    head = buffer.subarray(0, bytesRead);
+    const head = buffer.subarray(0, bytesRead);
     if (!isGzip(head)) {
       checkIdxFileLength(head, size, path);
       const bytes = new Uint8Array(size);
       for (let at = 0; at < size;) {
-        const { bytesRead: n } = await handle.read(bytes, at, size - at, at);
+        const { bytesRead: n } = await handle.read(bytes, at, Math.min(size - at, 1 << 30), at); // one read is at most 2 GB
         if (n === 0) throw new IdxError(path, `ended after ${at} of its ${size} bytes while being read`);
         at += n;
       }
