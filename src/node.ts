@@ -10,3 +10,4 @@ export * from "./data/test_image.js";
 export * from "./lecture/experiments/index.js";
 export * from "./lecture/experiments/pages.js";
 export * from "./lecture/experiments/files.js";
+export * from "./io/file_system.js";

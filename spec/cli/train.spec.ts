@@ -1,17 +1,19 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeSafetensors } from "../../src/io/safetensors.js";
+import { encodeIdx } from "../../src/data/idx.js";
 
 const bin = fileURLToPath(new URL("../../src/cli/bin.ts", import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), "nnref-train-"));
 
-function nnref(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", bin, ...args], { encoding: "utf8" });
+function nnref(...args: Array<string | { timeout: number }>) {
+  const options = typeof args[args.length - 1] === "object" ? (args.pop() as { timeout: number }) : {};
+  const r = spawnSync(process.execPath, ["--import", "tsx", bin, ...(args as string[])], { encoding: "utf8", ...options });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stdout.trimEnd().split("\n") };
 }
 
@@ -69,6 +71,40 @@ test("bad arguments exit 2 with the reason; missing data exits 1 naming the file
   const data = nnref("train", "mlp", "--data", join(dir, "nowhere"), "--out", join(dir, "x"));
   assert.is(data.status, 1);
   assert.match(data.stderr, /nowhere: expected train-images-idx3-ubyte or train-images-idx3-ubyte\.gz/);
+});
+
+test("a label outside the model's classes exits 1 naming the file, the index and the label; --classes widens the model", async () => {
+  const data = join(dir, "labels-200");
+  await mkdir(data);
+  const images = encodeIdx({ type: "uint8", dims: [4, 2, 3], data: new Uint8Array(24).map((_, i) => i * 10) });
+  await writeFile(join(data, "train-images-idx3-ubyte"), images);
+  await writeFile(join(data, "train-labels-idx1-ubyte"), encodeIdx({ type: "uint8", dims: [4], data: new Uint8Array([0, 1, 2, 3]) }));
+  await writeFile(join(data, "t10k-images-idx3-ubyte"), images);
+  await writeFile(join(data, "t10k-labels-idx1-ubyte"), encodeIdx({ type: "uint8", dims: [4], data: new Uint8Array([3, 2, 200, 0]) }));
+  const r = nnref("train", "mlp", "--data", data, "--epochs", "1", "--out", join(dir, "labels-out"));
+  assert.is(r.status, 1, r.stdout);
+  assert.match(r.stderr, /t10k-labels-idx1-ubyte: label 200 at index 2 is not one of the model's 10 classes \(expected 0 … 9\)/);
+  const wide = nnref("train", "mlp", "--data", data, "--epochs", "1", "--classes", "201", "--json", "--out", join(dir, "labels-out"));
+  assert.is(wide.status, 0, wide.stderr);
+  assert.is(JSON.parse(wide.lines[wide.lines.length - 1]).classes, 201);
+  const model = decodeSafetensors(new Uint8Array(await readFile(join(dir, "labels-out", "model.safetensors"))));
+  assert.equal([...model.tensors.get("3.weight")!.shape], [201, 128]);
+});
+
+test("--out that cannot take the results exits 1 at once naming the path (/proc/x spun at 100 % CPU; a bad folder lost an epoch)", async () => {
+  const started = performance.now();
+  const proc = nnref("train", "mlp", "--epochs", "1", ...quick, "--out", "/proc/x", { timeout: 30_000 });
+  assert.is(proc.status, 1, `exit status ${proc.status} after ${((performance.now() - started) / 1000).toFixed(1)} s (null: killed by the timeout, still spinning)`);
+  assert.match(proc.stderr, /^nnref train: --out: \/proc\/x: cannot create directory: its parent \/proc exists but refuses it/);
+  const out = join(dir, "blocked");
+  await mkdir(join(out, "checkpoint.safetensors"), { recursive: true });
+  const blocked = nnref("train", "mlp", "--epochs", "1", ...quick, "--out", out, "--resume", dir);
+  assert.is(blocked.status, 1);
+  assert.match(blocked.stderr, new RegExp(`^nnref train: ${dir}: cannot read: it is a directory \\(EISDIR\\)`), "--resume DIR names the path");
+  const lost = nnref("train", "mlp", "--epochs", "1", ...quick, "--out", out);
+  assert.is(lost.status, 1);
+  assert.match(lost.stderr, /blocked\/checkpoint\.safetensors: cannot write the run's results there: it exists and is not a regular file/);
+  assert.not.match(lost.stdout, /epoch 1/, "no epoch is trained before the check");
 });
 
 test.after(async () => {

@@ -3,8 +3,11 @@ import * as assert from "uvu/assert";
 import { gzipSync } from "node:zlib";
 import { mkdtemp, writeFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeIdx, encodeIdx, gunzip, isGzip, parseIdx, type IdxArray } from "../../src/data/idx.js";
+import { IdxError, decodeIdx, encodeIdx, gunzipIdx, isGzip, parseIdx, type IdxArray } from "../../src/data/idx.js";
+import { gzipBomb } from "../support/gzip_bomb.js";
+import { rejectsWith } from "../support/assertions.js";
 import { datasetFromIdx } from "../../src/data/dataset.js";
 import { loadIdxDirectory } from "../../src/data/node_files.js";
 
@@ -37,6 +40,27 @@ test("reads the wider types big-endian", () => {
   assert.equal([...i8.data], [127, -128]);
 });
 
+test("any Uint8Array view parses: a Buffer from readFileSync and a subarray at an odd offset", async () => {
+  const int8 = encodeIdx({ type: "int8", dims: [3], data: new Int8Array([-1, 2, -128]) });
+  const dir = await mkdtemp(join(tmpdir(), "nnref-idx-"));
+  try {
+    await writeFile(join(dir, "i8.idx"), int8);
+    const buffer = readFileSync(join(dir, "i8.idx"));
+    assert.equal([...(await decodeIdx(buffer, "i8.idx")).data], [-1, 2, -128]);
+    const big = new Uint8Array(int8.length + 3);
+    big.set(int8, 3);
+    assert.equal([...parseIdx(big.subarray(3), "odd").data], [-1, 2, -128]);
+    const u8 = parseIdx(Buffer.concat([Buffer.alloc(1), Buffer.from(HAND_MADE)]).subarray(1), "u8");
+    assert.is(u8.data.constructor, Uint8Array, "a plain Uint8Array view, not a Buffer (whose slice() is no copy)");
+    assert.equal([...u8.data], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 255]);
+    const gz = gzipSync(int8);
+    const framed = Buffer.concat([Buffer.from([9, 9, 9]), gz, Buffer.from([7, 7])]);
+    assert.equal([...(await decodeIdx(framed.subarray(3, 3 + gz.length), "framed.gz")).data], [-1, 2, -128], "a gzip stream inside a larger Buffer");
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
+
 test("encodeIdx writes the hand-made bytes and round-trips every type", () => {
   assert.equal([...encodeIdx({ type: "uint8", dims: [2, 2, 3], data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 255]) })], [...HAND_MADE]);
   const cases: IdxArray[] = [
@@ -58,7 +82,7 @@ test("gzipped files are detected and gunzipped (bytes from node:zlib, an indepen
   const gz = new Uint8Array(gzipSync(HAND_MADE));
   assert.ok(isGzip(gz));
   assert.not.ok(isGzip(HAND_MADE));
-  assert.equal([...(await gunzip(gz))], [...HAND_MADE]);
+  assert.equal([...(await gunzipIdx(gz))], [...HAND_MADE]);
   const a = await decodeIdx(gz, "hand.idx.gz");
   assert.equal([...a.dims], [2, 2, 3]);
   assert.is(a.data[11], 255);
@@ -105,6 +129,23 @@ test("datasets check images against labels", async () => {
   await rejects(datasetFromIdx(images2, rank2Labels, { labels: "l.idx" }), /l\.idx: expected labels of rank 1 \[count\], got dims \[2, 1\]/);
   const rank2Images = encodeIdx({ type: "uint8", dims: [2, 6], data: new Uint8Array(12) });
   await rejects(datasetFromIdx(rank2Images, labels2, { images: "i.idx" }), /i\.idx: expected images of rank 3 \[count, height, width\] or 4/);
+});
+
+test("a gzipped file that inflates past the size its header declares stops there, with the file's name", async () => {
+  const bomb = gzipBomb(HAND_MADE.subarray(0, 16), 2); // declares 12 bytes of data, holds 2 MiB
+  const err = await rejectsWith(() => decodeIdx(bomb, "bomb.gz"), /^bomb\.gz: inflates to more than the 28 bytes its header declares \(uint8 \[2, 2, 3\]\); stopped there/);
+  assert.instance(err, IdxError);
+  await rejectsWith(() => decodeIdx(new Uint8Array(gzipSync(new Uint8Array([0, 0, 8, 1, 0xff, 0xff, 0xff, 0xff]))), "big.gz"), /^big\.gz: its header declares 4294967295 bytes of uint8 data for dims \[4294967295\], more than \d+ bytes of gzip can inflate to/);
+  await rejectsWith(() => decodeIdx(new Uint8Array(gzipSync(new Uint8Array([1, 2, 3, 4, 5]))), "magic.gz"), /^magic\.gz: expected the IDX magic number/);
+});
+
+test("labels are checked against the model's classes when given: file, index and value named", async () => {
+  const labels = encodeIdx({ type: "uint8", dims: [2], data: new Uint8Array([1, 200]) });
+  assert.is((await datasetFromIdx(images2, labels)).classes, 201, "without classes: the largest label + 1, as before");
+  await rejects(datasetFromIdx(images2, labels, { labels: "labs.idx" }, { classes: 10 }), /^labs\.idx: label 200 at index 1 is not one of the model's 10 classes \(expected 0 … 9\)$/);
+  assert.is((await datasetFromIdx(images2, labels, {}, { classes: 201 })).classes, 201);
+  const ok = encodeIdx({ type: "uint8", dims: [2], data: new Uint8Array([1, 0]) });
+  assert.is((await datasetFromIdx(images2, ok, {}, { classes: 10 })).classes, 10, "the model's classes, not the largest label + 1");
 });
 
 test("loadIdxDirectory reads the four standard names, .gz or not, and names what is missing", async () => {

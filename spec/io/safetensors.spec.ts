@@ -1,4 +1,7 @@
 import { test } from "uvu";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as assert from "uvu/assert";
 import { Tensor, fromArray, tensor } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
@@ -90,6 +93,32 @@ test("round trip: float32, float64 and int32 exactly (NaN, ±0, ±∞ included),
     }
   }
 });
+
+test("any Uint8Array view decodes: a Buffer from readFileSync (a view into Node's pool) and a subarray at an odd offset", () => {
+  const tensors = { w: fromArray([1, 2, 3, 4, 5, 6], [2, 3]), d: fromArray([0.5, -2.25], [2], "float64"), n: fromArray([7, -8], [2], "int32") };
+  const bytes = encodeSafetensors(tensors);
+  const dir = mkdtempSync(join(tmpdir(), "nnref-st-"));
+  try {
+    writeFileSync(join(dir, "m.safetensors"), bytes);
+    const fromDisk = readFileSync(join(dir, "m.safetensors"));
+    assert.ok(fromDisk.buffer.byteLength > fromDisk.byteLength || fromDisk.byteOffset > 0, "this Buffer is a view into a larger pool (what makes the case)");
+    for (const [what, view] of [["readFileSync Buffer", fromDisk], ["odd subarray", oddView(bytes, 3)], ["odd Buffer subarray", Buffer.concat([Buffer.alloc(5), Buffer.from(bytes)]).subarray(5)]] as const) {
+      const back = decodeSafetensors(view, what);
+      assert.equal([...back.tensors.get("w")!.data], [1, 2, 3, 4, 5, 6], what);
+      assert.equal([...back.tensors.get("d")!.data], [0.5, -2.25], what);
+      assert.equal([...back.tensors.get("n")!.data], [7, -8], what);
+    }
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+/** `bytes` copied into a larger buffer at byte `offset` and returned as a subarray there. */
+function oddView(bytes: Uint8Array, offset: number): Uint8Array {
+  const big = new Uint8Array(bytes.length + offset + 7);
+  big.set(bytes, offset);
+  return big.subarray(offset, offset + bytes.length);
+}
 
 test("reads the other dtypes into float32 / int32", () => {
   const header = '{"h":{"dtype":"F16","shape":[3],"data_offsets":[0,6]},"bf":{"dtype":"BF16","shape":[1],"data_offsets":[6,8]},"u":{"dtype":"U8","shape":[2],"data_offsets":[8,10]},"i":{"dtype":"I8","shape":[1],"data_offsets":[10,11]},"s":{"dtype":"I16","shape":[1],"data_offsets":[11,13]}}';

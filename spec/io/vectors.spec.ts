@@ -63,6 +63,17 @@ test("invalid JSON: line, column and what was found", () => {
   assert.is(text[57], "}");
 });
 
+test("readVectors({ file }) puts the file's name at the start of a file-level error", () => {
+  try {
+    readVectors('{"format": "nnref-vectors", "version": 2, "cases": []}', { file: "cases.json" });
+    assert.unreachable("should throw");
+  } catch (err) {
+    assert.instance(err, VectorsFileError);
+    assert.match((err as Error).message, /^cases\.json: version: expected 1/);
+  }
+  assert.throws(() => readVectors("{", { file: "cut.json" }), /^cut\.json: invalid JSON/);
+});
+
 test("invalid JSON: a bare NaN says to write the string \"NaN\"", () => {
   const msg = fileError('{"format":"nnref-vectors","version":1,"cases":[{"x":[1, NaN]}]}');
   assert.match(msg, /line 1, column 57 .*NaN is not a JSON number; in tensor data write the string "NaN"/);

@@ -1,4 +1,7 @@
 import { test } from "uvu";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as assert from "uvu/assert";
 import { Random } from "../../src/random.js";
 import { Tensor } from "../../src/tensor.js";
@@ -30,6 +33,21 @@ test("a LeNet-5 checkpoint holds PyTorch's names, the momentum buffers and the m
   assert.equal(JSON.parse(file.metadata.optimizer).hyper.lr, 0.05);
   // PyTorch's first momentum step copies the gradient into the buffer: 0.01 everywhere (in float32).
   assert.ok([...file.tensors.get("optimizer.0.weight.momentum_buffer")!.data].every((v) => v === Math.fround(0.01)));
+});
+
+test("decodeCheckpoint reads a Buffer from readFileSync (a view into Node's pool, as docs/training.md shows)", () => {
+  const model = new Sequential(new Linear(3, 2, new Random(2)));
+  const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+  const dir = mkdtempSync(join(tmpdir(), "nnref-ckpt-"));
+  try {
+    writeFileSync(join(dir, "c.safetensors"), encodeCheckpoint(model, opt, state));
+    const buffer = readFileSync(join(dir, "c.safetensors"));
+    const back = decodeCheckpoint(buffer, "c.safetensors");
+    assert.equal([...back.model.get("0.weight")!.data], [...model.namedParameters()[0][1].value.data]);
+    assert.is(back.state.epoch, 2);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 });
 
 test("encodeModel writes the state dict alone, integer buffers as I64 (PyTorch's num_batches_tracked)", () => {

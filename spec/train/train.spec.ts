@@ -45,6 +45,15 @@ function dropoutTrainer(seed: number, data: TrainTestData): Trainer {
   return new Trainer(model, optimizer, data, { batchSize: 32, rng: new Random(seed + 100), augmentation: { flip: true, cropPadding: 2 } });
 }
 
+test("recipeTrainer checks every label against the model's classes (10 unless given) before building the model", () => {
+  const labels = Uint8Array.from(small.test.labels);
+  labels[7] = 12;
+  const bad: TrainTestData = { ...small, test: { ...small.test, labels, classes: 13 } };
+  assert.throws(() => recipeTrainer(bad, { model: "mlp" }), /embedded slice: test labels: label 12 at index 7 is not one of the model's 10 classes \(expected 0 … 9\)/);
+  const t = recipeTrainer(bad, { model: "mlp", classes: 13 });
+  assert.equal([...t.model.stateDict().get("3.weight")!.shape], [13, 128]);
+});
+
 test("a short run on a few hundred embedded images lifts test accuracy far above chance", () => {
   const t = recipeTrainer(small, { model: "mlp", seed: 3 });
   const before = t.evaluate(small.test);

@@ -10,4 +10,7 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
+  // A failed command may leave a file-system call stuck on a hung mount (nnref train's
+  // --out check gives up on it after 10 s); it must not keep the process alive.
+  if (code !== 0) setTimeout(() => process.exit(code), 1000).unref();
 });

@@ -7,8 +7,6 @@
  * `recipeTrainer`, `Trainer.run`, `checkpointTrainer`, `encodeModel` and
  * `learningCurvesSvg`.
  */
-import { writeFileSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { getBackend, isWasmAvailable, setBackend } from "../backend/dispatch.js";
 import { loadKernelsSync } from "../backend/load.js";
@@ -17,6 +15,7 @@ import { loadEmbeddedDataset, loadIdxDirectory } from "../data/node_files.js";
 import { RECIPE_CONVENTIONS, RECIPE_DEFAULTS, TRAINABLE_MODELS, recipeTrainer } from "../train/recipe.js";
 import { checkpointTrainer, decodeCheckpoint, encodeModel, resumeTrainer } from "../train/checkpoint.js";
 import { learningCurvesSvg } from "../train/plot.js";
+import { FileSystemError, prepareOutputDirectory, readFileBytes, writeFileBytes, writeFileBytesSync } from "../io/file_system.js";
 import { formatEpoch, formatStep } from "../train/progress.js";
 import type { StepProgress } from "../train/train.js";
 import { parseCommandLine } from "./command_line.js";
@@ -46,13 +45,16 @@ sets after every epoch.
                        parameters (the lecture's λΣW² over connection weights)
   --seed S             seeds the initial weights and the data order (default ${RECIPE_DEFAULTS.seed})
   --augment            random horizontal flips and random crops with 2 pixels of zero padding
+  --classes N          the model's number of classes (default ${RECIPE_DEFAULTS.classes}); a label outside
+                       0 … N−1 is an error naming the file, the index and the label
   --train-size N       use only the first N training images
   --test-size N        use only the first N test images
   --backend js|wasm    reference ops or the WebAssembly kernels (default: wasm where it loads)
   --out DIR            where to write checkpoint.safetensors, model.safetensors and
-                       curves.svg (default runs/MODEL-SEED)
+                       curves.svg (default runs/MODEL-SEED); created and test-written
+                       before training, so a folder that cannot take them fails at once
   --resume FILE        continue from a checkpoint written by an earlier run (its
-                       batch, lr, momentum, weight decay, seed and augmentation
+                       batch, lr, momentum, weight decay, seed, augmentation and classes
                        are used unless given again)
   --json               end the output with one line of JSON (testAccuracy, testLoss,
                        imagesPerSecond, seconds, epochs, …)
@@ -69,6 +71,7 @@ interface RunOptions {
   weightDecayOn: "all" | "weights";
   seed: number;
   augment: boolean;
+  classes: number;
 }
 
 class UsageError extends Error {}
@@ -105,6 +108,7 @@ export async function run(argv: string[]): Promise<number> {
       "weight-decay-on": { type: "string" },
       seed: { type: "string" },
       augment: { type: "boolean" },
+      classes: { type: "string" },
       "train-size": { type: "string" },
       "test-size": { type: "string" },
       backend: { type: "string" },
@@ -138,6 +142,7 @@ export async function run(argv: string[]): Promise<number> {
       weightDecayOn: choice("weight-decay-on", str("weight-decay-on"), ["all", "weights"] as const),
       seed: number("seed", str("seed"), (x) => Number.isInteger(x), "an integer"),
       augment: values.augment as boolean | undefined,
+      classes: number("classes", str("classes"), isPositiveInt, "a positive integer"),
     };
     trainSize = number("train-size", str("train-size"), isPositiveInt, "a positive integer");
     testSize = number("test-size", str("test-size"), isPositiveInt, "a positive integer");
@@ -162,7 +167,7 @@ export async function run(argv: string[]): Promise<number> {
   let saved: Partial<RunOptions> = {};
   const resumePath = values.resume as string | undefined;
   if (resumePath !== undefined) {
-    resumeBytes = new Uint8Array(await readFile(resumePath));
+    resumeBytes = await readFileBytes(resumePath);
     const meta = decodeCheckpoint(resumeBytes, resumePath).metadata;
     if (meta.model !== undefined && meta.model !== model) throw new Error(`${resumePath}: is a checkpoint of ${meta.model}, not ${model}`);
     if (meta.options) saved = JSON.parse(meta.options) as Partial<RunOptions>;
@@ -174,7 +179,14 @@ export async function run(argv: string[]): Promise<number> {
     if (v !== undefined) (options as unknown as Record<string, unknown>)[key] = v;
   }
 
-  let data: TrainTestData = values.data === undefined ? await loadEmbeddedDataset() : await loadIdxDirectory(values.data as string);
+  // --out must take the results before any time is spent: created, written to, within seconds.
+  const out = (values.out as string | undefined) ?? join("runs", `${model}-${options.seed}`);
+  await prepareOutputDirectory(out, { files: ["checkpoint.safetensors", "model.safetensors", "curves.svg"] }).catch((err: unknown) => {
+    throw err instanceof FileSystemError ? new Error(`--out: ${err.message}`) : err;
+  });
+
+  const classes = { classes: options.classes };
+  let data: TrainTestData = values.data === undefined ? await loadEmbeddedDataset(classes) : await loadIdxDirectory(values.data as string, values.data as string, classes);
   if (trainSize !== undefined || testSize !== undefined) {
     data = {
       train: trainSize !== undefined ? firstImages(data.train, trainSize) : data.train,
@@ -193,13 +205,12 @@ export async function run(argv: string[]): Promise<number> {
     weightDecayOn: options.weightDecayOn,
     seed: options.seed,
     augmentation: options.augment ? { flip: true, cropPadding: 2 } : null,
+    classes: options.classes,
   });
   if (resumeBytes) {
     resumeTrainer(trainer, resumeBytes, resumePath);
     if (trainer.epoch >= epochs) throw new Error(`${resumePath}: already trained ${trainer.epoch} epochs; ask for more with --epochs (e.g. --epochs ${trainer.epoch + 1})`);
   }
-  const out = (values.out as string | undefined) ?? join("runs", `${model}-${options.seed}`);
-  await mkdir(out, { recursive: true });
   const info = { model, options: JSON.stringify(options), data: data.source };
 
   const json = values.json as boolean;
@@ -224,12 +235,12 @@ export async function run(argv: string[]): Promise<number> {
       console.log(formatEpoch(r, epochs, trainer.topK));
       // A checkpoint after every epoch: an interrupted run resumes from the last one.
       // (written synchronously: the training loop does not yield to the event loop between epochs)
-      writeFileSync(checkpointPath, checkpointTrainer(trainer, info));
+      writeFileBytesSync(checkpointPath, checkpointTrainer(trainer, info));
     },
   });
-  await writeFile(join(out, "model.safetensors"), encodeModel(trainer.model, { model }));
+  await writeFileBytes(join(out, "model.safetensors"), encodeModel(trainer.model, { model }));
   const plotPath = join(out, "curves.svg");
-  await writeFile(plotPath, learningCurvesSvg(trainer.history, `${model} on ${data.source}, seed ${options.seed}`));
+  await writeFileBytes(plotPath, learningCurvesSvg(trainer.history, `${model} on ${data.source}, seed ${options.seed}`));
 
   const last = trainer.history[trainer.history.length - 1];
   const trainSeconds = reports.reduce((s, r) => s + r.trainSeconds, 0);

@@ -5,7 +5,7 @@
  * one byte per pixel (Fashion-MNIST: 47 MB for the 60,000 training images).
  */
 import type { Random } from "../random.js";
-import { IdxError, decodeIdx } from "./idx.js";
+import { IdxError, decodeIdx, type IdxArray } from "./idx.js";
 
 /** Labelled images: pixels [count, channels, height, width] (uint8, row-major) and labels [count]. */
 export interface ImageDataset {
@@ -39,6 +39,16 @@ export function imageSize(d: ImageDataset): number {
   return d.channels * d.height * d.width;
 }
 
+/** Options of the IDX dataset loaders. */
+export interface IdxDatasetOptions {
+  /**
+   * The model's number of classes: every label must lie in 0 … classes − 1,
+   * else an `IdxError` names the labels file, the index and the value.
+   * Default: no check, and `classes` is the largest label + 1.
+   */
+  readonly classes?: number;
+}
+
 /**
  * Builds a dataset from an images IDX file (uint8 [count, height, width], or
  * [count, channels, height, width]) and a labels IDX file (uint8 [count]),
@@ -48,11 +58,22 @@ export async function datasetFromIdx(
   imageBytes: Uint8Array,
   labelBytes: Uint8Array,
   names: { images?: string; labels?: string } = {},
+  options: IdxDatasetOptions = {},
 ): Promise<ImageDataset> {
+  const images = await decodeIdx(imageBytes, names.images ?? "images");
+  const labels = await decodeIdx(labelBytes, names.labels ?? "labels");
+  return datasetFromIdxArrays(images, labels, names, options);
+}
+
+/** `datasetFromIdx` for files already decoded (`decodeIdx`, `parseIdx`). */
+export function datasetFromIdxArrays(
+  images: IdxArray,
+  labels: IdxArray,
+  names: { images?: string; labels?: string } = {},
+  options: IdxDatasetOptions = {},
+): ImageDataset {
   const imagesName = names.images ?? "images";
   const labelsName = names.labels ?? "labels";
-  const images = await decodeIdx(imageBytes, imagesName);
-  const labels = await decodeIdx(labelBytes, labelsName);
   if (images.type !== "uint8") throw new IdxError(imagesName, `expected uint8 pixels (type code 0x08), got ${images.type}`);
   if (images.dims.length !== 3 && images.dims.length !== 4) {
     throw new IdxError(imagesName, `expected images of rank 3 [count, height, width] or 4 [count, channels, height, width], got dims [${images.dims.join(", ")}]`);
@@ -63,8 +84,20 @@ export async function datasetFromIdx(
   if (labels.dims[0] !== count) {
     throw new IdxError(labelsName, `expected ${count} labels (one per image in ${imagesName}), got ${labels.dims[0]}`);
   }
+  const { classes } = options;
+  if (classes !== undefined) {
+    const bad = firstLabelOutside(labels.data as Uint8Array, classes);
+    if (bad !== -1) throw new IdxError(labelsName, `label ${labels.data[bad]} at index ${bad} is not one of the model's ${classes} classes (expected 0 … ${classes - 1})`);
+  }
   const [channels, height, width] = images.dims.length === 4 ? images.dims.slice(1) : [1, images.dims[1], images.dims[2]];
-  return makeDataset(images.data as Uint8Array, labels.data as Uint8Array, { channels, height, width });
+  return makeDataset(images.data as Uint8Array, labels.data as Uint8Array, { channels, height, width, classes });
+}
+
+/** The index of the first label ≥ `classes`, or −1 when every label is below it. */
+export function firstLabelOutside(labels: Uint8Array, classes: number): number {
+  if (!Number.isInteger(classes) || classes < 1) throw new RangeError(`classes: expected a positive integer, got ${classes}`);
+  for (let i = 0; i < labels.length; i++) if (labels[i] >= classes) return i;
+  return -1;
 }
 
 /** Wraps pixels and labels as a dataset; `classes` defaults to max label + 1. */

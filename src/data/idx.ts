@@ -14,8 +14,12 @@
  * the standard `DecompressionStream` (Node ≥ 18 and browsers): no dependency.
  * Every malformed file gets an error that names it and says what was
  * expected; sizes are checked against the bytes present before anything is
- * allocated, so a corrupt header cannot ask for a huge buffer.
+ * allocated, so a corrupt header cannot ask for a huge buffer, and a gzipped
+ * file inflates into one buffer of the size its header declares, never past
+ * it (a decompression bomb stops there).
  */
+
+import { DEFLATE_MAX_RATIO, InflateError, inflateChunks } from "../io/inflate.js";
 
 /** The element types IDX defines, by type code. */
 export type IdxType = "uint8" | "int8" | "int16" | "int32" | "float32" | "float64";
@@ -52,29 +56,26 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/**
- * Gunzips `bytes` with the platform's `DecompressionStream("gzip")`.
- * `file` names the source in errors (a corrupt or truncated stream).
- */
-export async function gunzip(bytes: Uint8Array, file = "gzip data"): Promise<Uint8Array> {
-  if (typeof DecompressionStream === "undefined") {
-    throw new IdxError(file, "is gzipped, but this platform has no DecompressionStream (Node ≥ 18 or a current browser needed); gunzip it first");
-  }
-  try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  } catch (err) {
-    throw new IdxError(file, `is not a valid gzip stream (${err instanceof Error ? err.message : String(err)})`);
-  }
+/** What an IDX header says: element type, sizes, and the bytes of header and data it implies. */
+export interface IdxHeader {
+  readonly type: IdxType;
+  readonly dims: readonly number[];
+  /** Number of values: the product of `dims`. */
+  readonly count: number;
+  /** 4 + 4 · rank. */
+  readonly headerBytes: number;
+  /** count × the type's size: what must follow the header, exactly. */
+  readonly dataBytes: number;
 }
 
 /**
- * Parses an (already gunzipped) IDX file. `file` names it in errors.
- * uint8 data is a view of `bytes` (no copy); other types are converted from
- * big-endian into a new array.
+ * Reads the header at the start of `bytes` (an IDX file or its first bytes).
+ * Returns undefined while `bytes` is too short to hold the whole header
+ * (fewer than 4 bytes, or fewer than 4 + 4 · rank); throws an `IdxError`
+ * naming `file` as soon as what is there is wrong (magic, type code, rank 0).
  */
-export function parseIdx(bytes: Uint8Array, file = "IDX data"): IdxArray {
-  if (bytes.length < 4) throw new IdxError(file, `expected an IDX header of at least 4 bytes, got ${bytes.length} bytes`);
+export function readIdxHeader(bytes: Uint8Array, file = "IDX data"): IdxHeader | undefined {
+  if (bytes.length < 4) return undefined;
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     const magic = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
     throw new IdxError(file, `expected the IDX magic number 00 00 <type> <rank>, got ${magic}${isGzip(bytes) ? " (a gzip stream: use decodeIdx, which gunzips)" : ""}`);
@@ -86,30 +87,123 @@ export function parseIdx(bytes: Uint8Array, file = "IDX data"): IdxArray {
   const rank = bytes[3];
   if (rank === 0) throw new IdxError(file, "expected at least one dimension, got rank 0");
   const headerBytes = 4 + 4 * rank;
-  if (bytes.length < headerBytes) throw new IdxError(file, `expected a header of ${headerBytes} bytes for rank ${rank}, got only ${bytes.length} bytes (truncated)`);
+  if (bytes.length < headerBytes) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
   let count = 1;
   for (let d = 0; d < rank; d++) {
     const size = view.getUint32(4 + 4 * d, false);
     dims.push(size);
-    count *= size; // exact in float64 up to 2^53; compared with the bytes present below
+    count *= size; // exact in float64 up to 2^53; compared with the bytes present before anything is allocated
   }
-  const dataBytes = bytes.length - headerBytes;
-  const expected = count * kind.bytes;
-  if (dataBytes < expected) {
-    throw new IdxError(file, `expected ${expected} bytes of ${kind.type} data for dims [${dims.join(", ")}], got ${dataBytes} (truncated)`);
+  return { type: kind.type, dims, count, headerBytes, dataBytes: count * kind.bytes };
+}
+
+/** Throws unless `dataBytes` (the bytes after the header) are exactly what `header` declares. */
+function checkDataLength(header: IdxHeader, dataBytes: number, file: string): void {
+  if (dataBytes === header.dataBytes) return;
+  const why = dataBytes < header.dataBytes ? "truncated" : "trailing bytes";
+  throw new IdxError(file, `expected ${header.dataBytes} bytes of ${header.type} data for dims [${header.dims.join(", ")}], got ${dataBytes} (${why})`);
+}
+
+/**
+ * Parses an (already gunzipped) IDX file. `file` names it in errors.
+ * `bytes` may be any view (a Node Buffer, a subarray at any offset). uint8
+ * data is a plain Uint8Array view of `bytes` (no copy); other types are
+ * converted from big-endian into a new array.
+ */
+export function parseIdx(bytes: Uint8Array, file = "IDX data"): IdxArray {
+  if (bytes.length < 4) throw new IdxError(file, `expected an IDX header of at least 4 bytes, got ${bytes.length} bytes`);
+  const header = readIdxHeader(bytes, file);
+  if (header === undefined) throw new IdxError(file, `expected a header of ${4 + 4 * bytes[3]} bytes for rank ${bytes[3]}, got only ${bytes.length} bytes (truncated)`);
+  checkDataLength(header, bytes.length - header.headerBytes, file);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { type: header.type, dims: [...header.dims], data: readValues(view, header.headerBytes, header.count, header.type, bytes) };
+}
+
+/**
+ * Checks, before reading a file of `fileBytes` bytes, that it has the length
+ * its header (`head`, at least its first 4 + 4 · rank bytes) declares — so a
+ * file far longer than its header says is refused without being read.
+ */
+export function checkIdxFileLength(head: Uint8Array, fileBytes: number, file = "IDX data"): void {
+  const header = readIdxHeader(head, file);
+  if (header === undefined) {
+    if (fileBytes < 4) throw new IdxError(file, `expected an IDX header of at least 4 bytes, got ${fileBytes} bytes`);
+    throw new IdxError(file, `expected a header of ${4 + 4 * head[3]} bytes for rank ${head[3]}, got only ${fileBytes} bytes (truncated)`);
   }
-  if (dataBytes > expected) {
-    throw new IdxError(file, `expected ${expected} bytes of ${kind.type} data for dims [${dims.join(", ")}], got ${dataBytes} (trailing bytes)`);
+  checkDataLength(header, fileBytes - header.headerBytes, file);
+}
+
+/**
+ * Gunzips an IDX file, bounded by its own header: the header (the first
+ * inflated bytes) declares the size of the data, the output buffer is
+ * allocated once at that size, and inflating stops with an `IdxError` as soon
+ * as the stream would pass it (a decompression bomb costs no more than the
+ * size it declares). A header declaring more than `compressedBytes` of gzip
+ * can hold (1032:1) is refused before anything is allocated.
+ *
+ * `source`: the gzip bytes, or a stream of them (e.g. a file read piece by
+ * piece) of `compressedBytes` in all. Returns the inflated file, for parseIdx.
+ */
+export async function gunzipIdx(source: Uint8Array | ReadableStream<Uint8Array>, file = "IDX data", compressedBytes = source instanceof Uint8Array ? source.length : Infinity): Promise<Uint8Array> {
+  let head: Uint8Array = new Uint8Array(0); // the first inflated bytes, until the header is complete
+  let header: IdxHeader | undefined;
+  let out: Uint8Array = new Uint8Array(0);
+  let filled = 0;
+  try {
+    for await (const chunk of inflateChunks(source, "gzip", file)) {
+      if (header === undefined) {
+        head = concat(head, chunk);
+        header = readIdxHeader(head, file);
+        if (header === undefined) continue;
+        out = allocateDeclared(header, compressedBytes, file);
+        if (head.length > out.length) throw bomb(header, file);
+        out.set(head);
+        filled = head.length;
+        continue;
+      }
+      if (filled + chunk.length > out.length) throw bomb(header, file);
+      out.set(chunk, filled);
+      filled += chunk.length;
+    }
+  } catch (err) {
+    if (err instanceof InflateError) throw new IdxError(file, err.message.slice(file.length + 2));
+    throw err;
   }
-  return { type: kind.type, dims, data: readValues(view, headerBytes, count, kind.type, bytes) };
+  return header === undefined ? head : out.subarray(0, filled); // short: parseIdx says how short
+}
+
+function bomb(header: IdxHeader, file: string): IdxError {
+  return new IdxError(file, `inflates to more than the ${header.headerBytes + header.dataBytes} bytes its header declares (${header.type} [${header.dims.join(", ")}]); stopped there (corrupt, or a decompression bomb)`);
+}
+
+/** The output buffer for a gzipped file whose header says `header`; refuses what the gzip cannot hold or this platform cannot allocate. */
+function allocateDeclared(header: IdxHeader, compressedBytes: number, file: string): Uint8Array {
+  const total = header.headerBytes + header.dataBytes;
+  const declares = `its header declares ${header.dataBytes} bytes of ${header.type} data for dims [${header.dims.join(", ")}]`;
+  if (total > DEFLATE_MAX_RATIO * compressedBytes) {
+    throw new IdxError(file, `${declares}, more than ${compressedBytes} bytes of gzip can inflate to (at most ${DEFLATE_MAX_RATIO}:1): truncated or corrupt`);
+  }
+  try {
+    return new Uint8Array(total);
+  } catch {
+    throw new IdxError(file, `${declares}, more than this platform can allocate`);
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 function readValues(view: DataView, start: number, count: number, type: IdxType, bytes: Uint8Array): IdxData {
   switch (type) {
-    case "uint8": return bytes.subarray(start, start + count);
-    case "int8": return new Int8Array(bytes.slice(start, start + count).buffer);
+    case "uint8": return new Uint8Array(bytes.buffer, bytes.byteOffset + start, count); // a plain view, even of a Node Buffer
+    case "int8": { const a = new Int8Array(count); new Uint8Array(a.buffer).set(bytes.subarray(start, start + count)); return a; } // not bytes.slice(): a view on a Node Buffer
     case "int16": { const a = new Int16Array(count); for (let i = 0; i < count; i++) a[i] = view.getInt16(start + 2 * i, false); return a; }
     case "int32": { const a = new Int32Array(count); for (let i = 0; i < count; i++) a[i] = view.getInt32(start + 4 * i, false); return a; }
     case "float32": { const a = new Float32Array(count); for (let i = 0; i < count; i++) a[i] = view.getFloat32(start + 4 * i, false); return a; }
@@ -117,9 +211,9 @@ function readValues(view: DataView, start: number, count: number, type: IdxType,
   }
 }
 
-/** Gunzips `bytes` when they are gzipped, then parses them as IDX. */
+/** Gunzips `bytes` when they are gzipped (bounded by the header: `gunzipIdx`), then parses them as IDX. */
 export async function decodeIdx(bytes: Uint8Array, file = "IDX data"): Promise<IdxArray> {
-  return parseIdx(isGzip(bytes) ? await gunzip(bytes, file) : bytes, file);
+  return parseIdx(isGzip(bytes) ? await gunzipIdx(bytes, file) : bytes, file);
 }
 
 /** Encodes an IDX file (uncompressed): the inverse of `parseIdx`. */

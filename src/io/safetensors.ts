@@ -230,10 +230,10 @@ function readValues(bytes: Uint8Array, start: number, e: Entry, file: string): T
   const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
   switch (e.dtype) {
     case "F32":
-      if (HOST_LITTLE_ENDIAN) return new Tensor(new Float32Array(src.slice().buffer), e.shape);
+      if (HOST_LITTLE_ENDIAN) return new Tensor(copyBytes(new Float32Array(n), src), e.shape);
       return new Tensor(Float32Array.from({ length: n }, (_, i) => view.getFloat32(4 * i, true)), e.shape);
     case "F64":
-      if (HOST_LITTLE_ENDIAN) return new Tensor(new Float64Array(src.slice().buffer), e.shape);
+      if (HOST_LITTLE_ENDIAN) return new Tensor(copyBytes(new Float64Array(n), src), e.shape);
       return new Tensor(Float64Array.from({ length: n }, (_, i) => view.getFloat64(8 * i, true)), e.shape);
     case "F16": return new Tensor(Float32Array.from({ length: n }, (_, i) => halfToFloat(view.getUint16(2 * i, true))), e.shape);
     case "BF16": return new Tensor(Float32Array.from({ length: n }, (_, i) => bfloat16ToFloat(view.getUint16(2 * i, true))), e.shape);
@@ -259,6 +259,16 @@ function readValues(bytes: Uint8Array, start: number, e: Entry, file: string): T
   }
 }
 
+/**
+ * Copies the bytes of the view `src` into `out` (a fresh array of exactly
+ * src.byteLength bytes) and returns `out`. Never `src.slice().buffer`: on a
+ * Node Buffer, `slice` is a view into Node's shared pool, not a copy.
+ */
+function copyBytes<T extends Float32Array | Float64Array>(out: T, src: Uint8Array): T {
+  new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(src);
+  return out;
+}
+
 /** IEEE half precision → number. */
 function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
@@ -279,7 +289,8 @@ function bfloat16ToFloat(b: number): number {
 /**
  * Decodes a safetensors file. F32/F16/BF16 become float32 tensors, F64
  * float64, integer types int32 (a value outside int32 is an error). `file`
- * names the source in errors.
+ * names the source in errors. `bytes` may be any view (a Node Buffer from
+ * `readFileSync`, a subarray at any offset): the tensors are copies.
  */
 export function decodeSafetensors(bytes: Uint8Array, file = "safetensors data"): SafetensorsContent {
   const { entries, metadata, bufferStart } = readHeader(bytes, file);

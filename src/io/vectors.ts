@@ -111,6 +111,8 @@ export class VectorsFileError extends Error {
 export interface ReadVectorsOptions {
   /** Array type for float tensors: "float32" (default) or "float64". Values are float32 either way. */
   dtype?: FloatDType;
+  /** The file's name, put at the start of a `VectorsFileError`'s message ("cases.json: invalid JSON at …"). */
+  file?: string;
 }
 
 // ───────────────────────────── reading ─────────────────────────────
@@ -270,7 +272,16 @@ function readCase(raw: Record<string, unknown>, dtype: FloatDType): VectorCase {
  * comes back as a `MalformedCase` in place.
  */
 export function readVectors(source: string | unknown, options: ReadVectorsOptions = {}): VectorsFile {
-  const dtype = options.dtype ?? "float32";
+  if (options.file === undefined) return readVectorsContent(source, options.dtype);
+  try {
+    return readVectorsContent(source, options.dtype);
+  } catch (err) {
+    throw err instanceof VectorsFileError ? new VectorsFileError(`${options.file}: ${err.message}`) : err;
+  }
+}
+
+function readVectorsContent(source: string | unknown, dtypeOption: FloatDType | undefined): VectorsFile {
+  const dtype = dtypeOption ?? "float32";
   if (dtype !== "float32" && dtype !== "float64") throw new VectorsFileError(`readVectors: dtype: expected "float32" or "float64", got ${show(dtype)}`);
   const root = typeof source === "string" ? parseJson(source) : source;
   if (!isPlainObject(root)) throw new VectorsFileError(`not an nnref-vectors file: expected a JSON object at the top, got ${show(root)}`);

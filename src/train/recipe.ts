@@ -3,7 +3,8 @@
  * model by name, seed everything from one number, train with minibatch SGD
  * with momentum and report each epoch.
  *
- * Defaults are the issue's recipe (PyTorch's reference runs): batch 64, SGD
+ * Defaults are the issue's recipe (PyTorch's reference runs): 10 classes
+ * (every label is checked against them before training), batch 64, SGD
  * with ε = 0.05, momentum μ = 0.9 (PyTorch's form: no dampening, V₀ = the
  * first gradient), no weight decay, inputs /255 then standardized with the
  * training set's mean and std, PyTorch-default initialization.
@@ -25,7 +26,7 @@ import { Random } from "../random.js";
 import type { Module } from "../nn/module.js";
 import { SGD, lectureMomentum } from "../optim/sgd.js";
 import { weightDecayGroups } from "../optim/weight_decay_groups.js";
-import type { TrainTestData } from "../data/dataset.js";
+import { FASHION_MNIST_CLASSES, firstLabelOutside, type ImageDataset, type TrainTestData } from "../data/dataset.js";
 import type { Augmentation } from "../data/augment.js";
 import { lenet5 } from "../models/lenet5.js";
 import { mlp } from "../models/mlp.js";
@@ -57,10 +58,12 @@ export interface RecipeOptions {
   readonly batchNorm?: boolean;
   /** Dropout probability in the model (default 0: none). */
   readonly dropout?: number;
+  /** The model's number of classes (default 10, Fashion-MNIST's); every label of the data must be below it. */
+  readonly classes?: number;
 }
 
 /** The defaults of the recipe. */
-export const RECIPE_DEFAULTS = { batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 0, seed: 0 } as const;
+export const RECIPE_DEFAULTS = { batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 0, seed: 0, classes: FASHION_MNIST_CLASSES.length } as const;
 
 /** The defaults of the recipe's two conventions (see above). */
 export const RECIPE_CONVENTIONS = { momentumForm: "pytorch", weightDecayOn: "all" } as const;
@@ -79,15 +82,23 @@ function recipeOptimizer(model: Module, lr: number, momentum: number, weightDeca
 export function recipeTrainer(data: TrainTestData, options: RecipeOptions): Trainer {
   const build = TRAINABLE_MODELS[options.model];
   if (!build) throw new RangeError(`unknown model ${JSON.stringify(options.model)}: expected one of ${Object.keys(TRAINABLE_MODELS).join(", ")}`);
-  const { batchSize, lr, momentum, weightDecay, seed } = { ...RECIPE_DEFAULTS, ...stripUndefined(options) };
+  const { batchSize, lr, momentum, weightDecay, seed, classes } = { ...RECIPE_DEFAULTS, ...stripUndefined(options) };
   if (!Number.isInteger(seed)) throw new RangeError(`seed: expected an integer, got ${JSON.stringify(seed)}`);
+  checkLabels(data.train, classes, `${data.source}: training labels`);
+  checkLabels(data.test, classes, `${data.source}: test labels`);
   const root = new Random(seed);
   const modelRng = root.fork();
   const dataRng = root.fork();
   const { channels, height, width } = data.train;
-  const model = build(modelRng, [channels, height, width], data.train.classes, { batchNorm: options.batchNorm, dropout: options.dropout });
+  const model = build(modelRng, [channels, height, width], classes, { batchNorm: options.batchNorm, dropout: options.dropout });
   const optimizer = recipeOptimizer(model, lr, momentum, weightDecay, options);
   return new Trainer(model, optimizer, data, { batchSize, rng: dataRng, augmentation: options.augmentation ?? null });
+}
+
+/** Throws a RangeError naming `where`, the index and the value of the first label that is not one of `classes` classes. */
+function checkLabels(d: ImageDataset, classes: number, where: string): void {
+  const bad = firstLabelOutside(d.labels, classes);
+  if (bad !== -1) throw new RangeError(`${where}: label ${d.labels[bad]} at index ${bad} is not one of the model's ${classes} classes (expected 0 … ${classes - 1})`);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
