@@ -38,6 +38,10 @@ export * from "./optim/index.js";
 export * from "./models/index.js";
 export * from "./data/index.js";
 export * from "./io/safetensors.js";
+export * from "./io/raster_image.js";
+export * from "./io/png_decode.js";
+export * from "./io/pgm.js";
+export * from "./io/image_file.js";
 export * from "./train/index.js";
 export * as lecture from "./lecture/index.js";
 

@@ -14,6 +14,8 @@ const commands: Record<string, Command> = {
   check: { summary: "check a test-vectors file against the library", load: () => import("./check.js") },
   vectors: { summary: "write test vectors from the reference ops", load: () => import("./vectors.js") },
   summary: { summary: "print a model's layers, parameters, MACs and memory", load: () => import("./summary.js") },
+  eval: { summary: "evaluate a model's weights on a test set (accuracy, confusion matrix)", load: () => import("./eval.js") },
+  predict: { summary: "classify PNG/PGM images with a model's weights", load: () => import("./predict.js") },
 };
 
 function usage(): string {

@@ -10,3 +10,7 @@ export * from "./progress.js";
 export * from "./recipe.js";
 export * from "./fit.js";
 export * from "./gan.js";
+export * from "./evaluate.js";
+export * from "./model_weights.js";
+export * from "./confusion_matrix.js";
+export * from "./predict.js";

@@ -17,6 +17,7 @@ import type { Module } from "../nn/module.js";
 import { SGD } from "../optim/sgd.js";
 import type { TrainTestData } from "../data/dataset.js";
 import type { Augmentation } from "../data/augment.js";
+import type { Standardization } from "../data/standardize.js";
 import { lenet5 } from "../models/lenet5.js";
 import { mlp } from "../models/mlp.js";
 import { Trainer } from "./train.js";
@@ -37,6 +38,8 @@ export interface RecipeOptions {
   readonly weightDecay?: number;
   readonly seed?: number;
   readonly augmentation?: Augmentation | null;
+  /** Input standardization (default: the training set's mean and std). */
+  readonly standardization?: Standardization;
 }
 
 /** The defaults of the recipe. */
@@ -54,7 +57,7 @@ export function recipeTrainer(data: TrainTestData, options: RecipeOptions): Trai
   const { channels, height, width } = data.train;
   const model = build(modelRng, [channels, height, width], data.train.classes);
   const optimizer = new SGD(model.parameters(), { lr, momentum, weightDecay });
-  return new Trainer(model, optimizer, data, { batchSize, rng: dataRng, augmentation: options.augmentation ?? null });
+  return new Trainer(model, optimizer, data, { batchSize, rng: dataRng, augmentation: options.augmentation ?? null, standardization: options.standardization });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
