@@ -39,7 +39,8 @@ export function weightsUsage(classesDefault: string): string {
   --width W            channel multiplier the model was built with (default 1)
   --hidden H           hidden width of the fully connected layers (mlp: 128; AlexNet/VGG: 4096)
   --variant V          model variant (e.g. resnet50 --variant original)
-  --class-names LIST   comma-separated names, or "none" (default: Fashion-MNIST's for 10 classes)
+  --class-names LIST   comma-separated names, or "none" (default: Fashion-MNIST's for a
+                       10-class model of 1×28×28 inputs)
   --backend js|wasm    reference ops or the WebAssembly kernels (default: wasm where it loads)`;
 }
 
@@ -51,6 +52,7 @@ export function numberFlag(name: string, text: string | undefined, check: (x: nu
   return x;
 }
 
+/** True for an integer ≥ 1. */
 export const isPositiveInt = (x: number): boolean => Number.isInteger(x) && x >= 1;
 
 /** The parsed shared options (before any file is read). */
