@@ -190,6 +190,10 @@ test("nnref train: --resume with a model-only file says what it is and where to 
   const again = await nnref("eval", "mlp", "--weights", join(dir, "tuned", "model.safetensors"), "--test-size", "200", "--backend", "js", "--json");
   assert.match(again.stdout, /from the file's metadata/);
   assert.equal(JSON.parse(again.lines[again.lines.length - 1]).standardization, trainer.standardization, "the weights' standardization was kept");
+  // Resuming that run keeps the weights' standardization (this data's 100 training images would give another).
+  const resumed = await nnref("train", "mlp", "--resume", join(dir, "tuned", "checkpoint.safetensors"), "--epochs", "2", "--train-size", "100", "--test-size", "200", "--backend", "js", "--json", "--out", join(dir, "tuned"));
+  assert.is(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stdout, /resuming after epoch 1/);
   const lenet = await nnref("train", "lenet5", "--weights", mlpFile, "--out", join(dir, "x"));
   assert.is(lenet.status, 1);
   assert.match(lenet.stderr, /holds weights of mlp, not lenet5/);
