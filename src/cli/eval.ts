@@ -14,7 +14,7 @@ import { firstImages } from "../data/dataset.js";
 import { loadEmbeddedDataset, loadIdxDirectory } from "../data/node_files.js";
 import { computeStandardization } from "../data/standardize.js";
 import { modelNames } from "../models/index.js";
-import { evaluateClassifier } from "../train/evaluate.js";
+import { evaluateClassifier, type ClassifierEvaluation } from "../train/evaluate.js";
 import { MAX_SVG_CLASSES, confusionMatrixSvg, formatConfusionMatrix, formatPerClassAccuracy } from "../train/confusion_matrix.js";
 import { parseCommandLine } from "./command_line.js";
 import {
@@ -41,6 +41,38 @@ ${weightsUsage("the data's number of classes")}
 Exit status: 0 after evaluating, 1 on an error (a file that does not fit the model,
 bad data), 2 for bad arguments.`;
 
+/** The checked arguments of one `nnref eval`. */
+interface EvalArgs {
+  model: string;
+  weights: WeightsArgs;
+  testSize?: number;
+  batch: number;
+  topK: number;
+}
+
+/** Checks the positionals and flags; throws UsageError. */
+function parseEvalArgs(positionals: string[], values: Record<string, string | boolean | undefined>): EvalArgs {
+  if (positionals.length !== 1) throw new UsageError(`expected one MODEL, got ${positionals.length === 0 ? "none" : positionals.join(" ")}`);
+  const model = positionals[0];
+  if (!modelNames().includes(model)) throw new UsageError(`unknown model ${JSON.stringify(model)}: expected one of ${modelNames().join(", ")}`);
+  return {
+    model,
+    weights: parseWeightsArgs(values),
+    testSize: numberFlag("test-size", values["test-size"] as string | undefined, isPositiveInt, "a positive integer"),
+    batch: numberFlag("batch", values.batch as string | undefined, isPositiveInt, "a positive integer") ?? 1000,
+    topK: numberFlag("top-k", values["top-k"] as string | undefined, isPositiveInt, "a positive integer") ?? 5,
+  };
+}
+
+/** The results as text: the metrics line, the confusion matrix (up to 30 classes) and the per-class accuracy. */
+function printEvaluation(e: ClassifierEvaluation, names: string[] | undefined): void {
+  console.log(`test loss ${e.loss.toFixed(4)} | accuracy ${e.accuracy.toFixed(4)} | top-${e.topK} error ${e.topKError.toFixed(4)}`);
+  console.log("");
+  if (e.classes <= 30) console.log(`confusion matrix (rows: true class, columns: predicted)\n${formatConfusionMatrix(e, names)}\n`);
+  else console.log(`confusion matrix of ${e.classes} classes: too wide for text (in --json${e.classes <= MAX_SVG_CLASSES ? " and --out" : ""})\n`);
+  console.log(`per-class accuracy\n${formatPerClassAccuracy(e, names)}`);
+}
+
 /** Runs `nnref eval` with `argv` (after the command name); returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
@@ -60,19 +92,9 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (typeof parsed === "number") return parsed;
   const values: Record<string, string | boolean | undefined> = parsed.values;
-  let model: string;
-  let args: WeightsArgs;
-  let testSize: number | undefined;
-  let batch: number;
-  let topK: number;
+  let a: EvalArgs;
   try {
-    if (parsed.positionals.length !== 1) throw new UsageError(`expected one MODEL, got ${parsed.positionals.length === 0 ? "none" : parsed.positionals.join(" ")}`);
-    model = parsed.positionals[0];
-    if (!modelNames().includes(model)) throw new UsageError(`unknown model ${JSON.stringify(model)}: expected one of ${modelNames().join(", ")}`);
-    args = parseWeightsArgs(values);
-    testSize = numberFlag("test-size", values["test-size"] as string | undefined, isPositiveInt, "a positive integer");
-    batch = numberFlag("batch", values.batch as string | undefined, isPositiveInt, "a positive integer") ?? 1000;
-    topK = numberFlag("top-k", values["top-k"] as string | undefined, isPositiveInt, "a positive integer") ?? 5;
+    a = parseEvalArgs(parsed.positionals, values);
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`nnref eval: ${err.message}\n\n${USAGE}`);
@@ -80,10 +102,11 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  const { model, weights: args } = a;
   chooseBackend(args.backend);
 
   const data = values.data === undefined ? await loadEmbeddedDataset() : await loadIdxDirectory(values.data as string);
-  const test = testSize === undefined ? data.test : firstImages(data.test, testSize);
+  const test = a.testSize === undefined ? data.test : firstImages(data.test, a.testSize);
   const classes = args.classes ?? Math.max(data.train.classes, data.test.classes);
   const inputSize = [test.channels, test.height, test.width] as const;
   const { module, info } = await loadWeightsArgs(model, args, inputSize, classes);
@@ -94,12 +117,8 @@ export async function run(argv: string[]): Promise<number> {
   const params = module.parameterCount().toLocaleString("en-US");
   console.log(`evaluating ${model} (${params} parameters) with ${args.weights}${info.kind === "checkpoint" ? " (a training checkpoint: its optimizer state is ignored)" : ""} on ${data.source}: ${test.count} test images, backend ${getBackend()}`);
   console.log(`inputs standardized by mean ${standardization.mean.toFixed(4)}, std ${standardization.std.toFixed(4)} (from ${source})`);
-  const e = evaluateClassifier(module, test, { standardization, topK, batchSize: batch });
-  console.log(`test loss ${e.loss.toFixed(4)} | accuracy ${e.accuracy.toFixed(4)} | top-${topK} error ${e.topKError.toFixed(4)}`);
-  console.log("");
-  if (classes <= 30) console.log(`confusion matrix (rows: true class, columns: predicted)\n${formatConfusionMatrix(e, names)}\n`);
-  else console.log(`confusion matrix of ${classes} classes: too wide for text (in --json${classes <= MAX_SVG_CLASSES ? " and --out" : ""})\n`);
-  console.log(`per-class accuracy\n${formatPerClassAccuracy(e, names)}`);
+  const e = evaluateClassifier(module, test, { standardization, topK: a.topK, batchSize: a.batch });
+  printEvaluation(e, names);
 
   let svgPath: string | undefined;
   if (values.out !== undefined && classes <= MAX_SVG_CLASSES) {
@@ -110,7 +129,6 @@ export async function run(argv: string[]): Promise<number> {
   } else if (values.out !== undefined) {
     console.log(`no confusion.svg: ${classes} classes are more than the ${MAX_SVG_CLASSES} drawn`);
   }
-  const seconds = (performance.now() - started) / 1000;
   if (values.json) {
     const rows = Array.from({ length: classes }, (_, t) => Array.from(e.confusion.subarray(t * classes, (t + 1) * classes)));
     console.log(JSON.stringify({
@@ -119,18 +137,18 @@ export async function run(argv: string[]): Promise<number> {
       testAccuracy: e.accuracy,
       testLoss: e.loss,
       testTopKError: e.topKError,
-      topK,
+      topK: e.topK,
       testImages: e.count,
       classes,
       classNames: names ?? null,
-      perClassAccuracy: e.perClassAccuracy.map((a) => (Number.isNaN(a) ? null : a)),
+      perClassAccuracy: e.perClassAccuracy.map((x) => (Number.isNaN(x) ? null : x)),
       classCounts: e.classCounts,
       confusion: rows,
       standardization,
       standardizationFrom: source,
       backend: getBackend(),
       data: data.source,
-      seconds,
+      seconds: (performance.now() - started) / 1000,
       ...(svgPath ? { confusionSvg: svgPath } : {}),
     }));
   }
