@@ -52,6 +52,9 @@ export { exportOnnx } from "./onnx/export.js";
 export { supportedOnnxOps } from "./onnx/op_table.js";
 export { topValues, type TopValue } from "./onnx/top_values.js";
 export { readModelInput, InputFileError } from "./onnx/input_file.js";
+export * from "./io/raster_image.js";
+export * from "./io/png_decode.js";
+export * from "./io/image_file.js";
 export * from "./train/index.js";
 export * as lecture from "./lecture/index.js";
 

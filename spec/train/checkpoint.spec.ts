@@ -60,7 +60,9 @@ test("encodeModel writes the state dict alone, integer buffers as I64 (PyTorch's
   const twin = new Sequential(new Linear(3, 4, new Random(7)), new BatchNorm1d(4));
   twin.loadStateDict(file.tensors);
   assert.equal([...twin.stateDict().get("0.weight")!.data], [...model.stateDict().get("0.weight")!.data]);
-  assert.throws(() => decodeCheckpoint(encodeModel(model), "model.safetensors"), /model\.safetensors: expected metadata nnref = "checkpoint-1", got undefined \(a model-only file cannot resume training\)/);
+  assert.throws(() => decodeCheckpoint(encodeModel(model), "model.safetensors"), /model\.safetensors: is a model-only weights file \(a state dict: no optimizer state, epoch or data order\), not a training checkpoint, so it cannot resume a run/);
+  assert.throws(() => decodeCheckpoint(encodeModel(model, { model: "bn-net" }), "model.safetensors"), /is a model-only weights file of bn-net .*`nnref eval MODEL --weights model\.safetensors`/);
+  assert.throws(() => decodeCheckpoint(encodeModel(model, { nnref: "checkpoint-0" }), "old.safetensors"), /old\.safetensors: expected metadata nnref = "checkpoint-1", got "checkpoint-0" \(not an nnref checkpoint, or written by another version\)/);
 });
 
 test("Adam's moments and step counts survive a checkpoint", () => {

@@ -17,6 +17,8 @@ const commands: Record<string, Command> = {
   lecture: { summary: "list or run the lectures' experiments, with their figures", load: () => import("./lecture.js") },
   run: { summary: "evaluate an ONNX model on an input (.npy, .safetensors) with nnref's ops", load: () => import("./run.js") },
   export: { summary: "write a zoo model with its weights as an ONNX file", load: () => import("./export.js") },
+  eval: { summary: "evaluate a model's weights on a test set (accuracy, confusion matrix)", load: () => import("./eval.js") },
+  predict: { summary: "classify PNG/PGM images with a model's weights", load: () => import("./predict.js") },
 };
 
 function usage(): string {

@@ -5,7 +5,8 @@
  * checkpoint, the model's state dict and an SVG of the learning curves into
  * --out. Argument parsing and printing only: the training is the library's
  * `recipeTrainer`, `Trainer.run`, `checkpointTrainer`, `encodeModel` and
- * `learningCurvesSvg`.
+ * `learningCurvesSvg`. `--weights` starts from a model-only file
+ * (`loadModelWeights`) instead of a fresh initialisation.
  */
 import { join } from "node:path";
 import { getBackend, isWasmAvailable, setBackend } from "../backend/dispatch.js";
@@ -16,8 +17,11 @@ import { RECIPE_CONVENTIONS, RECIPE_DEFAULTS, TRAINABLE_MODELS, recipeTrainer } 
 import { checkpointTrainer, decodeCheckpoint, encodeModel, resumeTrainer } from "../train/checkpoint.js";
 import { learningCurvesSvg } from "../train/plot.js";
 import { FileSystemError, prepareOutputDirectory, readFileBytes, writeFileBytes, writeFileBytesSync } from "../io/file_system.js";
+import { loadModelWeights, standardizationFromMetadata } from "../train/model_weights.js";
+import { decodeSafetensors } from "../io/safetensors.js";
 import { formatEpoch, formatStep } from "../train/progress.js";
 import type { StepProgress } from "../train/train.js";
+import type { Standardization } from "../data/standardize.js";
 import { parseCommandLine } from "./command_line.js";
 
 const DEFAULT_EPOCHS = 5;
@@ -56,6 +60,10 @@ sets after every epoch.
   --resume FILE        continue from a checkpoint written by an earlier run (its
                        batch, lr, momentum, weight decay, seed, augmentation and classes
                        are used unless given again)
+  --weights FILE       start from the weights of a model-only file (model.safetensors
+                       of an earlier run, or a PyTorch state dict with the same
+                       names): fine-tuning, with a fresh optimizer and epoch 1; its
+                       input standardization is kept when its metadata has one
   --json               end the output with one line of JSON (testAccuracy, testLoss,
                        imagesPerSecond, seconds, epochs, …)
 
@@ -114,6 +122,7 @@ export async function run(argv: string[]): Promise<number> {
       backend: { type: "string" },
       out: { type: "string" },
       resume: { type: "string" },
+      weights: { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -146,6 +155,7 @@ export async function run(argv: string[]): Promise<number> {
     };
     trainSize = number("train-size", str("train-size"), isPositiveInt, "a positive integer");
     testSize = number("test-size", str("test-size"), isPositiveInt, "a positive integer");
+    if (values.resume !== undefined && values.weights !== undefined) throw new UsageError("--resume and --weights exclude each other: --resume continues a run from its checkpoint, --weights starts a new run from a model's weights");
     const backend = str("backend");
     if (backend !== undefined && backend !== "js" && backend !== "wasm") throw new UsageError(`--backend: expected js or wasm, got ${JSON.stringify(backend)}`);
   } catch (err) {
@@ -165,10 +175,14 @@ export async function run(argv: string[]): Promise<number> {
   // A checkpoint to resume from supplies the run's options unless they are given again.
   let resumeBytes: Uint8Array | undefined;
   let saved: Partial<RunOptions> = {};
+  let savedStandardization: Standardization | undefined;
   const resumePath = values.resume as string | undefined;
   if (resumePath !== undefined) {
     resumeBytes = await readFileBytes(resumePath);
-    const meta = decodeCheckpoint(resumeBytes, resumePath).metadata;
+    const checkpoint = decodeCheckpoint(resumeBytes, resumePath);
+    const meta = checkpoint.metadata;
+    // A run started from --weights standardized with the weights' statistics, not its data's: keep them.
+    if (meta.standardization_from === "weights") savedStandardization = checkpoint.state.standardization;
     if (meta.model !== undefined && meta.model !== model) throw new Error(`${resumePath}: is a checkpoint of ${meta.model}, not ${model}`);
     if (meta.options) saved = JSON.parse(meta.options) as Partial<RunOptions>;
   }
@@ -195,6 +209,11 @@ export async function run(argv: string[]): Promise<number> {
     };
   }
 
+  // A model-only file to start from: its weights, and the standardization they were trained with.
+  const weightsPath = values.weights as string | undefined;
+  const weightsBytes = weightsPath === undefined ? undefined : await readFileBytes(weightsPath);
+  const weightsMeta = weightsBytes === undefined ? undefined : decodeSafetensors(weightsBytes, weightsPath).metadata;
+  const fileStandardization = weightsMeta ? standardizationFromMetadata(weightsMeta, weightsPath) ?? undefined : undefined;
   const trainer = recipeTrainer(data, {
     model,
     batchSize: options.batchSize,
@@ -206,18 +225,24 @@ export async function run(argv: string[]): Promise<number> {
     seed: options.seed,
     augmentation: options.augment ? { flip: true, cropPadding: 2 } : null,
     classes: options.classes,
+    standardization: savedStandardization ?? fileStandardization,
   });
+  if (weightsBytes) {
+    if (weightsMeta?.model !== undefined && weightsMeta.model !== model) throw new Error(`${weightsPath}: holds weights of ${weightsMeta.model}, not ${model}`);
+    loadModelWeights(trainer.model, weightsBytes, { file: weightsPath });
+  }
   if (resumeBytes) {
     resumeTrainer(trainer, resumeBytes, resumePath);
     if (trainer.epoch >= epochs) throw new Error(`${resumePath}: already trained ${trainer.epoch} epochs; ask for more with --epochs (e.g. --epochs ${trainer.epoch + 1})`);
   }
-  const info = { model, options: JSON.stringify(options), data: data.source };
+  const info: Record<string, string> = { model, options: JSON.stringify(options), data: data.source };
+  if (fileStandardization || savedStandardization) info.standardization_from = "weights";
 
   const json = values.json as boolean;
   const tty = Boolean(process.stdout.isTTY) && !json;
   const params = trainer.model.parameterCount().toLocaleString("en-US");
   console.log(`training ${model} (${params} parameters) on ${data.source}: ${data.train.count} training / ${data.test.count} test images`);
-  console.log(`batch ${options.batchSize}, SGD lr ${options.lr} momentum ${options.momentum} (${options.momentumForm}'s form) weight decay ${options.weightDecay}${options.weightDecayOn === "weights" ? " on the weights only" : ""}${options.augment ? ", augmented" : ""}, seed ${options.seed}, backend ${getBackend()}${resumeBytes ? `, resuming after epoch ${trainer.epoch}` : ""}`);
+  console.log(`batch ${options.batchSize}, SGD lr ${options.lr} momentum ${options.momentum} (${options.momentumForm}'s form) weight decay ${options.weightDecay}${options.weightDecayOn === "weights" ? " on the weights only" : ""}${options.augment ? ", augmented" : ""}, seed ${options.seed}, backend ${getBackend()}${resumeBytes ? `, resuming after epoch ${trainer.epoch}` : ""}${weightsPath ? `, starting from the weights in ${weightsPath}` : ""}`);
 
   let lastDraw = 0;
   const onStep = (p: StepProgress) => {
@@ -238,7 +263,7 @@ export async function run(argv: string[]): Promise<number> {
       writeFileBytesSync(checkpointPath, checkpointTrainer(trainer, info));
     },
   });
-  await writeFileBytes(join(out, "model.safetensors"), encodeModel(trainer.model, { model }));
+  await writeFileBytes(join(out, "model.safetensors"), encodeModel(trainer.model, { model, standardization: JSON.stringify(trainer.standardization) }));
   const plotPath = join(out, "curves.svg");
   await writeFileBytes(plotPath, learningCurvesSvg(trainer.history, `${model} on ${data.source}, seed ${options.seed}`));
 

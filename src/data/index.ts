@@ -11,3 +11,4 @@ export * from "./standardize.js";
 export * from "./augment.js";
 export * from "./batches.js";
 export * from "./rows.js";
+export * from "./image_input.js";

@@ -6,15 +6,16 @@
  */
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { decodePgm, type GrayImage } from "../io/pgm.js";
+import { decodePgm } from "../io/pgm.js";
+import type { RasterImage } from "../io/raster_image.js";
 
 /** The path of the shipped photograph. */
 export function testImagePath(): string {
   return fileURLToPath(new URL("../../src/data/images/camera-128.pgm", import.meta.url));
 }
 
-/** The shipped 128×128 gray photograph ("camera", CC0): uint8 pixels [128, 128]. */
-export async function loadTestImage(): Promise<GrayImage> {
+/** The shipped 128×128 gray photograph ("camera", CC0): one channel, uint8 data [128, 128]. */
+export async function loadTestImage(): Promise<RasterImage> {
   const path = testImagePath();
   return decodePgm(new Uint8Array(await readFile(path)), path);
 }

@@ -126,7 +126,13 @@ function parseJson<T>(file: string, metadata: Record<string, string>, key: strin
 /** Decodes and validates a checkpoint file (its safetensors layer is validated by decodeSafetensors). */
 export function decodeCheckpoint(bytes: Uint8Array, file = "checkpoint"): DecodedCheckpoint {
   const { tensors, metadata } = decodeSafetensors(bytes, file);
-  if (metadata.nnref !== FORMAT) throw new CheckpointError(file, `expected metadata nnref = "${FORMAT}", got ${JSON.stringify(metadata.nnref)} (a model-only file cannot resume training)`);
+  if (metadata.nnref !== FORMAT) {
+    if (metadata.nnref === undefined && !Object.keys(metadata).some((k) => k === "epoch" || k === "optimizer")) {
+      const of = metadata.model ? ` of ${metadata.model}` : "";
+      throw new CheckpointError(file, `is a model-only weights file${of} (a state dict: no optimizer state, epoch or data order), not a training checkpoint, so it cannot resume a run — resume from the run's checkpoint.safetensors instead; to evaluate these weights use \`nnref eval MODEL --weights ${file}\` (loadModelWeights), to train on from them use \`nnref train MODEL --weights ${file}\``);
+    }
+    throw new CheckpointError(file, `expected metadata nnref = "${FORMAT}", got ${JSON.stringify(metadata.nnref)} (not an nnref checkpoint, or written by another version)`);
+  }
   const epoch = Number(metadata.epoch);
   if (!Number.isInteger(epoch) || epoch < 0) throw new CheckpointError(file, `metadata "epoch": expected a whole number, got ${JSON.stringify(metadata.epoch)}`);
   const optimizer = parseJson<DecodedCheckpoint["optimizer"]>(file, metadata, "optimizer");

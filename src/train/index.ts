@@ -19,3 +19,7 @@ export * from "./classifier_file.js";
 export * from "./charts.js";
 export * from "./search.js";
 export * from "./finite_parameters.js";
+export * from "./evaluate.js";
+export * from "./model_weights.js";
+export * from "./confusion_matrix.js";
+export * from "./predict.js";

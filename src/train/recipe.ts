@@ -28,6 +28,7 @@ import { SGD, lectureMomentum } from "../optim/sgd.js";
 import { weightDecayGroups } from "../optim/weight_decay_groups.js";
 import { FASHION_MNIST_CLASSES, firstLabelOutside, type ImageDataset, type TrainTestData } from "../data/dataset.js";
 import type { Augmentation } from "../data/augment.js";
+import type { Standardization } from "../data/standardize.js";
 import { lenet5 } from "../models/lenet5.js";
 import { mlp } from "../models/mlp.js";
 import type { RegularizerOptions } from "../models/options.js";
@@ -60,6 +61,8 @@ export interface RecipeOptions {
   readonly dropout?: number;
   /** The model's number of classes (default 10, Fashion-MNIST's); every label of the data must be below it. */
   readonly classes?: number;
+  /** Input standardization (default: the training set's mean and std). */
+  readonly standardization?: Standardization;
 }
 
 /** The defaults of the recipe. */
@@ -92,7 +95,7 @@ export function recipeTrainer(data: TrainTestData, options: RecipeOptions): Trai
   const { channels, height, width } = data.train;
   const model = build(modelRng, [channels, height, width], classes, { batchNorm: options.batchNorm, dropout: options.dropout });
   const optimizer = recipeOptimizer(model, lr, momentum, weightDecay, options);
-  return new Trainer(model, optimizer, data, { batchSize, rng: dataRng, augmentation: options.augmentation ?? null });
+  return new Trainer(model, optimizer, data, { batchSize, rng: dataRng, augmentation: options.augmentation ?? null, standardization: options.standardization });
 }
 
 /** Throws a RangeError naming `where`, the index and the value of the first label that is not one of `classes` classes. */

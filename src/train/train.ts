@@ -25,7 +25,6 @@
  */
 import type { Random } from "../random.js";
 import { Variable } from "../autograd/variable.js";
-import { noGrad } from "../autograd/apply.js";
 import * as F from "../autograd/functional.js";
 import type { Module } from "../nn/module.js";
 import type { Optimizer } from "../optim/optimizer.js";
@@ -35,6 +34,7 @@ import { computeStandardization, type Standardization } from "../data/standardiz
 import type { Augmentation } from "../data/augment.js";
 import { MetricsAccumulator, type PassMetrics } from "./metrics.js";
 import { checkFiniteParameters, findNonFiniteParameter, type NonFiniteEntry } from "./finite_parameters.js";
+import { evaluateClassifier } from "./evaluate.js";
 
 /** Options of a `Trainer`. */
 export interface TrainerOptions {
@@ -155,23 +155,10 @@ export class Trainer {
     return { loss: loss.value.data[0], logits };
   }
 
-  /** Loss, accuracy and top-k error of the model on `d`, in eval mode, without gradients. */
+  /** Loss, accuracy and top-k error of the model on `d`, in eval mode, without gradients (`evaluateClassifier`). */
   evaluate(d: ImageDataset): PassMetrics {
-    const wasTraining = this.model.training;
-    this.model.eval();
-    const metrics = new MetricsAccumulator(this.topK);
-    try {
-      noGrad(() => {
-        for (const batch of epochBatches(d, { batchSize: this.evalBatchSize, standardization: this.standardization, shuffle: false })) {
-          const logits = this.model.forward(new Variable(batch.input));
-          const loss = F.crossEntropy(logits, batch.target);
-          metrics.add(loss.value.data[0], logits.value, batch.target);
-        }
-      });
-    } finally {
-      this.model.train(wasTraining);
-    }
-    return metrics.result();
+    const { loss, accuracy, topKError, count } = evaluateClassifier(this.model, d, { standardization: this.standardization, topK: this.topK, batchSize: this.evalBatchSize });
+    return { loss, accuracy, topKError, count };
   }
 
   /** Trains one epoch and evaluates; returns (and records) its report. */

@@ -61,7 +61,7 @@ function filterBank(): Array<{ name: string; kernel: Tensor; convolve: boolean; 
 
 async function run({ quick, seed }: ExperimentOptions): Promise<ExperimentResult> {
   const photo = await loadTestImage();
-  const image = fromArray(Array.from(photo.pixels, (p) => p / 255), [photo.height, photo.width], "float64");
+  const image = fromArray(Array.from(photo.data, (p) => p / 255), [photo.height, photo.width], "float64");
   const outputs = filterBank().map((f) => ({ ...f, out: f.convolve ? convolve2d(image, f.kernel, "same") : correlate2d(image, f.kernel, "same") }));
   const tvImage = totalVariation(image);
   const tv = Object.fromEntries(outputs.map((o) => [o.name, totalVariation(o.out)]));
