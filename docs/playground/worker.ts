@@ -2,7 +2,7 @@
  * The playground's training worker: owns the data, the network and the
  * trainer, so the page never blocks. Everything it computes is a call into
  * nnref — `recipeTrainer` and `Trainer.step` (what `nnref train` runs),
- * `layerOutputs`, `classifyDataset`, `encodeClassifier` / `decodeClassifier`;
+ * `layerOutputs`, `evaluateClassifier`, `encodeClassifier` / `decodeClassifier`;
  * this file only schedules the steps and packs the results into messages
  * (./protocol.ts).
  *
@@ -14,12 +14,12 @@ import {
   Random,
   SGD,
   Trainer,
-  classifyDataset,
   computeStandardization,
   countCorrect,
   decodeClassifier,
   encodeClassifier,
   epochBatches,
+  evaluateClassifier,
   fetchIdxDataset,
   getBackend,
   lectureMomentum,
@@ -214,7 +214,7 @@ function inspect(index: number): void {
 
 function evaluate(): void {
   const t = need(trainer, "network");
-  const r = classifyDataset(t.model, t.data.test, t.standardization);
+  const r = evaluateClassifier(t.model, t.data.test, { standardization: t.standardization, outputs: true });
   post({ type: "evaluation", confusion: r.confusion, predictions: r.predictions, accuracy: r.accuracy }, [r.confusion.buffer, r.predictions.buffer]);
 }
 
@@ -222,7 +222,7 @@ function predict(pixels: Uint8Array): void {
   const t = need(trainer, "network");
   if (pixels.length !== 28 * 28) throw new RangeError(`predict: expected 784 pixels (28×28), got ${pixels.length}`);
   const one = makeDataset(pixels, Uint8Array.of(0), { height: 28, width: 28, classes: 10 });
-  const { probabilities } = classifyDataset(t.model, one, t.standardization);
+  const { probabilities } = evaluateClassifier(t.model, one, { standardization: t.standardization, outputs: true });
   post({ type: "prediction", probabilities }, [probabilities.buffer]);
 }
 
