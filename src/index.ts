@@ -51,7 +51,7 @@ export { OnnxNodeError } from "./onnx/attributes.js";
 export { exportOnnx } from "./onnx/export.js";
 export { supportedOnnxOps } from "./onnx/op_table.js";
 export { topValues, type TopValue } from "./onnx/top_values.js";
-export { readModelInput, InputFileError } from "./onnx/input_file.js";
+export { readModelInput, InputFileError, readImageInput, isImageFile, type ImageInputFileOptions } from "./onnx/input_file.js";
 export * from "./io/raster_image.js";
 export * from "./io/png_decode.js";
 export * from "./io/image_file.js";
