@@ -47,6 +47,7 @@ export { decodeOnnx, encodeOnnx } from "./io/onnx/model_file.js";
 export { OnnxError } from "./io/onnx/tensor_proto.js";
 export type { ModelProto } from "./io/onnx/schema.js";
 export { loadOnnx, OnnxModel, type LoadOnnxOptions, type OnnxValueInfo } from "./onnx/graph.js";
+export { OnnxModule } from "./onnx/onnx_module.js";
 export { OnnxNodeError } from "./onnx/attributes.js";
 export { exportOnnx } from "./onnx/export.js";
 export { supportedOnnxOps } from "./onnx/op_table.js";
