@@ -5,8 +5,9 @@
 // runs on the wasm backend, that 100 training steps lower the loss, that a
 // drawn shape gets probabilities summing to 1, that a model.safetensors from
 // `nnref train` loads and evaluates to the accuracy Node computed, that
-// "Save model" downloads a file that reads back, that an .onnx file gets a
-// clear "not supported yet", and writes a screenshot. Any console error, page
+// "Save model" downloads a file that reads back, that the same model exported
+// to ONNX (`exportOnnx`) loads and evaluates to the same accuracy while a
+// malformed .onnx gets an error naming it, and writes a screenshot. Any console error, page
 // error or failed request fails the run. Prints the budgets it measures
 // (time to the first training step; the worker's training speed against
 // `nnref train` in Node, measured one after the other in this run) and closes
@@ -65,7 +66,7 @@ const nodeTrain = (dir) =>
   );
 const nodeJson = nodeTrain(nodeRun);
 const { chromium } = await import("playwright-core");
-const { decodeClassifier } = await import("../dist/index.js");
+const { buildModelFromWeights, decodeClassifier, exportOnnx } = await import("../dist/index.js");
 
 const { server, url } = await startServer({ dir: dist, port: 0 });
 const profile = mkdtempSync(join(tmpdir(), "nnref-chromium-"));
@@ -144,12 +145,26 @@ try {
   const saved = decodeClassifier(new Uint8Array(readFileSync(savedPath)), savedPath);
   check("Save model downloads a .safetensors that reads back", saved.architecture.model === "mlp" && saved.standardization !== null, `${download.suggestedFilename()}, ${statSync(savedPath).size} bytes`);
 
-  // 7. An .onnx file is refused with a clear message (import is not in nnref yet).
+  // 7. The same trained MLP exported to ONNX (exportOnnx) loads and evaluates to the same test accuracy with nnref's
+  //    ONNX evaluator (inputs standardized with the training set's statistics, as nnref train did); a malformed .onnx
+  //    is refused with an error naming the file.
   const onnx = join(out, "model.onnx");
-  writeFileSync(onnx, new Uint8Array([8, 7]));
+  const { model: trained } = buildModelFromWeights("mlp", new Uint8Array(readFileSync(join(nodeRun, "model.safetensors"))), { file: "model.safetensors" });
+  writeFileSync(onnx, exportOnnx(trained.eval(), [1, 1, 28, 28]));
+  await page.evaluate("window.playground.state.evaluation = null");
   await page.setInputFiles("#load", onnx);
-  const onnxMessage = await page.locator("#message").textContent();
-  check("an .onnx file says it is not supported yet", /ONNX models are not supported yet/.test(onnxMessage ?? ""), onnxMessage ?? "");
+  await waitFor("s.loaded !== null && s.loaded.onnx && s.evaluation !== null");
+  const fromOnnx = await state("({ architecture: s.loaded.architecture, accuracy: s.evaluation.accuracy, trainDisabled: document.querySelector('#train').disabled })");
+  check("an .onnx classifier made by exportOnnx loads and evaluates to the accuracy of its weights", Math.abs(fromOnnx.accuracy - nodeJson.testAccuracy) < 1e-9 && fromOnnx.trainDisabled, `${fromOnnx.architecture}: test accuracy ${fromOnnx.accuracy} in the page, ${nodeJson.testAccuracy} in Node; Train ${fromOnnx.trainDisabled ? "disabled" : "enabled"}`);
+  const broken = join(out, "broken.onnx");
+  writeFileSync(broken, new Uint8Array([0x3a, 0x05, 1, 2]));
+  const errorsBefore = await state("s.errors.length");
+  await page.setInputFiles("#load", broken);
+  await waitFor(`s.errors.length > ${errorsBefore}`);
+  const brokenMessage = await page.locator("#message").textContent();
+  // The expected error is taken off the list, so the final check still fails on any other.
+  await page.evaluate(`window.playground.state.errors.splice(${errorsBefore}, 1)`);
+  check("a malformed .onnx gets an error naming the file", /broken\.onnx: .*declared length 5 runs past the end/.test(brokenMessage ?? ""), brokenMessage ?? "");
 
   // 8. A screenshot of the page after training, with a test image inspected.
   await page.evaluate("document.querySelector('#reset').click()");

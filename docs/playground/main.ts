@@ -221,6 +221,13 @@ const handlers: { [T in Reply["type"]]: (reply: ReplyOf<T>) => void } = {
     state.configured = c;
     if (Number.isNaN(state.timings.configured)) state.timings.configured = performance.now();
     for (const id of ["train", "reset", "save"]) ($(id) as HTMLButtonElement).disabled = false;
+    if (!c.trainable) {
+      // A loaded ONNX graph is evaluated only; its weights are not a layer's filters.
+      for (const id of ["train", "save"]) ($(id) as HTMLButtonElement).disabled = true;
+      const filters = $<HTMLCanvasElement>("filters-canvas");
+      filters.width = filters.height = 1;
+      $("filters-caption").textContent = "An ONNX graph: its weights are constants of the graph, not shown here.";
+    }
     $("layers").textContent = `${c.architecture}, ${c.parameters.toLocaleString("en-US")} parameters; inputs standardized with mean ${c.standardization.mean.toFixed(4)}, std ${c.standardization.std.toFixed(4)}\n${c.layers.join("\n")}`;
     redrawCharts();
     showStats();
@@ -276,6 +283,10 @@ const handlers: { [T in Reply["type"]]: (reply: ReplyOf<T>) => void } = {
     state.epochs = [];
     writeSettings(l.settings);
     setTraining(false);
+    if (l.onnx) {
+      message(`Loaded ${l.name}: ${l.architecture}, evaluated with nnref's ops; inputs standardized with the training set's statistics (an ONNX file records none). It is not trained here: Reset builds a network to train.`);
+      return;
+    }
     message(`Loaded ${l.name}: ${l.architecture}; inputs standardized with ${l.standardizationFromFile ? "the statistics stored in the file" : "the training set's statistics (the file has none)"}. Train goes on from its weights.`);
   },
   error(e) {
@@ -320,10 +331,6 @@ $("load").addEventListener("change", async () => {
   const file = input.files?.[0];
   input.value = "";
   if (!file) return;
-  if (file.name.toLowerCase().endsWith(".onnx")) {
-    message(`${file.name}: ONNX models are not supported yet (ONNX import is being written). Load a .safetensors file: one saved here, or model.safetensors from \`nnref train\`.`, true);
-    return;
-  }
   const bytes = new Uint8Array(await file.arrayBuffer());
   send({ type: "load", bytes, name: file.name, run: state.run + 1 }, [bytes.buffer]);
 });

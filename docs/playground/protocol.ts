@@ -76,7 +76,8 @@ export type Reply =
       workerTimeOrigin: number;
       scriptStartMs: number;
     }
-  | { type: "configured"; run: number; parameters: number; layers: readonly string[]; architecture: string; standardization: { mean: number; std: number } }
+  /** `trainable`: false for a loaded ONNX graph (evaluated only). */
+  | { type: "configured"; run: number; parameters: number; layers: readonly string[]; architecture: string; standardization: { mean: number; std: number }; trainable: boolean }
   | { type: "progress"; run: number; points: StepPoint[]; totalSteps: number; epoch: number; imagesPerSecond: number; training: boolean }
   | { type: "epoch"; run: number; epoch: number; step: number; trainLoss: number; trainAccuracy: number; testLoss: number; testAccuracy: number }
   | { type: "filters"; run: number; filters: PlainTensor }
@@ -84,5 +85,6 @@ export type Reply =
   | { type: "evaluation"; confusion: Int32Array; predictions: Int32Array; accuracy: number }
   | { type: "prediction"; probabilities: Float32Array }
   | { type: "saved"; bytes: Uint8Array; name: string }
-  | { type: "loaded"; run: number; name: string; settings: Settings; architecture: string; standardizationFromFile: boolean }
+  /** `onnx`: an .onnx classifier, evaluated with nnref's ops but not trained (the settings are the page's, unchanged). */
+  | { type: "loaded"; run: number; name: string; settings: Settings; architecture: string; standardizationFromFile: boolean; onnx: boolean }
   | { type: "error"; message: string };

@@ -2,7 +2,8 @@
  * The playground's training worker: owns the data, the network and the
  * trainer, so the page never blocks. Everything it computes is a call into
  * nnref — `recipeTrainer` and `Trainer.step` (what `nnref train` runs),
- * `layerOutputs`, `classifyDataset`, `encodeClassifier` / `decodeClassifier`;
+ * `layerOutputs`, `evaluateClassifier`, `encodeClassifier` / `decodeClassifier`,
+ * `loadOnnx` / `OnnxModule` (an .onnx classifier is evaluated, not trained);
  * this file only schedules the steps and packs the results into messages
  * (./protocol.ts).
  *
@@ -11,26 +12,30 @@
  */
 import {
   FASHION_MNIST_CLASSES,
+  OnnxModule,
   Random,
   SGD,
   Trainer,
-  classifyDataset,
   computeStandardization,
   countCorrect,
   decodeClassifier,
   encodeClassifier,
   epochBatches,
+  evaluateClassifier,
   fetchIdxDataset,
   getBackend,
   lectureMomentum,
   layerOutputs,
+  loadOnnx,
   makeBatch,
   makeDataset,
   recipeTrainer,
   softmax,
   type Batch,
   type ClassifierArchitecture,
+  type Module,
   type Sequential,
+  type Standardization,
   type Tensor,
   type TrainTestData,
 } from "../../src/index.js";
@@ -64,6 +69,8 @@ let lastFilters = 0;
 let chain = 0;
 /** The page's number for the current network (see protocol.ts). */
 let run = 0;
+/** A loaded .onnx classifier: the current network when not null (evaluated only; `trainer` is then null). */
+let onnxNetwork: { model: OnnxModule; standardization: Standardization } | null = null;
 /** A configure request that came before the data: carried out as soon as the data is in. */
 let pendingConfigure: { settings: Settings; run: number } | null = null;
 
@@ -102,7 +109,7 @@ function resetProgress(): void {
 function announce(t: Trainer, s: Settings): void {
   const model = t.model as Sequential;
   const layers = Array.from({ length: model.length }, (_, i) => `${i}: ${model.at(i).describe()}`);
-  post({ type: "configured", run, parameters: model.parameterCount(), layers, architecture: describeArchitecture(s), standardization: t.standardization });
+  post({ type: "configured", run, parameters: model.parameterCount(), layers, architecture: describeArchitecture(s), standardization: t.standardization, trainable: true });
   postFilters();
 }
 
@@ -111,6 +118,7 @@ function configure(s: Settings, runNumber: number): void {
   resetProgress();
   run = runNumber;
   settings = s;
+  onnxNetwork = null;
   trainer = recipeTrainer(d, { model: s.model, batchSize: s.batchSize, lr: s.lr, momentum: s.momentum, momentumForm: s.momentumForm, batchNorm: s.batchNorm, dropout: s.dropout, seed: s.seed });
   announce(trainer, s);
 }
@@ -195,10 +203,29 @@ function postFilters(): void {
   }
 }
 
-function inspect(index: number): void {
+/** The network the views show: the trainer's, or a loaded ONNX classifier's. */
+function currentNetwork(): { model: Module; standardization: Standardization } {
+  if (onnxNetwork !== null) return onnxNetwork;
   const t = need(trainer, "network");
-  const d = t.data.test;
+  return { model: t.model, standardization: t.standardization };
+}
+
+/** Class probabilities of one 28×28 image under the current network. */
+function classify(pixels: Uint8Array): Float32Array {
+  const { model, standardization } = currentNetwork();
+  const one = makeDataset(pixels, Uint8Array.of(0), { height: 28, width: 28, classes: 10 });
+  return evaluateClassifier(model, one, { standardization, outputs: true }).probabilities;
+}
+
+function inspect(index: number): void {
+  const d = need(data, "data").test;
   if (!Number.isInteger(index) || index < 0 || index >= d.count) throw new RangeError(`test image ${index}: expected 0 … ${d.count - 1}`);
+  if (onnxNetwork !== null) {
+    // An ONNX graph's intermediate values are not layers of a Sequential: only its answer is shown.
+    post({ type: "inspection", index, layers: [], probabilities: classify(d.images.slice(index * 784, (index + 1) * 784)) });
+    return;
+  }
+  const t = need(trainer, "network");
   const model = t.model as Sequential;
   const wasTraining = model.training;
   model.eval();
@@ -213,21 +240,25 @@ function inspect(index: number): void {
 }
 
 function evaluate(): void {
-  const t = need(trainer, "network");
-  const r = classifyDataset(t.model, t.data.test, t.standardization);
+  const { model, standardization } = currentNetwork();
+  const r = evaluateClassifier(model, need(data, "data").test, { standardization, outputs: true });
   post({ type: "evaluation", confusion: r.confusion, predictions: r.predictions, accuracy: r.accuracy }, [r.confusion.buffer, r.predictions.buffer]);
 }
 
 function predict(pixels: Uint8Array): void {
-  const t = need(trainer, "network");
   if (pixels.length !== 28 * 28) throw new RangeError(`predict: expected 784 pixels (28×28), got ${pixels.length}`);
-  const one = makeDataset(pixels, Uint8Array.of(0), { height: 28, width: 28, classes: 10 });
-  const { probabilities } = classifyDataset(t.model, one, t.standardization);
+  const probabilities = classify(pixels);
   post({ type: "prediction", probabilities }, [probabilities.buffer]);
 }
 
+/** Training and saving need an nnref network: an ONNX graph's weights are constants. */
+function needTrainer(action: string): Trainer {
+  if (onnxNetwork !== null) throw new Error(`the loaded ONNX model is evaluated, not ${action} (its weights are constants of the graph): Reset builds a network to train`);
+  return need(trainer, "network");
+}
+
 function save(): void {
-  const t = need(trainer, "network");
+  const t = needTrainer("saved");
   const s = need(settings, "settings");
   const bytes = encodeClassifier(t.model as Sequential, architectureOf(s), t.standardization, {
     source: "nnref playground",
@@ -239,6 +270,7 @@ function save(): void {
 
 /** A model file replaces the network; training can go on from its weights with the current optimizer settings. */
 function load(bytes: Uint8Array, name: string, runNumber: number): void {
+  if (name.toLowerCase().endsWith(".onnx")) return loadOnnxClassifier(bytes, name, runNumber);
   const d = need(data, "data");
   const base = need(settings, "settings");
   const decoded = decodeClassifier(bytes, name);
@@ -246,14 +278,42 @@ function load(bytes: Uint8Array, name: string, runNumber: number): void {
   const s: Settings = { ...base, model: a.model, batchNorm: a.batchNorm, dropout: a.dropout };
   resetProgress();
   run = runNumber;
+  onnxNetwork = null;
   const rule = s.momentumForm === "lecture" ? lectureMomentum(s.momentum) : { momentum: s.momentum };
   const optimizer = new SGD(decoded.model.parameters(), { lr: s.lr, ...rule });
   const standardization = decoded.standardization ?? computeStandardization(d.train);
   decoded.model.train();
   trainer = new Trainer(decoded.model, optimizer, d, { batchSize: s.batchSize, rng: new Random(s.seed).fork(), standardization });
   settings = s;
-  post({ type: "loaded", run, name, settings: s, architecture: describeArchitecture(s), standardizationFromFile: decoded.standardization !== null });
+  post({ type: "loaded", run, name, settings: s, architecture: describeArchitecture(s), standardizationFromFile: decoded.standardization !== null, onnx: false });
   announce(trainer, s);
+}
+
+/**
+ * An .onnx classifier of [N, 1, 28, 28] images replaces the network for the
+ * views (test-set evaluation, the drawn image's and a test image's
+ * prediction); its inputs are standardized with the training set's
+ * statistics (an ONNX file records none), as for a model file without them.
+ */
+function loadOnnxClassifier(bytes: Uint8Array, name: string, runNumber: number): void {
+  const d = need(data, "data");
+  const base = need(settings, "settings");
+  const model = new OnnxModule(loadOnnx(bytes, { file: name }));
+  const input = model.onnx.inputs[0];
+  const [, c, h, w] = input.shape ?? [];
+  if (input.shape?.length !== 4 || c !== 1 || h !== 28 || w !== 28 || input.elemType !== "FLOAT") {
+    throw new Error(`${name}: expected a classifier of 28×28 gray images (FLOAT input [N, 1, 28, 28]), got input ${JSON.stringify(input.name)} ${input.elemType} [${input.shape?.join(", ") ?? "unknown"}]`);
+  }
+  resetProgress();
+  run = runNumber;
+  trainer = null;
+  const standardization = computeStandardization(d.train);
+  onnxNetwork = { model, standardization };
+  const architecture = `ONNX graph (opset ${model.onnx.opset}, ${model.onnx.nodes.length} nodes)`;
+  const parameters = model.onnx.proto.graph!.initializer.reduce((n, t) => n + t.dims.reduce((a, b) => a * Number(b), 1), 0);
+  const layers = model.onnx.nodes.map(({ node, label }, i) => `${i}: ${node.op_type} ${label}`);
+  post({ type: "loaded", run, name, settings: base, architecture, standardizationFromFile: false, onnx: true });
+  post({ type: "configured", run, parameters, layers, architecture, standardization, trainable: false });
 }
 
 function handle(request: Request): void {
@@ -265,7 +325,7 @@ function handle(request: Request): void {
       }
       return configure(request.settings, request.run);
     case "train":
-      need(trainer, "network");
+      needTrainer("trained");
       stepsLeft = request.steps ?? -1;
       if (!training) {
         training = true;

@@ -68,6 +68,8 @@ test("decodeClassifier refuses other networks and mismatched files with the file
   const mlpAsLenet = encodeModel(mlp(new Random(1)), { model: "lenet5" });
   assert.throws(() => decodeClassifier(mlpAsLenet, "x.safetensors"), /x.safetensors: does not hold the weights of a LeNet-5 .*missing 0.weight/);
   assert.throws(() => decodeClassifier(new Uint8Array([1, 2, 3]), "junk.bin"), /junk.bin/);
+  const badStandardization = encodeSafetensors(mlp(new Random(1)).stateDict(), { metadata: { model: "mlp", standardization: '{"mean": 0.3, "std": 0}' } });
+  assert.throws(() => decodeClassifier(badStandardization, "s.safetensors"), /s\.safetensors: metadata "standardization": expected \{"mean": finite, "std": finite > 0\}, got \{"mean": 0\.3, "std": 0\}/);
 });
 
 test.run();

@@ -1,11 +1,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Random } from "../../src/random.js";
+import { tensor } from "../../src/tensor.js";
 import { Dropout, Flatten, Linear, Sequential } from "../../src/nn/index.js";
 import { makeDataset } from "../../src/data/dataset.js";
 import { evaluateClassifier } from "../../src/train/evaluate.js";
 import { MAX_SVG_CLASSES, confusionMatrixSvg, formatConfusionMatrix, formatPerClassAccuracy } from "../../src/train/confusion_matrix.js";
 import { predictClasses } from "../../src/train/predict.js";
+import { assertClose } from "../support/assertions.js";
 
 /** scores_j = pixel_j / 255 for j = 0, 1, 2 (standardization mean 0, std 1): the brightest of the first three pixels wins. */
 function pickBrightest(): Sequential {
@@ -91,6 +93,43 @@ test("predictClasses: softmax probabilities, most probable first, ties by index,
   assert.ok(Math.abs(out[1].reduce((t, c) => t + c.probability, 0) - 1) < 1e-6);
   assert.ok(model.training, "training mode is restored");
   assert.throws(() => predictClasses(model, [Uint8Array.from([1, 2, 3])], { inputSize: [1, 2, 2], standardization: { mean: 0, std: 1 } }), /image 0: expected 4 bytes \(\[1, 2, 2\]\), got 3/);
+});
+
+// Three 1×1×2 "images" through a linear layer whose scores are hand-computed.
+// Standardization mean 0, std 1/255 makes the input exactly the pixel value.
+function scoresAreThePixels() {
+  const layer = new Linear(2, 3, new Random(1));
+  layer.loadStateDict({ weight: tensor([[1, 0], [0, 1], [0, 0]]), bias: tensor([0, 0, Math.log(2)]) });
+  const model = new Sequential(new Flatten(), layer);
+  // pixels (x1, x2) → scores (x1, x2, ln 2)
+  const d = makeDataset(Uint8Array.from([0, 0, 3, 1, 0, 5]), Uint8Array.from([2, 0, 0]), { height: 1, width: 2, classes: 3 });
+  return { model, d };
+}
+
+test("evaluateClassifier with outputs: softmax probabilities, arg-max predictions, confusion and accuracy (hand-computed)", () => {
+  const { model, d } = scoresAreThePixels();
+  const r = evaluateClassifier(model, d, { standardization: { mean: 0, std: 1 / 255 }, batchSize: 2, outputs: true });
+  // image 0: scores (0, 0, ln 2) → (1, 1, 2)/4; image 1: (3, 1, ln 2); image 2: (0, 5, ln 2).
+  const softmax = (s: number[]) => s.map((v) => Math.exp(v) / s.reduce((a, u) => a + Math.exp(u), 0));
+  assertClose(r.probabilities, [0.25, 0.25, 0.5, ...softmax([3, 1, Math.log(2)]), ...softmax([0, 5, Math.log(2)])], 1e-7, "probabilities");
+  assert.equal([...r.predictions], [2, 0, 1]);
+  // labels 2, 0, 0: rows = label, columns = prediction
+  assert.equal([...r.confusion], [1, 1, 0, 0, 0, 0, 0, 0, 1]);
+  assertClose([r.accuracy], [2 / 3], 1e-15);
+  assert.is(r.classes, 3);
+  assert.not.ok("probabilities" in evaluateClassifier(model, d, { standardization: { mean: 0, std: 1 / 255 } }), "no per-image outputs unless asked");
+});
+
+test("evaluateClassifier: runs in eval mode and restores the model's mode; refuses an empty dataset, labels beyond the scores and scores of the wrong shape", () => {
+  const { model, d } = scoresAreThePixels();
+  model.train();
+  evaluateClassifier(model, d, { standardization: { mean: 0, std: 1 / 255 }, outputs: true });
+  assert.is(model.training, true);
+  assert.throws(() => evaluateClassifier(model, makeDataset(new Uint8Array(0), new Uint8Array(0), { height: 1, width: 2, classes: 3 }), { standardization: { mean: 0, std: 1 } }), /evaluateClassifier: the dataset has no images/);
+  const four = makeDataset(Uint8Array.from([0, 0]), Uint8Array.from([3]), { height: 1, width: 2 });
+  assert.throws(() => evaluateClassifier(model, four, { standardization: { mean: 0, std: 1 }, outputs: true }), /cross_entropy: target: expected class indices in \[0, 2\] .*got 3 at flat index 0/);
+  const unflattened = new Sequential(new Dropout(0.5, new Random(3)));
+  assert.throws(() => evaluateClassifier(unflattened, d, { standardization: { mean: 0, std: 1 } }), /evaluateClassifier: expected scores \[3, classes\] from the model, got \[3, 1, 1, 2\]/);
 });
 
 test.run();

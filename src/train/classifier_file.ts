@@ -11,16 +11,21 @@
  * `checkpoint.safetensors` of `nnref train` (metadata `model` only; the
  * optimizer's tensors of a checkpoint are skipped), or a bare state dict of
  * one of these networks — the architecture is then the one whose state-dict
- * names and shapes match the file's.
+ * names and shapes match the file's. Reading the file, skipping a
+ * checkpoint's optimizer tensors, checking the weights against the network
+ * and parsing the standardization are `readModelWeights` /
+ * `loadModelWeightsContent` (./model_weights.ts); this file only finds the
+ * architecture.
  */
 import { Random } from "../random.js";
 import type { Tensor } from "../tensor.js";
 import type { Sequential } from "../nn/sequential.js";
-import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
+import { encodeSafetensors } from "../io/safetensors.js";
 import type { Standardization } from "../data/standardize.js";
 import { mlp } from "../models/mlp.js";
 import { lenet5 } from "../models/lenet5.js";
 import { CheckpointError } from "./checkpoint.js";
+import { ModelWeightsError, loadModelWeightsContent, readModelWeights, standardizationFromMetadata } from "./model_weights.js";
 
 /** How a recipe classifier is built. */
 export interface ClassifierArchitecture {
@@ -67,46 +72,44 @@ export function encodeClassifier(model: Sequential, architecture: ClassifierArch
 
 /** Reads a classifier file (see the file comment); `file` names it in errors. */
 export function decodeClassifier(bytes: Uint8Array, file = "model file"): DecodedClassifier {
-  const { tensors, metadata } = decodeSafetensors(bytes, file);
-  const state = new Map([...tensors].filter(([name]) => !(metadata.nnref === "checkpoint-1" && name.startsWith("optimizer."))));
+  const content = readModelWeights(bytes, file);
+  const { tensors: state, metadata } = content;
   const stored = parseJson<Partial<ClassifierArchitecture>>(file, metadata, "architecture");
   const modelName = stored?.model ?? metadata.model ?? guessModel(state);
   if (modelName !== "mlp" && modelName !== "lenet5") {
     throw new CheckpointError(file, `expected an MLP or LeNet-5 (metadata "model" = "mlp" or "lenet5", or their state-dict names), got ${modelName === undefined ? "neither" : JSON.stringify(modelName)}`);
   }
+  const standardization = standardizationFromMetadata(metadata, file);
   const classes = stored?.classes ?? lastBias(state)?.shape[0] ?? 10;
   const hidden = modelName === "mlp" ? stored?.hidden ?? state.get("1.weight")?.shape[0] : undefined;
   const candidates: ClassifierArchitecture[] = stored?.batchNorm !== undefined && stored.dropout !== undefined
     ? [{ model: modelName, batchNorm: stored.batchNorm, dropout: stored.dropout, hidden, classes }]
     : [false, true].flatMap((batchNorm) => [0, 0.5].map((dropout) => ({ model: modelName, batchNorm, dropout, hidden, classes })));
-  let firstError = "";
+  let firstProblems = "";
   for (const architecture of candidates) {
     const model = buildClassifier(architecture, new Random(0));
     try {
-      model.loadStateDict(state);
+      loadModelWeightsContent(model, content, file);
     } catch (err) {
-      firstError ||= err instanceof Error ? err.message : String(err);
+      if (!(err instanceof ModelWeightsError)) throw err;
+      firstProblems ||= err.problems.join("; ");
       continue;
     }
     model.eval();
-    const standardization = parseJson<Standardization>(file, metadata, "standardization");
-    if (standardization !== null && !(Number.isFinite(standardization.mean) && standardization.std > 0)) {
-      throw new CheckpointError(file, `metadata "standardization": expected { mean, std > 0 }, got ${metadata.standardization}`);
-    }
     return { model, architecture, standardization, metadata };
   }
-  throw new CheckpointError(file, `does not hold the weights of a ${modelName === "mlp" ? "MLP" : "LeNet-5"} for 28×28 images (with or without batch norm and dropout): ${firstError}`);
+  throw new CheckpointError(file, `does not hold the weights of a ${modelName === "mlp" ? "MLP" : "LeNet-5"} for 28×28 images (with or without batch norm and dropout): ${firstProblems}`);
 }
 
 /** "lenet5" when the first layer is a convolution ([C_out, C_in, k, k]), "mlp" when it is a linear layer after the flatten. */
-function guessModel(state: Map<string, Tensor>): string | undefined {
+function guessModel(state: ReadonlyMap<string, Tensor>): string | undefined {
   if (state.get("0.weight")?.rank === 4) return "lenet5";
   if (state.get("1.weight")?.rank === 2) return "mlp";
   return undefined;
 }
 
 /** The bias of the highest-numbered layer (the classifier's last linear layer). */
-function lastBias(state: Map<string, Tensor>): Tensor | undefined {
+function lastBias(state: ReadonlyMap<string, Tensor>): Tensor | undefined {
   let best: [number, Tensor] | undefined;
   for (const [name, t] of state) {
     const m = /^(\d+)\.bias$/.exec(name);

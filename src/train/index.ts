@@ -14,7 +14,6 @@ export * from "./fit.js";
 export * from "./gan.js";
 export * from "./committee.js";
 export * from "./image_grid.js";
-export * from "./classify.js";
 export * from "./classifier_file.js";
 export * from "./charts.js";
 export * from "./search.js";

@@ -84,7 +84,7 @@ export function standardizationFromMetadata(metadata: Record<string, string>, fi
 }
 
 /** Every way `tensors` fails to fit `own` (the model's state dict), one line each. */
-function weightProblems(own: Map<string, Tensor>, tensors: Map<string, Tensor>, dtypes: Map<string, SafetensorsDType>): string[] {
+function weightProblems(own: Map<string, Tensor>, tensors: ReadonlyMap<string, Tensor>, dtypes: ReadonlyMap<string, SafetensorsDType>): string[] {
   const problems: string[] = [];
   for (const [name, t] of own) {
     const s = tensors.get(name);
@@ -108,12 +108,42 @@ function weightProblems(own: Map<string, Tensor>, tensors: Map<string, Tensor>, 
 }
 
 /** A hint for the common ways a PyTorch file's names differ from the model's. */
-function nameHint(own: Map<string, Tensor>, tensors: Map<string, Tensor>): string {
+function nameHint(own: Map<string, Tensor>, tensors: ReadonlyMap<string, Tensor>): string {
   const unexpected = [...tensors.keys()].filter((k) => !own.has(k));
   if (unexpected.length > 0 && unexpected.every((k) => k.startsWith("module.") && own.has(k.slice("module.".length)))) {
     return ' (the file\'s names carry the "module." prefix of torch.nn.DataParallel: save model.module.state_dict() instead)';
   }
   return "";
+}
+
+/** A weights file's tensors ready to load (`readModelWeights`): a checkpoint's optimizer entries left out. */
+export interface ModelWeightsContent {
+  /** "checkpoint" for an nnref training checkpoint (optimizer entries skipped), else "model". */
+  readonly kind: "model" | "checkpoint";
+  /** The model's tensors by PyTorch name, each of the file's shape. */
+  readonly tensors: ReadonlyMap<string, Tensor>;
+  /** The dtype each tensor had in the file. */
+  readonly dtypes: ReadonlyMap<string, SafetensorsDType>;
+  /** Every `__metadata__` string. */
+  readonly metadata: Record<string, string>;
+}
+
+/**
+ * Decodes the safetensors `bytes` of a model file, checkpoint or state dict
+ * (without loading it into a model); `file` names it in errors. Throws
+ * SafetensorsError for a malformed file.
+ */
+export function readModelWeights(bytes: Uint8Array, file = "weights"): ModelWeightsContent {
+  const content = decodeSafetensors(bytes, file);
+  const kind = content.metadata.nnref === CHECKPOINT_FORMAT ? "checkpoint" : "model";
+  const tensors = new Map<string, Tensor>();
+  const dtypes = new Map<string, SafetensorsDType>();
+  for (const [name, t] of content.tensors) {
+    if (kind === "checkpoint" && name.startsWith(OPTIMIZER_PREFIX)) continue;
+    tensors.set(name, t);
+    dtypes.set(name, content.dtypes.get(name)!);
+  }
+  return { kind, tensors, dtypes, metadata: content.metadata };
 }
 
 /**
@@ -125,24 +155,21 @@ function nameHint(own: Map<string, Tensor>, tensors: Map<string, Tensor>): strin
  */
 export function loadModelWeights(model: Module, bytes: Uint8Array, options: LoadModelWeightsOptions = {}): ModelWeightsInfo {
   const file = options.file ?? "weights";
-  const content = decodeSafetensors(bytes, file);
-  const kind = content.metadata.nnref === CHECKPOINT_FORMAT ? "checkpoint" : "model";
-  const tensors = new Map<string, Tensor>();
-  const dtypes = new Map<string, SafetensorsDType>();
-  for (const [name, t] of content.tensors) {
-    if (kind === "checkpoint" && name.startsWith(OPTIMIZER_PREFIX)) continue;
-    tensors.set(name, t);
-    dtypes.set(name, content.dtypes.get(name)!);
-  }
+  return loadModelWeightsContent(model, readModelWeights(bytes, file), file);
+}
+
+/** `loadModelWeights` of a file already read by `readModelWeights` (same checks, same errors). */
+export function loadModelWeightsContent(model: Module, content: ModelWeightsContent, file = "weights"): ModelWeightsInfo {
+  const { kind, tensors, dtypes, metadata } = content;
   const own = model.stateDict();
   const problems = weightProblems(own, tensors, dtypes);
   if (problems.length > 0) {
-    const what = typeof content.metadata.model === "string" ? ` (the file says it holds ${content.metadata.model})` : "";
+    const what = typeof metadata.model === "string" ? ` (the file says it holds ${metadata.model})` : "";
     throw new ModelWeightsError(file, `the weights do not fit the model${what}${nameHint(own, tensors)}: ${problems.length} problem${problems.length === 1 ? "" : "s"}`, problems);
   }
-  const standardization = standardizationFromMetadata(content.metadata, file);
-  model.loadStateDict(tensors);
-  return { kind, standardization, metadata: content.metadata, dtypes };
+  const standardization = standardizationFromMetadata(metadata, file);
+  model.loadStateDict(new Map(tensors));
+  return { kind, standardization, metadata, dtypes };
 }
 
 /** Options of `buildModelFromWeights`: the zoo builder's options plus the file's name. */
