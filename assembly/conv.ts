@@ -20,6 +20,7 @@
 // image, or the input itself when no window reaches into padding.
 
 import { MR, NR, microkernel, microkernelIndirectB, microkernelScatterC, packA, packB } from "./gemm";
+import { MAX_THREADS, threadIndex } from "./thread_local";
 
 /**
  * One convolution's geometry, laid out as 16 consecutive i32 in memory (the
@@ -52,9 +53,20 @@ const DIRECT_MAX_PANELS: i32 = 8;
 /** Pixel block of the weight gradient (depth of its GEMM). */
 const PCONV: i32 = 256;
 
-// Per-lane starting input row/column of the NR output pixels of a panel.
-const LANE_ROW: usize = memory.data(NR * 4, 16);
-const LANE_COL: usize = memory.data(NR * 4, 16);
+// Per-lane starting input row/column of the NR output pixels of a panel:
+// one row of NR per thread (./thread_local.ts); `laneRow`/`laneCol` give this thread's.
+const LANE_ROWS: usize = memory.data(NR * 4 * MAX_THREADS, 16);
+const LANE_COLS: usize = memory.data(NR * 4 * MAX_THREADS, 16);
+
+@inline
+function laneRow(): usize {
+  return LANE_ROWS + <usize>(threadIndex * NR * 4);
+}
+
+@inline
+function laneCol(): usize {
+  return LANE_COLS + <usize>(threadIndex * NR * 4);
+}
 
 /** K = Cin/groups · kh · kw: rows of the column matrix. */
 export function convK(geom: usize): i32 {
@@ -69,6 +81,7 @@ function laneOrigins(g: ConvGeometry, j0: i32, width: i32): bool {
   let i = j0 / g.Wout;
   let j = j0 - i * g.Wout;
   const sameRow = width == NR && j + NR <= g.Wout && g.strideW == 1;
+  const LANE_ROW = laneRow(), LANE_COL = laneCol();
   for (let l = 0; l < NR; l++) {
     store<i32>(LANE_ROW + <usize>l * 4, i * g.strideH - g.padTop);
     store<i32>(LANE_COL + <usize>l * 4, j * g.strideW - g.padLeft);
@@ -88,6 +101,7 @@ export function im2colPanel(geom: usize, a: usize, j0: i32, width: i32, dst: usi
   const H = g.H, W = g.W;
   const plane = <usize>(H * W) * 4;
   const fast = laneOrigins(g, j0, width);
+  const LANE_ROW = laneRow(), LANE_COL = laneCol();
   const row0 = load<i32>(LANE_ROW), col0 = load<i32>(LANE_COL);
   let out = dst;
   let channel = a;
@@ -138,6 +152,7 @@ export function col2imPanel(geom: usize, src: usize, j0: i32, width: i32, a: usi
   const H = g.H, W = g.W;
   const plane = <usize>(H * W) * 4;
   const fast = laneOrigins(g, j0, width);
+  const LANE_ROW = laneRow(), LANE_COL = laneCol();
   const row0 = load<i32>(LANE_ROW), col0 = load<i32>(LANE_COL);
   let from = src;
   let channel = a;

@@ -12,6 +12,7 @@ export { channelSums } from "./reduce";
 export { reluForward, reluBackward } from "./elementwise";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";
 export { sgdStep } from "./sgd";
+export { MAX_THREADS, setThreadIndex } from "./thread_local";
 
 /** Version of the kernels' calling conventions (bumped when an export changes). */
 export function kernelsVersion(): i32 {

@@ -36,6 +36,7 @@ import { linearOp, linearShapes } from "../ops/linear.js";
 import { reluOp } from "../ops/activations.js";
 import { maxPool2dAttrs, maxPool2dOp, pooledLength, type MaxPool2dAttrs } from "../ops/pool.js";
 import { requireKernels } from "./wasm.js";
+import { convOnThreads, convScratchBytesOnThreads, sgemmOnThreads, sgemmScratchBytesOnThreads } from "./parallel_kernels.js";
 
 /** Bytes of the geometry record (16 × i32, the field order of assembly/conv.ts's ConvGeometry). */
 export const GEOMETRY_BYTES = 64;
@@ -88,12 +89,14 @@ export function conv2dForwardF32(geom: ConvGeometry, a: Float32Array, w: Float32
   const zLength = geom.N * geom.Cout * geom.Hout * geom.Wout;
   const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => exports.conv2dForwardScratchBytes(p));
   // The kernel may read up to NR floats past the input (lanes it discards): leave room.
-  const [, pa, pw, pbias, pz, scratch] = arena.layout([GEOMETRY_BYTES, a.length * 4 + INPUT_SLACK, w.length * 4, (bias?.length ?? 0) * 4, zLength * 4, scratchBytes]);
+  const [, pa, pw, pbias, pz, scratch] = arena.layout([GEOMETRY_BYTES, a.length * 4 + INPUT_SLACK, w.length * 4, (bias?.length ?? 0) * 4, zLength * 4, convScratchBytesOnThreads(geom, scratchBytes)]);
   const heap = arena.f32;
   heap.set(a, pa / 4);
   heap.set(w, pw / 4);
   if (bias) heap.set(bias, pbias / 4);
-  exports.conv2dForward(geomPtr, pa, pw, bias ? pbias : 0, pz, scratch);
+  const inImage = geom.Cin * geom.H * geom.W * 4, outImage = geom.Cout * geom.Hout * geom.Wout * 4;
+  const operands = [{ ptr: pa, imageBytes: inImage }, { ptr: pw, imageBytes: 0 }, { ptr: bias ? pbias : 0, imageBytes: 0 }, { ptr: pz, imageBytes: outImage }];
+  convOnThreads("conv2dForward", geom, geomPtr, operands, scratch, scratchBytes);
   return copyOutF32(pz, zLength);
 }
 
@@ -105,11 +108,13 @@ export function conv2dInputGradF32(geom: ConvGeometry, dz: Float32Array, w: Floa
   const { exports, arena } = requireKernels();
   const aLength = geom.N * geom.Cin * geom.H * geom.W;
   const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => exports.conv2dBackwardInputScratchBytes(p));
-  const [, pdz, pw, pda, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, w.length * 4, aLength * 4, scratchBytes]);
+  const [, pdz, pw, pda, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, w.length * 4, aLength * 4, convScratchBytesOnThreads(geom, scratchBytes)]);
   const heap = arena.f32;
   heap.set(dz, pdz / 4);
   heap.set(w, pw / 4);
-  exports.conv2dBackwardInput(geomPtr, pdz, pw, pda, scratch);
+  const outImage = geom.Cout * geom.Hout * geom.Wout * 4, inImage = geom.Cin * geom.H * geom.W * 4;
+  const operands = [{ ptr: pdz, imageBytes: outImage }, { ptr: pw, imageBytes: 0 }, { ptr: pda, imageBytes: inImage }];
+  convOnThreads("conv2dBackwardInput", geom, geomPtr, operands, scratch, scratchBytes);
   return copyOutF32(pda, aLength);
 }
 
@@ -221,34 +226,34 @@ interface LinearCache {
 /** y = x·Wᵀ + b on the kernels: x [rows, in], W [out, in], b [out]? → y [rows, out] (a new array). */
 export function linearForwardF32(x: Float32Array, W: Float32Array, b: Float32Array | undefined, rows: number, inF: number, outF: number): Float32Array {
   const { exports, arena } = requireKernels();
-  const [px, pw, py, scratch] = arena.layout([x.length * 4, W.length * 4, rows * outF * 4, exports.sgemmScratchBytes(rows, outF, inF)]);
+  const [px, pw, py, scratch] = arena.layout([x.length * 4, W.length * 4, rows * outF * 4, sgemmScratchBytesOnThreads(rows, outF, inF)]);
   const heap = arena.f32;
   heap.set(x, px / 4);
   heap.set(W, pw / 4);
   if (b) for (let r = 0; r < rows; r++) heap.set(b, py / 4 + r * outF);
-  exports.sgemm(0, 1, rows, outF, inF, 1, px, Math.max(1, inF), pw, Math.max(1, inF), b ? 1 : 0, py, Math.max(1, outF), scratch);
+  sgemmOnThreads(false, true, rows, outF, inF, 1, px, Math.max(1, inF), pw, Math.max(1, inF), b ? 1 : 0, py, Math.max(1, outF), scratch);
   return copyOutF32(py, rows * outF);
 }
 
 /** dx = dy·W on the kernels: dy [rows, out], W [out, in] → a new array dx [rows, in]. */
 export function linearInputGradF32(dy: Float32Array, W: Float32Array, rows: number, inF: number, outF: number): Float32Array {
   const { exports, arena } = requireKernels();
-  const [pdy, pw, pdx, scratch] = arena.layout([dy.length * 4, W.length * 4, rows * inF * 4, exports.sgemmScratchBytes(rows, inF, outF)]);
+  const [pdy, pw, pdx, scratch] = arena.layout([dy.length * 4, W.length * 4, rows * inF * 4, sgemmScratchBytesOnThreads(rows, inF, outF)]);
   const heap = arena.f32;
   heap.set(dy, pdy / 4);
   heap.set(W, pw / 4);
-  exports.sgemm(0, 0, rows, inF, outF, 1, pdy, Math.max(1, outF), pw, Math.max(1, inF), 0, pdx, Math.max(1, inF), scratch);
+  sgemmOnThreads(false, false, rows, inF, outF, 1, pdy, Math.max(1, outF), pw, Math.max(1, inF), 0, pdx, Math.max(1, inF), scratch);
   return copyOutF32(pdx, rows * inF);
 }
 
 /** dW = dyᵀ·x on the kernels: dy [rows, out], x [rows, in] → a new array dW [out, in]. */
 export function linearWeightGradF32(dy: Float32Array, x: Float32Array, rows: number, inF: number, outF: number): Float32Array {
   const { exports, arena } = requireKernels();
-  const [pdy, px, pdw, scratch] = arena.layout([dy.length * 4, x.length * 4, outF * inF * 4, exports.sgemmScratchBytes(outF, inF, rows)]);
+  const [pdy, px, pdw, scratch] = arena.layout([dy.length * 4, x.length * 4, outF * inF * 4, sgemmScratchBytesOnThreads(outF, inF, rows)]);
   const heap = arena.f32;
   heap.set(dy, pdy / 4);
   heap.set(x, px / 4);
-  exports.sgemm(1, 0, outF, inF, rows, 1, pdy, Math.max(1, outF), px, Math.max(1, inF), 0, pdw, Math.max(1, inF), scratch);
+  sgemmOnThreads(true, false, outF, inF, rows, 1, pdy, Math.max(1, outF), px, Math.max(1, inF), 0, pdw, Math.max(1, inF), scratch);
   return copyOutF32(pdw, outF * inF);
 }
 

@@ -17,6 +17,7 @@
 import { describe, fail } from "../ops/errors.js";
 import { gemm } from "../ops/gemm.js";
 import { instantiateKernelsSync } from "./wasm.js";
+import { sgemmOnThreads, sgemmScratchBytesOnThreads } from "./parallel_kernels.js";
 
 const OP = "sgemm";
 
@@ -70,12 +71,12 @@ export function sgemm(
     return;
   }
   const { exports, arena } = kernels;
-  const [pa, pb, pc, scratch] = arena.layout([aLength * 4, bLength * 4, cLength * 4, exports.sgemmScratchBytes(m, n, k)]);
+  const [pa, pb, pc, scratch] = arena.layout([aLength * 4, bLength * 4, cLength * 4, sgemmScratchBytesOnThreads(m, n, k)]);
   const heap = arena.f32;
   heap.set(a.subarray(0, aLength), pa / 4);
   heap.set(b.subarray(0, bLength), pb / 4);
   heap.set(c.subarray(0, cLength), pc / 4);
-  exports.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, scratch);
+  sgemmOnThreads(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, scratch);
   c.set(arena.f32.subarray(pc / 4, pc / 4 + cLength));
 }
 

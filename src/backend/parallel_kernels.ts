@@ -1,0 +1,165 @@
+/**
+ * How one kernel call is cut into parts for the threads of ./threads.ts, so
+ * that the result is the same bits for every thread count.
+ *
+ * The rule: a part is the same kernel run on a sub-problem whose outputs are
+ * computed by exactly the instruction sequence of the whole call — only
+ * which thread runs it changes. So the cuts go where no sum is split:
+ *   - SGEMM C ← α·op(A)·op(B) + β·C: by column panels of C (each part packs
+ *     all of A and its own columns of B) when n ≥ m, else by row blocks (each
+ *     part packs all of B). Every C element is still the microkernel's sum
+ *     over k in the same K blocks, lane-wise, whatever the columns beside it.
+ *   - conv2d forward and input gradient: by images. Each image's output is
+ *     computed by the same code for any N (no path choice depends on N).
+ *   - conv2d weight gradient: NOT cut — it sums over images, and a cut by
+ *     images would change the order of that sum. It runs on one thread.
+ * Each part has its own packing scratch (and, for conv, its own copy of the
+ * geometry record with N changed), laid out by the caller after its
+ * operands: `sgemmScratchBytesOnThreads` / `convScratchBytesOnThreads` say
+ * how much.
+ *
+ * Small problems stay on one thread: below MIN_PARALLEL_MULADDS
+ * multiply-adds waking a worker costs more than it saves
+ * (`setParallelThreshold` changes it, for specs and benchmarks).
+ */
+import { getThreads, runJobs, type Job } from "./threads.js";
+import { requireKernels } from "./wasm.js";
+import type { ConvGeometry } from "../ops/conv2d.js";
+
+/**
+ * Fewest multiply-adds (m·n·k) worth splitting: about 0.1 ms of one thread's
+ * work at ~25 GFLOP/s. Waking a worker and waiting for it costs some tens of
+ * µs (measured in bench/threads.ts).
+ */
+export const MIN_PARALLEL_MULADDS = 1 << 20;
+
+let minParallelMuladds = MIN_PARALLEL_MULADDS;
+
+/**
+ * Sets the fewest multiply-adds a call needs to be split (default
+ * MIN_PARALLEL_MULADDS) and returns the previous value. Specs lower it to
+ * split small random shapes; benchmarks, to measure where splitting pays.
+ */
+export function setParallelThreshold(muladds: number): number {
+  if (!Number.isInteger(muladds) || muladds < 0) throw new RangeError(`setParallelThreshold: expected an integer ≥ 0, got ${String(muladds)}`);
+  const previous = minParallelMuladds;
+  minParallelMuladds = muladds;
+  return previous;
+}
+
+/** Bytes of the conv geometry record (16 × i32; assembly/conv.ts's ConvGeometry). */
+const GEOMETRY_BYTES = 64;
+/** Column unit of an SGEMM cut (the microkernel's NR) and row unit (its MR). */
+const COLUMN_UNIT = 8;
+const ROW_UNIT = 4;
+
+function align64(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}
+
+/** [start, end) of part `i` of `parts` over `length` items, cut at multiples of `unit`. */
+function partRange(length: number, unit: number, parts: number, i: number): [number, number] {
+  const units = Math.ceil(length / unit);
+  const start = Math.floor((i * units) / parts) * unit;
+  const end = Math.min(length, Math.floor(((i + 1) * units) / parts) * unit);
+  return [start, end];
+}
+
+/** How many parts an m×n×k SGEMM is cut into (1: one thread) and along which side. */
+export function sgemmParts(m: number, n: number, k: number): { parts: number; byColumns: boolean } {
+  const byColumns = n >= m;
+  const threads = getThreads();
+  if (threads === 1 || m * n * k < minParallelMuladds) return { parts: 1, byColumns };
+  const units = byColumns ? Math.ceil(n / COLUMN_UNIT) : Math.ceil(m / ROW_UNIT);
+  return { parts: Math.max(1, Math.min(threads, units)), byColumns };
+}
+
+/** Bytes of scratch `sgemmOnThreads` needs for an m×n×k problem: one SGEMM scratch per part. */
+export function sgemmScratchBytesOnThreads(m: number, n: number, k: number): number {
+  const { exports } = requireKernels();
+  const { parts } = sgemmParts(m, n, k);
+  return parts * align64(exports.sgemmScratchBytes(m, n, k));
+}
+
+/**
+ * The kernel export `sgemm` (C ← α·op(A)·op(B) + β·C, row-major, byte
+ * offsets into the kernels' memory, leading dimensions in floats) cut over
+ * the threads; `scratch` holds `sgemmScratchBytesOnThreads(m, n, k)` bytes.
+ * The same bits as one `sgemm` call.
+ */
+export function sgemmOnThreads(
+  transA: boolean, transB: boolean, m: number, n: number, k: number,
+  alpha: number, a: number, lda: number, b: number, ldb: number,
+  beta: number, c: number, ldc: number, scratch: number,
+): void {
+  const { exports } = requireKernels();
+  const { parts, byColumns } = sgemmParts(m, n, k);
+  const each = align64(exports.sgemmScratchBytes(m, n, k));
+  const jobs: Job[] = [];
+  for (let i = 0; i < parts; i++) {
+    const [start, end] = byColumns ? partRange(n, COLUMN_UNIT, parts, i) : partRange(m, ROW_UNIT, parts, i);
+    if (end <= start) continue;
+    // op(B) column j is b[j] (rows ldb apart), or row j of b when transB; op(A) row i likewise.
+    const aPart = byColumns ? a : a + (transA ? start : start * lda) * 4;
+    const bPart = byColumns ? b + (transB ? start * ldb : start) * 4 : b;
+    const cPart = byColumns ? c + start * 4 : c + start * ldc * 4;
+    const mPart = byColumns ? m : end - start;
+    const nPart = byColumns ? end - start : n;
+    jobs.push({
+      name: "sgemm",
+      args: [transA ? 1 : 0, transB ? 1 : 0, mPart, nPart, k, alpha, aPart, lda, bPart, ldb, beta, cPart, ldc, scratch + i * each],
+    });
+  }
+  runJobs(jobs);
+}
+
+/** How many parts (images groups) a conv2d forward or input gradient of `geom` is cut into (1: one thread). */
+export function convParts(geom: ConvGeometry): number {
+  const threads = getThreads();
+  const muladds = geom.N * geom.Cout * geom.Hout * geom.Wout * (geom.Cin / geom.groups) * geom.kh * geom.kw;
+  if (threads === 1 || muladds < minParallelMuladds) return 1;
+  return Math.max(1, Math.min(threads, geom.N));
+}
+
+/** Bytes of scratch `convOnThreads` needs: per part a geometry record and the kernel's own scratch (`kernelScratch` bytes). */
+export function convScratchBytesOnThreads(geom: ConvGeometry, kernelScratch: number): number {
+  const parts = convParts(geom);
+  return parts === 1 ? kernelScratch : parts * (GEOMETRY_BYTES + align64(kernelScratch));
+}
+
+/** One operand of a conv kernel call: its byte offset and how many bytes one image takes (0: the same for every image). */
+export interface ConvOperand {
+  readonly ptr: number;
+  readonly imageBytes: number;
+}
+
+/**
+ * Runs `name` (conv2dForward or conv2dBackwardInput: arguments geometry,
+ * operands…, scratch) cut by images over the threads. `geomPtr` holds the
+ * whole call's geometry; `scratch` holds `convScratchBytesOnThreads(geom,
+ * kernelScratch)` bytes. The same bits as one call of the kernel.
+ */
+export function convOnThreads(
+  name: "conv2dForward" | "conv2dBackwardInput", geom: ConvGeometry, geomPtr: number,
+  operands: readonly ConvOperand[], scratch: number, kernelScratch: number,
+): void {
+  const parts = convParts(geom);
+  if (parts === 1) {
+    runJobs([{ name, args: [geomPtr, ...operands.map((o) => o.ptr), scratch] }]);
+    return;
+  }
+  const { arena } = requireKernels();
+  const each = GEOMETRY_BYTES + align64(kernelScratch);
+  const jobs: Job[] = [];
+  for (let i = 0; i < parts; i++) {
+    const [start, end] = partRange(geom.N, 1, parts, i);
+    if (end <= start) continue;
+    const partGeom = scratch + i * each;
+    const heap = arena.i32;
+    heap.copyWithin(partGeom / 4, geomPtr / 4, geomPtr / 4 + GEOMETRY_BYTES / 4);
+    heap[partGeom / 4] = end - start; // field 0 is N
+    const args = [partGeom, ...operands.map((o) => (o.ptr === 0 ? 0 : o.ptr + start * o.imageBytes)), partGeom + GEOMETRY_BYTES];
+    jobs.push({ name, args });
+  }
+  runJobs(jobs);
+}
