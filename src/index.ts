@@ -29,6 +29,7 @@ export * from "./backend/dispatch.js";
 export { sgemm } from "./backend/sgemm.js";
 export { loadKernels, loadKernelsSync } from "./backend/load.js";
 export { simdSupported } from "./backend/wasm.js";
+export { getThreads, setThreads, stopPool, threadsSupported, MAX_THREADS } from "./backend/threads.js";
 export * from "./io/vectors.js";
 export * from "./check/vectors.js";
 export * from "./check/gradcheck.js";
