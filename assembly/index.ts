@@ -6,7 +6,7 @@ export {
   convK, im2colPanel, col2imPanel, im2colRowsPanel,
   conv2dForward, conv2dForwardScratchBytes,
   conv2dBackwardInput, conv2dBackwardInputScratchBytes,
-  conv2dBackwardWeight, conv2dBackwardWeightScratchBytes,
+  conv2dBackwardWeight, conv2dBackwardWeightColumns, conv2dBackwardWeightScratchBytes,
 } from "./conv";
 export { channelSums } from "./reduce";
 export { reluForward, reluBackward } from "./elementwise";

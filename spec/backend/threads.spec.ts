@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { sgemm } from "../../src/backend/sgemm.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
 import { getThreads, setThreads, threadsSupported, MAX_THREADS } from "../../src/backend/threads.js";
-import { convParts, setParallelThreshold, sgemmParts } from "../../src/backend/parallel_kernels.js";
+import { convParts, convWeightParts, setParallelThreshold, sgemmParts } from "../../src/backend/parallel_kernels.js";
 import { conv2dKernelOp } from "../../src/backend/kernel-ops.js";
 import { conv2dAttrs, convGeometry } from "../../src/ops/conv2d.js";
 import { Tensor } from "../../src/tensor.js";
@@ -99,7 +99,7 @@ const convCase = fc.record({
 
 test("conv2d forward, ∂L/∂input and ∂L/∂weight give the same bits on 1 and 2 threads (random attributes, N ≥ 2)", async () => {
   const previous = setParallelThreshold(0);
-  let ran = 0;
+  let ran = 0, weightSplit = 0;
   try {
     await fc.assert(fc.asyncProperty(convCase, async (c) => {
       const attrs = conv2dAttrs({ stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups });
@@ -123,7 +123,11 @@ test("conv2d forward, ∂L/∂input and ∂L/∂weight give the same bits on 1 a
       await setThreads(1);
       const one = run();
       await setThreads(2);
-      assert.is(convParts(geom), 2, "the case runs in two parts");
+      assert.is(convParts(geom), 2, "forward and input gradient run in two parts");
+      if (geom.Cin / geom.groups * geom.kh * geom.kw > 8) {
+        weightSplit++;
+        assert.is(convWeightParts(geom), 2, "the weight gradient runs in two parts (K > NR)");
+      }
       const two = run();
       for (const key of ["z", "da", "dw"] as const) {
         const at = sameBits(one[key], two[key]);
@@ -135,6 +139,7 @@ test("conv2d forward, ∂L/∂input and ∂L/∂weight give the same bits on 1 a
     await setThreads(1);
   }
   assert.ok(ran >= 40, `at least 40 of 80 cases had an output (${ran})`);
+  assert.ok(weightSplit >= 20, `at least 20 cases cut the weight gradient (${weightSplit})`);
 });
 
 test("a Node process that started a pool exits by itself (the workers are unref'd)", () => {

@@ -36,7 +36,9 @@ import { linearOp, linearShapes } from "../ops/linear.js";
 import { reluOp } from "../ops/activations.js";
 import { maxPool2dAttrs, maxPool2dOp, pooledLength, type MaxPool2dAttrs } from "../ops/pool.js";
 import { requireKernels } from "./wasm.js";
-import { convOnThreads, convScratchBytesOnThreads, sgemmOnThreads, sgemmScratchBytesOnThreads } from "./parallel_kernels.js";
+import {
+  convOnThreads, convScratchBytesOnThreads, convWeightOnThreads, convWeightScratchBytesOnThreads, sgemmOnThreads, sgemmScratchBytesOnThreads,
+} from "./parallel_kernels.js";
 
 /** Bytes of the geometry record (16 × i32, the field order of assembly/conv.ts's ConvGeometry). */
 export const GEOMETRY_BYTES = 64;
@@ -126,11 +128,11 @@ export function conv2dWeightGradF32(geom: ConvGeometry, dz: Float32Array, a: Flo
   const { exports, arena } = requireKernels();
   const wLength = geom.Cout * (geom.Cin / geom.groups) * geom.kh * geom.kw;
   const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => exports.conv2dBackwardWeightScratchBytes(p));
-  const [, pdz, pa, pdw, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, a.length * 4, wLength * 4, scratchBytes]);
+  const [, pdz, pa, pdw, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, a.length * 4, wLength * 4, convWeightScratchBytesOnThreads(geom, scratchBytes)]);
   const heap = arena.f32;
   heap.set(dz, pdz / 4);
   heap.set(a, pa / 4);
-  exports.conv2dBackwardWeight(geomPtr, pdz, pa, pdw, scratch);
+  convWeightOnThreads(geom, geomPtr, pdz, pa, pdw, scratch, scratchBytes);
   return copyOutF32(pdw, wLength);
 }
 
@@ -143,11 +145,11 @@ export function conv2dWeightBiasGradF32(geom: ConvGeometry, dz: Float32Array, a:
   const { exports, arena } = requireKernels();
   const wLength = geom.Cout * (geom.Cin / geom.groups) * geom.kh * geom.kw;
   const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => exports.conv2dBackwardWeightScratchBytes(p));
-  const [, pdz, pa, pdw, pdb, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, a.length * 4, wLength * 4, withBias ? geom.Cout * 4 : 0, scratchBytes]);
+  const [, pdz, pa, pdw, pdb, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, a.length * 4, wLength * 4, withBias ? geom.Cout * 4 : 0, convWeightScratchBytesOnThreads(geom, scratchBytes)]);
   const heap = arena.f32;
   heap.set(dz, pdz / 4);
   heap.set(a, pa / 4);
-  exports.conv2dBackwardWeight(geomPtr, pdz, pa, pdw, scratch);
+  convWeightOnThreads(geom, geomPtr, pdz, pa, pdw, scratch, scratchBytes);
   // ∂L/∂b_f = Σ_n Σ_p ∂L/∂z[n, f, p] (in f64, as the reference's convBiasGrad).
   if (withBias) exports.channelSums(pdz, geom.N, geom.Cout, geom.Hout * geom.Wout, pdb);
   const grads: { dw: Float32Array; db?: Float32Array } = { dw: copyOutF32(pdw, wLength) };

@@ -11,8 +11,11 @@
  *     over k in the same K blocks, lane-wise, whatever the columns beside it.
  *   - conv2d forward and input gradient: by images. Each image's output is
  *     computed by the same code for any N (no path choice depends on N).
- *   - conv2d weight gradient: NOT cut — it sums over images, and a cut by
- *     images would change the order of that sum. It runs on one thread.
+ *   - conv2d weight gradient: by columns of dW_g (taps k = (c·kh + x)·kw + y),
+ *     in multiples of NR (the kernel export conv2dBackwardWeightColumns).
+ *     Not by images: the gradient sums over images, and that cut would
+ *     change the order of the sum. Each part redoes the shared preparation
+ *     (padded images, packed dZ) in its own scratch: O(1/K) of the work.
  * Each part has its own packing scratch (and, for conv, its own copy of the
  * geometry record with N changed), laid out by the caller after its
  * operands: `sgemmScratchBytesOnThreads` / `convScratchBytesOnThreads` say
@@ -160,6 +163,39 @@ export function convOnThreads(
     heap[partGeom / 4] = end - start; // field 0 is N
     const args = [partGeom, ...operands.map((o) => (o.ptr === 0 ? 0 : o.ptr + start * o.imageBytes)), partGeom + GEOMETRY_BYTES];
     jobs.push({ name, args });
+  }
+  runJobs(jobs);
+}
+
+/** How many parts (column ranges of dW) a conv2d weight gradient of `geom` is cut into (1: one thread). */
+export function convWeightParts(geom: ConvGeometry): number {
+  const threads = getThreads();
+  const K = (geom.Cin / geom.groups) * geom.kh * geom.kw;
+  const muladds = geom.N * geom.Cout * geom.Hout * geom.Wout * K;
+  if (threads === 1 || muladds < minParallelMuladds) return 1;
+  return Math.max(1, Math.min(threads, Math.ceil(K / COLUMN_UNIT)));
+}
+
+/** Bytes of scratch `convWeightOnThreads` needs: the kernel's own scratch (`kernelScratch` bytes) per part. */
+export function convWeightScratchBytesOnThreads(geom: ConvGeometry, kernelScratch: number): number {
+  const parts = convWeightParts(geom);
+  return parts === 1 ? kernelScratch : parts * align64(kernelScratch);
+}
+
+/**
+ * The kernel conv2dBackwardWeight (dw ← ∂L/∂w from dz and a, byte offsets;
+ * geometry record at `geomPtr`) cut by columns of dW over the threads;
+ * `scratch` holds `convWeightScratchBytesOnThreads(geom, kernelScratch)`
+ * bytes. The same bits as one call of the kernel.
+ */
+export function convWeightOnThreads(geom: ConvGeometry, geomPtr: number, dz: number, a: number, dw: number, scratch: number, kernelScratch: number): void {
+  const parts = convWeightParts(geom);
+  const K = (geom.Cin / geom.groups) * geom.kh * geom.kw;
+  const each = align64(kernelScratch);
+  const jobs: Job[] = [];
+  for (let i = 0; i < parts; i++) {
+    const [start, end] = partRange(K, COLUMN_UNIT, parts, i);
+    if (end > start) jobs.push({ name: "conv2dBackwardWeightColumns", args: [geomPtr, dz, a, dw, scratch + i * each, start, end] });
   }
   runJobs(jobs);
 }

@@ -50,6 +50,7 @@ export interface KernelExports {
   conv2dBackwardInput(geom: number, dz: number, w: number, da: number, scratch: number): void;
   conv2dBackwardInputScratchBytes(geom: number): number;
   conv2dBackwardWeight(geom: number, dz: number, a: number, dw: number, scratch: number): void;
+  conv2dBackwardWeightColumns(geom: number, dz: number, a: number, dw: number, scratch: number, kBegin: number, kEnd: number): void;
   conv2dBackwardWeightScratchBytes(geom: number): number;
   channelSums(t: number, N: number, C: number, size: number, dst: number): void;
   reluForward(x: number, n: number, y: number): void;
