@@ -2,8 +2,9 @@
 // 1 and 2 threads — SGEMM, conv2d forward and both conv2d gradients — on
 // random shapes, each split over both threads (the split threshold lowered
 // to 0 so that small shapes are cut too; `sgemmParts`/`convParts` confirm
-// every case really ran in two parts). Also: a Node process with a pool
-// exits by itself (the workers are unref'd).
+// every case really ran in two parts). Also: one thread where
+// SharedArrayBuffer is missing, and a Node process with a pool exits by
+// itself (the workers are unref'd).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fc from "fast-check";
@@ -46,6 +47,23 @@ test("setThreads refuses counts that are not integers in 1 … MAX_THREADS, nami
     assert.match(message, `setThreads: expected an integer from 1 to ${MAX_THREADS}, got ${String(bad)}`);
   }
   assert.is(getThreads(), 1);
+});
+
+test("without SharedArrayBuffer (a page that is not cross-origin isolated) setThreads stays on one thread and the kernels still run", async () => {
+  const global = globalThis as { SharedArrayBuffer?: unknown };
+  const saved = global.SharedArrayBuffer;
+  delete global.SharedArrayBuffer;
+  try {
+    assert.not.ok(threadsSupported());
+    assert.is(await setThreads(2), 1);
+    assert.is(getThreads(), 1);
+    const n = 64, x = new Float32Array(n * n).fill(1), c = new Float32Array(n * n);
+    sgemm(false, false, n, n, n, 1, x, n, x, n, 0, c, n);
+    assert.is(c[n * n - 1], n);
+  } finally {
+    global.SharedArrayBuffer = saved;
+  }
+  assert.ok(threadsSupported());
 });
 
 test("setThreads(2) runs on two threads; setThreads(1) returns to one", async () => {
