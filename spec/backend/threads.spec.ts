@@ -107,7 +107,7 @@ test("sgemm gives the same bits on 1 and 2 threads (random shapes, both cuts, tr
 });
 
 const convCase = fc.record({
-  N: fc.integer({ min: 2, max: 5 }), groups: fc.constantFrom(1, 1, 2), CinG: fc.integer({ min: 1, max: 4 }), CoutG: fc.integer({ min: 1, max: 12 }),
+  N: fc.integer({ min: 1, max: 5 }), groups: fc.constantFrom(1, 1, 2), CinG: fc.integer({ min: 1, max: 4 }), CoutG: fc.integer({ min: 1, max: 12 }),
   H: fc.integer({ min: 1, max: 14 }), W: fc.integer({ min: 1, max: 20 }), kh: fc.integer({ min: 1, max: 3 }), kw: fc.integer({ min: 1, max: 3 }),
   stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
   padding: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
@@ -115,9 +115,9 @@ const convCase = fc.record({
   bias: fc.boolean(), seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
 });
 
-test("conv2d forward, ∂L/∂input and ∂L/∂weight give the same bits on 1 and 2 threads (random attributes, N ≥ 2)", async () => {
+test("conv2d forward, ∂L/∂input and ∂L/∂weight give the same bits on 1 and 2 threads (random attributes; N = 1 cuts the forward by filters)", async () => {
   const previous = setParallelThreshold(0);
-  let ran = 0, weightSplit = 0;
+  let ran = 0, weightSplit = 0, byFilters = 0;
   try {
     await fc.assert(fc.asyncProperty(convCase, async (c) => {
       const attrs = conv2dAttrs({ stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups });
@@ -141,7 +141,13 @@ test("conv2d forward, ∂L/∂input and ∂L/∂weight give the same bits on 1 a
       await setThreads(1);
       const one = run();
       await setThreads(2);
-      assert.is(convParts(geom), 2, "forward and input gradient run in two parts");
+      const forward = convParts(geom, "conv2dForward"), inputGrad = convParts(geom, "conv2dBackwardInput");
+      if (geom.N >= 2) {
+        assert.equal([forward.parts, inputGrad.parts], [2, 2], "forward and input gradient run in two parts (by images)");
+      } else if (geom.groups === 1 && geom.Cout > 4) {
+        byFilters++;
+        assert.equal([forward.parts, forward.byFilters], [2, true], "a forward of one image runs in two parts by filters");
+      }
       if (geom.Cin / geom.groups * geom.kh * geom.kw > 8) {
         weightSplit++;
         assert.is(convWeightParts(geom), 2, "the weight gradient runs in two parts (K > NR)");
@@ -158,6 +164,37 @@ test("conv2d forward, ∂L/∂input and ∂L/∂weight give the same bits on 1 a
   }
   assert.ok(ran >= 40, `at least 40 of 80 cases had an output (${ran})`);
   assert.ok(weightSplit >= 20, `at least 20 cases cut the weight gradient (${weightSplit})`);
+  assert.ok(byFilters >= 5, `at least 5 cases cut a one-image forward by filters (${byFilters})`);
+});
+
+test("a one-image forward with many filters: a part may take the kernel's other path (direct ≤ 8 A panels, im2col panels above) — the same bits", async () => {
+  const previous = setParallelThreshold(0);
+  let switched = 0;
+  try {
+    await fc.assert(fc.asyncProperty(fc.record({
+      Cin: fc.integer({ min: 1, max: 6 }), Cout: fc.integer({ min: 33, max: 72 }), H: fc.integer({ min: 3, max: 12 }), W: fc.integer({ min: 3, max: 20 }),
+      k: fc.integer({ min: 1, max: 3 }), padding: fc.integer({ min: 0, max: 1 }), strideH: fc.integer({ min: 1, max: 2 }),
+      bias: fc.boolean(), seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    }), async (c) => {
+      const attrs = conv2dAttrs({ stride: [c.strideH, 1], padding: c.padding });
+      const rng = new Random(c.seed);
+      const input = new Tensor(uniform(c.Cin * c.H * c.W, rng), [1, c.Cin, c.H, c.W]);
+      const weight = new Tensor(uniform(c.Cout * c.Cin * c.k * c.k, rng), [c.Cout, c.Cin, c.k, c.k]);
+      const inputs = { input, weight, ...(c.bias ? { bias: new Tensor(uniform(c.Cout, rng), [c.Cout]) } : {}) };
+      await setThreads(1);
+      const one = conv2dKernelOp.forward(inputs, attrs).outputs.output.data as Float32Array;
+      await setThreads(2);
+      // More than 8 panels of MR = 4 filters in all, at most 8 in a part: the whole call and the parts take different paths.
+      if (c.Cout > 32 && Math.ceil(c.Cout / 8) * 4 <= 32) switched++;
+      const two = conv2dKernelOp.forward(inputs, attrs).outputs.output.data as Float32Array;
+      const at = sameBits(one, two);
+      assert.is(at, -1, `first different element ${at} (${one[at]} on 1 thread, ${two[at]} on 2); ${JSON.stringify(c)}`);
+    }), fcParams(40));
+  } finally {
+    setParallelThreshold(previous);
+    await setThreads(1);
+  }
+  assert.ok(switched >= 10, `at least 10 cases switch paths between the whole call and its parts (${switched})`);
 });
 
 test("a Node process that started a pool exits by itself (the workers are unref'd)", () => {

@@ -91,13 +91,17 @@ export function conv2dForwardF32(geom: ConvGeometry, a: Float32Array, w: Float32
   const zLength = geom.N * geom.Cout * geom.Hout * geom.Wout;
   const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => exports.conv2dForwardScratchBytes(p));
   // The kernel may read up to NR floats past the input (lanes it discards): leave room.
-  const [, pa, pw, pbias, pz, scratch] = arena.layout([GEOMETRY_BYTES, a.length * 4 + INPUT_SLACK, w.length * 4, (bias?.length ?? 0) * 4, zLength * 4, convScratchBytesOnThreads(geom, scratchBytes)]);
+  const [, pa, pw, pbias, pz, scratch] = arena.layout([GEOMETRY_BYTES, a.length * 4 + INPUT_SLACK, w.length * 4, (bias?.length ?? 0) * 4, zLength * 4, convScratchBytesOnThreads(geom, "conv2dForward", scratchBytes)]);
   const heap = arena.f32;
   heap.set(a, pa / 4);
   heap.set(w, pw / 4);
   if (bias) heap.set(bias, pbias / 4);
-  const inImage = geom.Cin * geom.H * geom.W * 4, outImage = geom.Cout * geom.Hout * geom.Wout * 4;
-  const operands = [{ ptr: pa, imageBytes: inImage }, { ptr: pw, imageBytes: 0 }, { ptr: bias ? pbias : 0, imageBytes: 0 }, { ptr: pz, imageBytes: outImage }];
+  const inImage = geom.Cin * geom.H * geom.W * 4, outPlane = geom.Hout * geom.Wout * 4, outImage = geom.Cout * outPlane;
+  const filter = (geom.Cin / geom.groups) * geom.kh * geom.kw * 4;
+  const operands = [
+    { ptr: pa, imageBytes: inImage, filterBytes: 0 }, { ptr: pw, imageBytes: 0, filterBytes: filter },
+    { ptr: bias ? pbias : 0, imageBytes: 0, filterBytes: 4 }, { ptr: pz, imageBytes: outImage, filterBytes: outPlane },
+  ];
   convOnThreads("conv2dForward", geom, geomPtr, operands, scratch, scratchBytes);
   return copyOutF32(pz, zLength);
 }
@@ -110,12 +114,12 @@ export function conv2dInputGradF32(geom: ConvGeometry, dz: Float32Array, w: Floa
   const { exports, arena } = requireKernels();
   const aLength = geom.N * geom.Cin * geom.H * geom.W;
   const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => exports.conv2dBackwardInputScratchBytes(p));
-  const [, pdz, pw, pda, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, w.length * 4, aLength * 4, convScratchBytesOnThreads(geom, scratchBytes)]);
+  const [, pdz, pw, pda, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, w.length * 4, aLength * 4, convScratchBytesOnThreads(geom, "conv2dBackwardInput", scratchBytes)]);
   const heap = arena.f32;
   heap.set(dz, pdz / 4);
   heap.set(w, pw / 4);
   const outImage = geom.Cout * geom.Hout * geom.Wout * 4, inImage = geom.Cin * geom.H * geom.W * 4;
-  const operands = [{ ptr: pdz, imageBytes: outImage }, { ptr: pw, imageBytes: 0 }, { ptr: pda, imageBytes: inImage }];
+  const operands = [{ ptr: pdz, imageBytes: outImage, filterBytes: 0 }, { ptr: pw, imageBytes: 0, filterBytes: 0 }, { ptr: pda, imageBytes: inImage, filterBytes: 0 }];
   convOnThreads("conv2dBackwardInput", geom, geomPtr, operands, scratch, scratchBytes);
   return copyOutF32(pda, aLength);
 }

@@ -11,6 +11,12 @@
  *     over k in the same K blocks, lane-wise, whatever the columns beside it.
  *   - conv2d forward and input gradient: by images. Each image's output is
  *     computed by the same code for any N (no path choice depends on N).
+ *     A forward of one image (batch-1 inference) with groups = 1: by
+ *     filters, in multiples of MR. The kernel may then take its other path
+ *     for a part (direct with ≤ 8 A panels, else im2col panels), but both
+ *     paths run each output element through the same microkernel sum over
+ *     the same K blocks with the same zeros for padding: the same bits
+ *     (the spec checks it).
  *   - conv2d weight gradient: by columns of dW_g (taps k = (c·kh + x)·kw + y),
  *     in multiples of NR (the kernel export conv2dBackwardWeightColumns).
  *     Not by images: the gradient sums over images, and that cut would
@@ -116,37 +122,52 @@ export function sgemmOnThreads(
   runJobs(jobs);
 }
 
-/** How many parts (images groups) a conv2d forward or input gradient of `geom` is cut into (1: one thread). */
-export function convParts(geom: ConvGeometry): number {
+/** The kernel exports `convOnThreads` cuts. */
+export type ConvCutExport = "conv2dForward" | "conv2dBackwardInput";
+
+/**
+ * How a conv2d forward or input gradient of `geom` is cut: into how many
+ * parts (1: one thread), by images or (a forward of one image, groups = 1)
+ * by filters.
+ */
+export function convParts(geom: ConvGeometry, name: ConvCutExport): { parts: number; byFilters: boolean } {
   const threads = getThreads();
   const muladds = geom.N * geom.Cout * geom.Hout * geom.Wout * (geom.Cin / geom.groups) * geom.kh * geom.kw;
-  if (threads === 1 || muladds < minParallelMuladds) return 1;
-  return Math.max(1, Math.min(threads, geom.N));
+  const byFilters = name === "conv2dForward" && geom.N === 1 && geom.groups === 1;
+  if (threads === 1 || muladds < minParallelMuladds) return { parts: 1, byFilters };
+  const units = byFilters ? Math.ceil(geom.Cout / ROW_UNIT) : geom.N;
+  return { parts: Math.max(1, Math.min(threads, units)), byFilters };
 }
 
 /** Bytes of scratch `convOnThreads` needs: per part a geometry record and the kernel's own scratch (`kernelScratch` bytes). */
-export function convScratchBytesOnThreads(geom: ConvGeometry, kernelScratch: number): number {
-  const parts = convParts(geom);
+export function convScratchBytesOnThreads(geom: ConvGeometry, name: ConvCutExport, kernelScratch: number): number {
+  const { parts } = convParts(geom, name);
   return parts === 1 ? kernelScratch : parts * (GEOMETRY_BYTES + align64(kernelScratch));
 }
 
-/** One operand of a conv kernel call: its byte offset and how many bytes one image takes (0: the same for every image). */
+/**
+ * One operand of a conv kernel call: its byte offset, how many bytes one
+ * image takes and how many one output filter takes (0: the same for every
+ * image / filter). A pointer 0 (no bias) stays 0.
+ */
 export interface ConvOperand {
   readonly ptr: number;
   readonly imageBytes: number;
+  readonly filterBytes: number;
 }
 
 /**
  * Runs `name` (conv2dForward or conv2dBackwardInput: arguments geometry,
- * operands…, scratch) cut by images over the threads. `geomPtr` holds the
+ * operands…, scratch) cut by images or filters (`convParts`) over the
+ * threads. `geomPtr` holds the
  * whole call's geometry; `scratch` holds `convScratchBytesOnThreads(geom,
  * kernelScratch)` bytes. The same bits as one call of the kernel.
  */
 export function convOnThreads(
-  name: "conv2dForward" | "conv2dBackwardInput", geom: ConvGeometry, geomPtr: number,
+  name: ConvCutExport, geom: ConvGeometry, geomPtr: number,
   operands: readonly ConvOperand[], scratch: number, kernelScratch: number,
 ): void {
-  const parts = convParts(geom);
+  const { parts, byFilters } = convParts(geom, name);
   if (parts === 1) {
     runJobs([{ name, args: [geomPtr, ...operands.map((o) => o.ptr), scratch] }]);
     return;
@@ -155,13 +176,14 @@ export function convOnThreads(
   const each = GEOMETRY_BYTES + align64(kernelScratch);
   const jobs: Job[] = [];
   for (let i = 0; i < parts; i++) {
-    const [start, end] = partRange(geom.N, 1, parts, i);
+    const [start, end] = byFilters ? partRange(geom.Cout, ROW_UNIT, parts, i) : partRange(geom.N, 1, parts, i);
     if (end <= start) continue;
     const partGeom = scratch + i * each;
     const heap = arena.i32;
     heap.copyWithin(partGeom / 4, geomPtr / 4, geomPtr / 4 + GEOMETRY_BYTES / 4);
-    heap[partGeom / 4] = end - start; // field 0 is N
-    const args = [partGeom, ...operands.map((o) => (o.ptr === 0 ? 0 : o.ptr + start * o.imageBytes)), partGeom + GEOMETRY_BYTES];
+    heap[partGeom / 4 + (byFilters ? 4 : 0)] = end - start; // field 0 is N, field 4 Cout
+    const offset = (o: ConvOperand) => (o.ptr === 0 ? 0 : o.ptr + start * (byFilters ? o.filterBytes : o.imageBytes));
+    const args = [partGeom, ...operands.map(offset), partGeom + GEOMETRY_BYTES];
     jobs.push({ name, args });
   }
   runJobs(jobs);
