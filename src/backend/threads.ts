@@ -76,6 +76,8 @@ interface Pool {
 let threads = 1;
 let pool: Pool | null = null;
 let sharedKernelsModule: WebAssembly.Module | null = null;
+/** The last `setThreads` still settling: each waits for the one before (no two pools started at once). */
+let settling: Promise<unknown> = Promise.resolve();
 
 /** How many threads the kernels may split one call over (1 unless `setThreads` gave more). */
 export function getThreads(): number {
@@ -94,12 +96,19 @@ export function threadsSupported(): boolean {
  * supported here (see `threadsSupported`). The first n > 1 moves the kernels
  * onto a shared memory (the kernels must be loaded). Throws a RangeError for
  * a count that is not an integer in 1 … MAX_THREADS. Results are the same
- * bits for every thread count (./parallel_kernels.ts).
+ * bits for every thread count (./parallel_kernels.ts). Calls made before an
+ * earlier one resolved take effect after it, in order.
  */
 export async function setThreads(n: number): Promise<number> {
   if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
     throw new RangeError(`setThreads: expected an integer from 1 to ${MAX_THREADS}, got ${String(n)}`);
   }
+  const run = settling.then(() => applyThreads(n));
+  settling = run.catch(() => undefined);
+  return run;
+}
+
+async function applyThreads(n: number): Promise<number> {
   if (n > 1 && !threadsSupported()) {
     threads = 1;
     return 1;
