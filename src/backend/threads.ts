@@ -156,7 +156,12 @@ function shareKernelsMemory(): { module: WebAssembly.Module; memory: WebAssembly
   const module = threadsModule();
   if (current.exports.memory.buffer instanceof SharedArrayBuffer) return { module, memory: current.exports.memory };
   const pages = Math.max(1, Math.ceil(current.exports.memory.buffer.byteLength / 65536));
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+  } catch (e) {
+    throw new RangeError(`setThreads: cannot create a shared wasm memory of up to ${MAX_PAGES} pages (${(e as Error).message})`);
+  }
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   replaceKernels(wrapInstance(instance));
   return { module, memory };
