@@ -58,8 +58,14 @@ export function setParallelThreshold(muladds: number): number {
 
 /** Bytes of the conv geometry record (16 × i32; assembly/conv.ts's ConvGeometry). */
 const GEOMETRY_BYTES = 64;
-/** Column unit of an SGEMM cut (the microkernel's NR) and row unit (its MR). */
-const COLUMN_UNIT = 8;
+/**
+ * Column unit of an SGEMM cut: two NR panels, 64 bytes, so that two parts
+ * share no cache line of a 64-byte-aligned C with ldc a multiple of 16.
+ */
+const COLUMN_UNIT = 16;
+/** Column unit of a conv weight-gradient cut (the microkernel's NR: conv2dBackwardWeightColumns needs a multiple). */
+const TAP_UNIT = 8;
+/** Row unit of an SGEMM cut and filter unit of a conv forward cut (the microkernel's MR). */
 const ROW_UNIT = 4;
 
 function align64(bytes: number): number {
@@ -195,7 +201,7 @@ export function convWeightParts(geom: ConvGeometry): number {
   const K = (geom.Cin / geom.groups) * geom.kh * geom.kw;
   const muladds = geom.N * geom.Cout * geom.Hout * geom.Wout * K;
   if (threads === 1 || muladds < minParallelMuladds) return 1;
-  return Math.max(1, Math.min(threads, Math.ceil(K / COLUMN_UNIT)));
+  return Math.max(1, Math.min(threads, Math.ceil(K / TAP_UNIT)));
 }
 
 /** Bytes of scratch `convWeightOnThreads` needs: the kernel's own scratch (`kernelScratch` bytes) per part. */
@@ -216,7 +222,7 @@ export function convWeightOnThreads(geom: ConvGeometry, geomPtr: number, dz: num
   const each = align64(kernelScratch);
   const jobs: Job[] = [];
   for (let i = 0; i < parts; i++) {
-    const [start, end] = partRange(K, COLUMN_UNIT, parts, i);
+    const [start, end] = partRange(K, TAP_UNIT, parts, i);
     if (end > start) jobs.push({ name: "conv2dBackwardWeightColumns", args: [geomPtr, dz, a, dw, scratch + i * each, start, end] });
   }
   runJobs(jobs);
