@@ -97,7 +97,7 @@ async function measure(): Promise<Row[]> {
   }
   if (wanted("split")) {
     // Small SGEMMs split over 2 threads whatever their size, against 1 thread.
-    for (const n of [32, 48, 64, 80, 100, 128]) {
+    for (const n of [32, 48, 64, 80, 100, 128, 160, 200]) {
       const a = randomArray(n * n, rng), b = randomArray(n * n, rng), c = new Float32Array(n * n);
       const previous = setParallelThreshold(0);
       const times = await oneAndTwo(`split ${n}`, () => sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n));
