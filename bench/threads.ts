@@ -44,19 +44,40 @@ function randomArray(n: number, rng: Random): Float32Array {
   return new Float32Array(n).map(() => rng.uniformIn(-1, 1));
 }
 
-/** Milliseconds of `fn` on 1 thread and on 2 threads, measured in this process. */
-async function oneAndTwo(name: string, fn: () => void): Promise<[number, number]> {
-  await setThreads(1);
-  const one = medianMs(`${name} 1t`, fn);
-  await setThreads(2);
-  const two = medianMs(`${name} 2t`, fn);
-  await setThreads(1);
-  return [one, two];
+/**
+ * CPU milliseconds per call of `fn` (all threads of the process, from
+ * process.cpuUsage), over calls for at least `ms` of wall time. Unlike wall
+ * time it hardly depends on how loaded the machine is: 2 threads using no
+ * more CPU per call than 1 means splitting costs nothing, so on free cores
+ * the wall-time ratio is bounded only by how evenly the parts divide.
+ */
+function cpuMsPerCall(fn: () => void, ms = 400): number {
+  const wall = performance.now(), cpu = process.cpuUsage();
+  let calls = 0;
+  while (performance.now() - wall < ms) { fn(); calls++; }
+  const used = process.cpuUsage(cpu);
+  return (used.user + used.system) / 1000 / calls;
 }
 
-function row(label: string, flops: number, [one, two]: [number, number], unit = "GFLOP/s"): Row {
+interface OneAndTwo { one: number; two: number; cpuOne: number; cpuTwo: number }
+
+/** Milliseconds (median wall time, and CPU time) of `fn` on 1 thread and on 2 threads, measured in this process. */
+async function oneAndTwo(name: string, fn: () => void): Promise<OneAndTwo> {
+  await setThreads(1);
+  const one = medianMs(`${name} 1t`, fn), cpuOne = cpuMsPerCall(fn);
+  await setThreads(2);
+  const two = medianMs(`${name} 2t`, fn), cpuTwo = cpuMsPerCall(fn);
+  await setThreads(1);
+  return { one, two, cpuOne, cpuTwo };
+}
+
+function row(label: string, flops: number, t: OneAndTwo, unit = "GFLOP/s"): Row {
   const rate = (ms: number) => (unit === "GFLOP/s" ? gflops(flops, ms) : flops / (ms / 1000));
-  return { label, values: { "1 thread": rate(one), "2 threads": rate(two), "× 1 thread": one / two }, note: unit === "GFLOP/s" ? undefined : unit };
+  return {
+    label,
+    values: { "1 thread": rate(t.one), "2 threads": rate(t.two), "× 1 thread": t.one / t.two, "× CPU per call": t.cpuTwo / t.cpuOne },
+    note: unit === "GFLOP/s" ? undefined : unit,
+  };
 }
 
 async function measure(): Promise<Row[]> {
@@ -114,5 +135,6 @@ if (args.includes("--child")) {
   const processes = Number(option("--processes") ?? 3);
   console.log(`nnref kernels, 2 threads vs 1 thread in the same process, median over ${processes} process(es); Node ${process.version}`);
   const rows = medianOverProcesses(import.meta.url, only ? ["--only", only] : [], processes);
-  printTable("2 threads / 1 thread (GFLOP/s, or images/s for training steps)", ["1 thread", "2 threads", "× 1 thread"], rows);
+  printTable("2 threads / 1 thread (GFLOP/s, or images/s for training steps; × CPU per call: CPU time of a call on 2 threads / on 1)",
+    ["1 thread", "2 threads", "× 1 thread", "× CPU per call"], rows);
 }
