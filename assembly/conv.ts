@@ -20,6 +20,7 @@
 // image, or the input itself when no window reaches into padding.
 
 import { MR, NR, microkernel, microkernelIndirectB, microkernelScatterC, packA, packB } from "./gemm";
+import { MAX_THREADS, threadIndex } from "./thread_local";
 
 /**
  * One convolution's geometry, laid out as 16 consecutive i32 in memory (the
@@ -52,9 +53,20 @@ const DIRECT_MAX_PANELS: i32 = 8;
 /** Pixel block of the weight gradient (depth of its GEMM). */
 const PCONV: i32 = 256;
 
-// Per-lane starting input row/column of the NR output pixels of a panel.
-const LANE_ROW: usize = memory.data(NR * 4, 16);
-const LANE_COL: usize = memory.data(NR * 4, 16);
+// Per-lane starting input row/column of the NR output pixels of a panel:
+// one row of NR per thread (./thread_local.ts); `laneRow`/`laneCol` give this thread's.
+const LANE_ROWS: usize = memory.data(NR * 4 * MAX_THREADS, 16);
+const LANE_COLS: usize = memory.data(NR * 4 * MAX_THREADS, 16);
+
+@inline
+function laneRow(): usize {
+  return LANE_ROWS + <usize>(threadIndex * NR * 4);
+}
+
+@inline
+function laneCol(): usize {
+  return LANE_COLS + <usize>(threadIndex * NR * 4);
+}
 
 /** K = Cin/groups · kh · kw: rows of the column matrix. */
 export function convK(geom: usize): i32 {
@@ -69,6 +81,7 @@ function laneOrigins(g: ConvGeometry, j0: i32, width: i32): bool {
   let i = j0 / g.Wout;
   let j = j0 - i * g.Wout;
   const sameRow = width == NR && j + NR <= g.Wout && g.strideW == 1;
+  const LANE_ROW = laneRow(), LANE_COL = laneCol();
   for (let l = 0; l < NR; l++) {
     store<i32>(LANE_ROW + <usize>l * 4, i * g.strideH - g.padTop);
     store<i32>(LANE_COL + <usize>l * 4, j * g.strideW - g.padLeft);
@@ -88,6 +101,7 @@ export function im2colPanel(geom: usize, a: usize, j0: i32, width: i32, dst: usi
   const H = g.H, W = g.W;
   const plane = <usize>(H * W) * 4;
   const fast = laneOrigins(g, j0, width);
+  const LANE_ROW = laneRow(), LANE_COL = laneCol();
   const row0 = load<i32>(LANE_ROW), col0 = load<i32>(LANE_COL);
   let out = dst;
   let channel = a;
@@ -138,6 +152,7 @@ export function col2imPanel(geom: usize, src: usize, j0: i32, width: i32, a: usi
   const H = g.H, W = g.W;
   const plane = <usize>(H * W) * 4;
   const fast = laneOrigins(g, j0, width);
+  const LANE_ROW = laneRow(), LANE_COL = laneCol();
   const row0 = load<i32>(LANE_ROW), col0 = load<i32>(LANE_COL);
   let from = src;
   let channel = a;
@@ -623,13 +638,24 @@ function lanesSum(v: v128): f32 {
  * pixels cut into blocks of PCONV. Overwrites dw [Cout, Cin/groups, kh, kw].
  */
 export function conv2dBackwardWeight(geom: usize, dz: usize, a: usize, dw: usize, scratch: usize): void {
+  conv2dBackwardWeightColumns(geom, dz, a, dw, scratch, 0, convK(geom));
+}
+
+/**
+ * `conv2dBackwardWeight` for the columns kBegin … kEnd−1 of dW_g (kBegin a
+ * multiple of NR, kEnd ≤ K; each group's same columns): the other columns
+ * of dw are not written. Every element is computed by the same instructions
+ * as in the whole call, so threads that take disjoint column ranges
+ * (src/backend/parallel_kernels.ts) give the same bits as one thread.
+ */
+export function conv2dBackwardWeightColumns(geom: usize, dz: usize, a: usize, dw: usize, scratch: usize, kBegin: i32, kEnd: i32): void {
   const g = changetype<ConvGeometry>(geom);
   if (tilesApply(g)) {
-    weightGradTiles(g, dz, a, dw, scratch);
+    weightGradTiles(g, dz, a, dw, scratch, kBegin, kEnd);
     return;
   }
   if (dotApplies(g)) {
-    weightGradDot(g, dz, a, dw, scratch);
+    weightGradDot(g, dz, a, dw, scratch, kBegin, kEnd);
     return;
   }
   const K = convK(geom);
@@ -637,7 +663,7 @@ export function conv2dBackwardWeight(geom: usize, dz: usize, a: usize, dw: usize
   const CinG = g.Cin / groups, CoutG = g.Cout / groups;
   const P = g.Hout * g.Wout;
   const panelsM = panelsOf(CoutG, MR);
-  const panelsN = panelsOf(K, NR);
+  const panelsN = panelsOf(kEnd, NR);
   const pcMax = min(PCONV, P);
   const packedDZ = scratch;
   const packedCols = scratch + <usize>(panelsM * MR * pcMax) * 4;
@@ -650,13 +676,13 @@ export function conv2dBackwardWeight(geom: usize, dz: usize, a: usize, dw: usize
       for (let p0 = 0; p0 < P; p0 += PCONV) {
         const pc = min(PCONV, P - p0);
         packA(false, CoutG, pc, dzg, P, 0, p0, packedDZ);
-        for (let jp = 0; jp < panelsN; jp++) {
-          im2colRowsPanel(geom, ag, jp * NR, min(NR, K - jp * NR), p0, pc, packedCols + <usize>(jp * pc * NR) * 4);
+        for (let jp = kBegin / NR; jp < panelsN; jp++) {
+          im2colRowsPanel(geom, ag, jp * NR, min(NR, kEnd - jp * NR), p0, pc, packedCols + <usize>(jp * pc * NR) * 4);
         }
         const beta: f32 = first ? 0 : 1;
-        for (let jp = 0; jp < panelsN; jp++) {
+        for (let jp = kBegin / NR; jp < panelsN; jp++) {
           const pb = packedCols + <usize>(jp * pc * NR) * 4;
-          const nr = min(NR, K - jp * NR);
+          const nr = min(NR, kEnd - jp * NR);
           for (let ip = 0; ip < panelsM; ip++) {
             microkernel(pc, packedDZ + <usize>(ip * pc * MR) * 4, pb, dwg + <usize>(ip * MR * K + jp * NR) * 4, K, 1, beta, min(MR, CoutG - ip * MR), nr);
           }
@@ -668,7 +694,7 @@ export function conv2dBackwardWeight(geom: usize, dz: usize, a: usize, dw: usize
 }
 
 /** The dot-product weight gradient (see conv2dBackwardWeight). */
-function weightGradDot(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratch: usize): void {
+function weightGradDot(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratch: usize, kBegin: i32, kEnd: i32): void {
   const geom = changetype<usize>(g);
   const K = convK(geom);
   const groups = g.groups;
@@ -697,8 +723,8 @@ function weightGradDot(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratch:
     for (let f0 = 0; f0 < CoutG; f0 += 4) {
       // Rows past CoutG repeat the last filter (computed, not stored): no branches inside.
       const f1 = min(f0 + 1, CoutG - 1), f2 = min(f0 + 2, CoutG - 1), f3 = min(f0 + 3, CoutG - 1);
-      for (let k0 = 0; k0 < K; k0 += 2) {
-        const k1 = min(k0 + 1, K - 1);
+      for (let k0 = kBegin; k0 < kEnd; k0 += 2) {
+        const k1 = min(k0 + 1, kEnd - 1);
         const off0 = <usize>load<u32>(offsets + <usize>k0 * 4), off1 = <usize>load<u32>(offsets + <usize>k1 * 4);
         let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
         let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
@@ -729,7 +755,7 @@ function weightGradDot(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratch:
         }
         const row = dw + <usize>((gi * CoutG + f0) * K + k0) * 4;
         const kBytes = <usize>K * 4;
-        const two = k0 + 1 < K;
+        const two = k0 + 1 < kEnd;
         store<f32>(row, lanesSum(s00));
         if (two) store<f32>(row, lanesSum(s01), 4);
         if (f0 + 1 < CoutG) { store<f32>(row + kBytes, lanesSum(s10)); if (two) store<f32>(row + kBytes, lanesSum(s11), 4); }
@@ -747,7 +773,7 @@ function weightGradDot(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratch:
  * pixel per step) × 8 filters (a panel of dZ_gᵀ packed pixel-major), stored
  * once, transposed, at the end. Stride 1 along W.
  */
-function weightGradTiles(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratch: usize): void {
+function weightGradTiles(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratch: usize, kBegin: i32, kEnd: i32): void {
   const geom = changetype<usize>(g);
   const K = convK(geom);
   const groups = g.groups;
@@ -782,12 +808,12 @@ function weightGradTiles(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratc
         packB(true, P, width, src, P, 0, 0, packedDZ + <usize>jp * panelBytes + <usize>(n * P * NR) * 4);
       }
     }
-    for (let k0 = 0; k0 < K; k0 += 4) {
-      // Taps past K repeat the last one (computed, not stored): no branches inside.
+    for (let k0 = kBegin; k0 < kEnd; k0 += 4) {
+      // Taps past kEnd repeat the last one (computed, not stored): no branches inside.
       const o0 = <usize>load<u32>(offsets + <usize>k0 * 4);
-      const o1 = <usize>load<u32>(offsets + <usize>min(k0 + 1, K - 1) * 4);
-      const o2 = <usize>load<u32>(offsets + <usize>min(k0 + 2, K - 1) * 4);
-      const o3 = <usize>load<u32>(offsets + <usize>min(k0 + 3, K - 1) * 4);
+      const o1 = <usize>load<u32>(offsets + <usize>min(k0 + 1, kEnd - 1) * 4);
+      const o2 = <usize>load<u32>(offsets + <usize>min(k0 + 2, kEnd - 1) * 4);
+      const o3 = <usize>load<u32>(offsets + <usize>min(k0 + 3, kEnd - 1) * 4);
       for (let jp = 0; jp < panelsF; jp++) {
         let pb = packedDZ + <usize>jp * panelBytes;
         let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -822,9 +848,9 @@ function weightGradTiles(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratc
         const f0 = gi * CoutG + jp * NR;
         const fEnd = gi * CoutG + CoutG;
         storeTapColumn(dw, K, f0, fEnd, k0, c00, c01);
-        if (k0 + 1 < K) storeTapColumn(dw, K, f0, fEnd, k0 + 1, c10, c11);
-        if (k0 + 2 < K) storeTapColumn(dw, K, f0, fEnd, k0 + 2, c20, c21);
-        if (k0 + 3 < K) storeTapColumn(dw, K, f0, fEnd, k0 + 3, c30, c31);
+        if (k0 + 1 < kEnd) storeTapColumn(dw, K, f0, fEnd, k0 + 1, c10, c11);
+        if (k0 + 2 < kEnd) storeTapColumn(dw, K, f0, fEnd, k0 + 2, c20, c21);
+        if (k0 + 3 < kEnd) storeTapColumn(dw, K, f0, fEnd, k0 + 3, c30, c31);
       }
     }
   }

@@ -17,6 +17,8 @@
 // All pointers are byte offsets into this module's memory; the JS side owns
 // the allocation (src/backend/wasm.ts). Matrices are f32.
 
+import { MAX_THREADS, threadIndex } from "./thread_local";
+
 /** Rows of the register block (A values broadcast per k). */
 export const MR: i32 = 4;
 /** Columns of the register block (two f32x4 vectors of B per k). */
@@ -30,7 +32,8 @@ export const NC: i32 = 2048;
 
 // Scratch row for edge tiles: a row of the register block that is cut by
 // the right edge of C is parked here and its valid part merged into C.
-const EDGE_TILE: usize = memory.data(NR * 4, 16);
+// One row per thread (./thread_local.ts).
+const EDGE_TILES: usize = memory.data(NR * 4 * MAX_THREADS, 16);
 
 /** Rounds `x` up to a multiple of `q`. */
 @inline
@@ -323,11 +326,12 @@ function storeRow(row: usize, lo: v128, hi: v128, beta: f32, nr: i32): void {
     }
     return;
   }
-  v128.store(EDGE_TILE, lo);
-  v128.store(EDGE_TILE, hi, 16);
+  const edgeTile = EDGE_TILES + <usize>(threadIndex * NR * 4);
+  v128.store(edgeTile, lo);
+  v128.store(edgeTile, hi, 16);
   for (let j = 0; j < nr; j++) {
     const q = row + <usize>j * 4;
-    const v = load<f32>(EDGE_TILE + <usize>j * 4);
+    const v = load<f32>(edgeTile + <usize>j * 4);
     store<f32>(q, beta == 0 ? v : v + beta * load<f32>(q));
   }
 }

@@ -6,12 +6,13 @@ export {
   convK, im2colPanel, col2imPanel, im2colRowsPanel,
   conv2dForward, conv2dForwardScratchBytes,
   conv2dBackwardInput, conv2dBackwardInputScratchBytes,
-  conv2dBackwardWeight, conv2dBackwardWeightScratchBytes,
+  conv2dBackwardWeight, conv2dBackwardWeightColumns, conv2dBackwardWeightScratchBytes,
 } from "./conv";
 export { channelSums } from "./reduce";
 export { reluForward, reluBackward } from "./elementwise";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";
 export { sgdStep } from "./sgd";
+export { MAX_THREADS, setThreadIndex } from "./thread_local";
 
 /** Version of the kernels' calling conventions (bumped when an export changes). */
 export function kernelsVersion(): i32 {

@@ -6,6 +6,7 @@
  *
  *   cd bench && npm ci && npm run kernels                  # 3 processes, everything
  *   npm run kernels -- --processes 1 --only sgemm          # quick look at one group
+ *   npm run kernels -- --threads 2                         # nnref on 2 threads (threads.ts: the ratio in one process)
  *
  * Groups: sgemm (n = 64 … 1024), forward (conv2d on LeNet conv1/conv2, a
  * VGG-like 3×3 and a 1×1), backward (conv2d input + weight gradients).
@@ -14,6 +15,7 @@ import { gflops, medianMs, medianOverProcesses, printTable, tfjsWasm, type Row }
 import { loadKernelsSync } from "../src/backend/load.js";
 import { requireKernels } from "../src/backend/wasm.js";
 import { sgemm } from "../src/backend/sgemm.js";
+import { setThreads } from "../src/backend/threads.js";
 import { conv2dKernelOp } from "../src/backend/kernel-ops.js";
 import { conv2dAttrs } from "../src/ops/conv2d.js";
 import { Tensor } from "../src/tensor.js";
@@ -25,6 +27,8 @@ const option = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const only = option("--only");
+/** --threads N: nnref's kernels on N threads (TF.js stays on one: its pool is off in Node). */
+const threads = Number(option("--threads") ?? 1);
 const wanted = (group: string): boolean => only === undefined || only.split(",").includes(group);
 
 interface ConvShape {
@@ -63,6 +67,7 @@ function toHWIO(w: Float32Array, O: number, I: number, kh: number, kw: number): 
 
 async function measure(): Promise<Row[]> {
   if (!loadKernelsSync()) throw new Error("the nnref wasm kernels did not load (WebAssembly SIMD missing?)");
+  if ((await setThreads(threads)) !== threads) throw new Error(`--threads ${threads}: threads are unavailable here`);
   const tf = await tfjsWasm();
   const rows: Row[] = [];
   const rng = new Random(1);
@@ -150,8 +155,8 @@ if (args.includes("--child")) {
   console.log("ROWS " + JSON.stringify(rows));
 } else {
   const processes = Number(option("--processes") ?? 3);
-  const passOn = only ? ["--only", only] : [];
-  console.log(`nnref kernels vs TF.js WASM (one thread), GFLOP/s, median over ${processes} process(es); Node ${process.version}`);
+  const passOn = [...(only ? ["--only", only] : []), "--threads", String(threads)];
+  console.log(`nnref kernels (${threads} thread${threads > 1 ? "s" : ""}) vs TF.js WASM (one thread), GFLOP/s, median over ${processes} process(es); Node ${process.version}`);
   const rows = medianOverProcesses(import.meta.url, passOn, processes);
   const sg = rows.filter((r) => r.label.startsWith("sgemm"));
   if (sg.length) printTable("SGEMM (C = A·B, square; nnref = kernel on arena data, sgemm() = with copies in/out)", ["nnref", "nnref sgemm()", "TF.js", "× TF.js", "× TF.js (sgemm())"], sg);

@@ -10,6 +10,7 @@
  *
  *   cd bench && npm ci && npm run models                    # 3 processes, both models
  *   npm run models -- --processes 1 --only resnet18         # quick look
+ *   npm run models -- --threads 2                           # nnref's kernels on 2 threads
  *
  * TF.js's side is written the way tf.layers builds these networks: a
  * convolution with a bias carries it (and a following ReLU) fused in one
@@ -20,6 +21,7 @@
  */
 import { medianOverProcesses, printTable, tfjsWasm, warmUp, type Row } from "./harness.js";
 import { loadKernelsSync } from "../src/backend/load.js";
+import { setThreads } from "../src/backend/threads.js";
 import { setBackend } from "../src/backend/dispatch.js";
 import { noGrad } from "../src/autograd/apply.js";
 import { Variable } from "../src/autograd/variable.js";
@@ -34,6 +36,8 @@ const option = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const only = option("--only");
+/** --threads N: nnref's kernels on N threads (TF.js stays on one: its pool is off in Node). */
+const threads = Number(option("--threads") ?? 1);
 const wanted = (model: string): boolean => only === undefined || only.split(",").includes(model);
 const RUNS = Number(option("--runs") ?? 5);
 
@@ -119,6 +123,7 @@ function tfForward(tf: TF, model: Module): (x: TF) => TF {
 
 async function measure(): Promise<Row[]> {
   if (!loadKernelsSync()) throw new Error("the nnref wasm kernels did not load (WebAssembly SIMD missing?)");
+  if ((await setThreads(threads)) !== threads) throw new Error(`--threads ${threads}: threads are unavailable here`);
   setBackend("wasm");
   const tf = await tfjsWasm();
   const rows: Row[] = [];
@@ -165,8 +170,8 @@ if (args.includes("--child")) {
   console.log("ROWS " + JSON.stringify(rows));
 } else {
   const processes = Number(option("--processes") ?? 3);
-  const passOn = [...(only ? ["--only", only] : []), "--runs", String(RUNS)];
-  console.log(`nnref models vs TF.js WASM (one thread), forward of one 224×224 image, median over ${processes} process(es); Node ${process.version}`);
+  const passOn = [...(only ? ["--only", only] : []), "--runs", String(RUNS), "--threads", String(threads)];
+  console.log(`nnref models (${threads} thread${threads > 1 ? "s" : ""}) vs TF.js WASM (one thread), forward of one 224×224 image, median over ${processes} process(es); Node ${process.version}`);
   const rows = medianOverProcesses(import.meta.url, passOn, processes);
   printTable("forward, batch 1 (× TF.js > 1: nnref faster)", ["nnref ms", "TF.js ms", "nnref GFLOP/s", "TF.js GFLOP/s", "× TF.js"], rows);
 }

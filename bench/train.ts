@@ -9,6 +9,7 @@
  *   cd bench && npm ci && npm run train                 # throughput, 3 processes
  *   npm run train -- --processes 1 --only lenet5        # one model, one process
  *   npm run train -- --memory                           # the memory check (about 20 s)
+ *   npm run train -- --threads 2                        # nnref on 2 threads (threads.ts: the ratio in one process)
  *
  * Prints; never asserts. Models: LeNet-5 (1×28×28 → 6@5×5 → pool → 16@5×5 →
  * pool → 120 → 84 → 10) and the MLP 784-128-10 (ReLU). TF.js runs NHWC, its
@@ -25,6 +26,7 @@ import { setBackend } from "../src/backend/dispatch.js";
 import { loadEmbeddedDataset } from "../src/data/node_files.js";
 import { epochBatches, type Batch } from "../src/data/batches.js";
 import { recipeTrainer } from "../src/train/recipe.js";
+import { setThreads } from "../src/backend/threads.js";
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -32,6 +34,8 @@ const option = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const only = option("--only");
+/** --threads N: nnref's kernels on N threads (TF.js stays on one: its pool is off in Node). */
+const threads = Number(option("--threads") ?? 1);
 const BATCH = 64;
 /** Timed steps per model after the warm-up (LeNet-5, MLP). */
 const STEPS: Record<string, number> = { lenet5: 150, mlp: 600 };
@@ -46,6 +50,7 @@ function imagesPerSecond(step: () => void, steps: number): number {
 
 /** nnref: the training loop's own step (Trainer.step) on pre-made batches of the embedded data. */
 async function nnrefRate(model: string): Promise<number> {
+  if ((await setThreads(threads)) !== threads) throw new Error(`--threads ${threads}: threads are unavailable here`);
   const data = await loadEmbeddedDataset();
   const trainer = recipeTrainer(data, { model, seed: 0, batchSize: BATCH });
   const batches: Batch[] = [...epochBatches(data.train, { batchSize: BATCH, standardization: trainer.standardization, rng: trainer.rng, dropLast: true })];
@@ -171,7 +176,7 @@ if (args.includes("--memory")) {
   console.log("ROWS " + JSON.stringify(await measure()));
 } else {
   const processes = Number(option("--processes") ?? 3);
-  console.log(`training throughput, images/s (batch ${BATCH}, SGD momentum, one thread), nnref wasm vs TF.js WASM, median over ${processes} process(es); Node ${process.version}`);
-  const rows = medianOverProcesses(import.meta.url, only ? ["--only", only] : [], processes);
+  console.log(`training throughput, images/s (batch ${BATCH}, SGD momentum; nnref ${threads} thread${threads > 1 ? "s" : ""}, TF.js one), nnref wasm vs TF.js WASM, median over ${processes} process(es); Node ${process.version}`);
+  const rows = medianOverProcesses(import.meta.url, [...(only ? ["--only", only] : []), "--threads", String(threads)], processes);
   printTable("train step (forward, cross-entropy, backward, SGD step)", ["nnref", "TF.js", "× TF.js"], rows);
 }

@@ -30,6 +30,7 @@ export { sgemm } from "./backend/sgemm.js";
 export { loadKernels, loadKernelsSync } from "./backend/load.js";
 export { kernelsUnavailableReason } from "./backend/load.js";
 export { simdSupported } from "./backend/wasm.js";
+export { getThreads, setThreads, stopPool, threadsSupported, MAX_THREADS } from "./backend/threads.js";
 export * from "./io/vectors.js";
 export * from "./check/vectors.js";
 export * from "./check/gradcheck.js";

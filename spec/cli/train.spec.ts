@@ -58,6 +58,21 @@ test("--resume continues to --epochs with the saved options", () => {
   assert.match(other.stderr, /is a checkpoint of mlp, not lenet5/);
 });
 
+test("--threads 2 trains LeNet-5 to the same bits as one thread; a bad count exits 2", () => {
+  const runs = ["1", "2"].map((threads) => {
+    const r = nnref("train", "lenet5", "--epochs", "1", ...quick, "--json", "--threads", threads, "--out", join(dir, `lenet5-threads-${threads}`));
+    assert.is(r.status, 0, r.stderr);
+    return JSON.parse(r.lines[r.lines.length - 1]);
+  });
+  assert.is(runs[0].threads, 1);
+  assert.is(runs[1].threads, 2);
+  const results = (run: { history: { train: unknown; test: unknown }[] }) => run.history.map((h) => ({ train: h.train, test: h.test }));
+  assert.equal(results(runs[1]), results(runs[0]), "losses and accuracies of every epoch equal");
+  const bad = nnref("train", "mlp", "--threads", "0");
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /--threads: expected an integer from 1 to 8, got "0"/);
+});
+
 test("bad arguments exit 2 with the reason; missing data exits 1 naming the file", () => {
   const unknown = nnref("train", "resnet");
   assert.is(unknown.status, 2);

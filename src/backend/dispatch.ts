@@ -2,9 +2,10 @@
  * The one place that decides, per call, whether an op runs as the reference
  * (plain loops in src/ops/) or as a WebAssembly kernel (assembly/).
  *
- * The active backend is the only global state in nnref; it is settable
- * (`setBackend`), readable (`getBackend`) and defaults to "wasm" when the
- * kernels load on this platform, "js" otherwise. Kernel ops present the same
+ * The active backend is global state in nnref (beside the kernels' thread
+ * count, ./threads.ts); it is settable (`setBackend`), readable
+ * (`getBackend`) and defaults to "wasm" when the kernels load on this
+ * platform, "js" otherwise. Kernel ops present the same
  * OpDef interface, names and semantics as the reference; an op without a
  * kernel always runs its reference.
  */

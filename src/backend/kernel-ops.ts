@@ -41,6 +41,9 @@ import { linearOp, linearShapes } from "../ops/linear.js";
 import { reluOp } from "../ops/activations.js";
 import { maxPool2dAttrs, maxPool2dOp, pooledLength, type MaxPool2dAttrs } from "../ops/pool.js";
 import { ArenaTooSmallError, requireKernels } from "./wasm.js";
+import {
+  convOnThreads, convScratchBytesOnThreads, convWeightOnThreads, convWeightScratchBytesOnThreads, sgemmOnThreads, sgemmScratchBytesOnThreads,
+} from "./parallel_kernels.js";
 
 /** Bytes of the geometry record (16 × i32, the field order of assembly/conv.ts's ConvGeometry). */
 export const GEOMETRY_BYTES = 64;
@@ -124,12 +127,18 @@ export function conv2dForwardF32(geom: ConvGeometry, a: Float32Array, w: Float32
   const zLength = geom.N * geom.Cout * geom.Hout * geom.Wout;
   const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => exports.conv2dForwardScratchBytes(p));
   // The kernel may read up to NR floats past the input (lanes it discards): leave room.
-  const [, pa, pw, pbias, pz, scratch] = arena.layout([GEOMETRY_BYTES, a.length * 4 + INPUT_SLACK, w.length * 4, (bias?.length ?? 0) * 4, zLength * 4, scratchBytes]);
+  const [, pa, pw, pbias, pz, scratch] = arena.layout([GEOMETRY_BYTES, a.length * 4 + INPUT_SLACK, w.length * 4, (bias?.length ?? 0) * 4, zLength * 4, convScratchBytesOnThreads(geom, "conv2dForward", scratchBytes)]);
   const heap = arena.f32;
   heap.set(a, pa / 4);
   heap.set(w, pw / 4);
   if (bias) heap.set(bias, pbias / 4);
-  exports.conv2dForward(geomPtr, pa, pw, bias ? pbias : 0, pz, scratch);
+  const inImage = geom.Cin * geom.H * geom.W * 4, outPlane = geom.Hout * geom.Wout * 4, outImage = geom.Cout * outPlane;
+  const filter = (geom.Cin / geom.groups) * geom.kh * geom.kw * 4;
+  const operands = [
+    { ptr: pa, imageBytes: inImage, filterBytes: 0 }, { ptr: pw, imageBytes: 0, filterBytes: filter },
+    { ptr: bias ? pbias : 0, imageBytes: 0, filterBytes: 4 }, { ptr: pz, imageBytes: outImage, filterBytes: outPlane },
+  ];
+  convOnThreads("conv2dForward", geom, geomPtr, operands, scratch, scratchBytes);
   return copyOutF32(pz, zLength);
 }
 
@@ -141,11 +150,13 @@ export function conv2dInputGradF32(geom: ConvGeometry, dz: Float32Array, w: Floa
   const { exports, arena } = requireKernels();
   const aLength = geom.N * geom.Cin * geom.H * geom.W;
   const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => exports.conv2dBackwardInputScratchBytes(p));
-  const [, pdz, pw, pda, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, w.length * 4, aLength * 4, scratchBytes]);
+  const [, pdz, pw, pda, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, w.length * 4, aLength * 4, convScratchBytesOnThreads(geom, "conv2dBackwardInput", scratchBytes)]);
   const heap = arena.f32;
   heap.set(dz, pdz / 4);
   heap.set(w, pw / 4);
-  exports.conv2dBackwardInput(geomPtr, pdz, pw, pda, scratch);
+  const outImage = geom.Cout * geom.Hout * geom.Wout * 4, inImage = geom.Cin * geom.H * geom.W * 4;
+  const operands = [{ ptr: pdz, imageBytes: outImage, filterBytes: 0 }, { ptr: pw, imageBytes: 0, filterBytes: 0 }, { ptr: pda, imageBytes: inImage, filterBytes: 0 }];
+  convOnThreads("conv2dBackwardInput", geom, geomPtr, operands, scratch, scratchBytes);
   return copyOutF32(pda, aLength);
 }
 
@@ -157,11 +168,11 @@ export function conv2dWeightGradF32(geom: ConvGeometry, dz: Float32Array, a: Flo
   const { exports, arena } = requireKernels();
   const wLength = geom.Cout * (geom.Cin / geom.groups) * geom.kh * geom.kw;
   const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => exports.conv2dBackwardWeightScratchBytes(p));
-  const [, pdz, pa, pdw, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, a.length * 4, wLength * 4, scratchBytes]);
+  const [, pdz, pa, pdw, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, a.length * 4, wLength * 4, convWeightScratchBytesOnThreads(geom, scratchBytes)]);
   const heap = arena.f32;
   heap.set(dz, pdz / 4);
   heap.set(a, pa / 4);
-  exports.conv2dBackwardWeight(geomPtr, pdz, pa, pdw, scratch);
+  convWeightOnThreads(geom, geomPtr, pdz, pa, pdw, scratch, scratchBytes);
   return copyOutF32(pdw, wLength);
 }
 
@@ -174,11 +185,11 @@ export function conv2dWeightBiasGradF32(geom: ConvGeometry, dz: Float32Array, a:
   const { exports, arena } = requireKernels();
   const wLength = geom.Cout * (geom.Cin / geom.groups) * geom.kh * geom.kw;
   const { geomPtr, scratchBytes } = geometryAndScratch(geom, (p) => exports.conv2dBackwardWeightScratchBytes(p));
-  const [, pdz, pa, pdw, pdb, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, a.length * 4, wLength * 4, withBias ? geom.Cout * 4 : 0, scratchBytes]);
+  const [, pdz, pa, pdw, pdb, scratch] = arena.layout([GEOMETRY_BYTES, dz.length * 4, a.length * 4, wLength * 4, withBias ? geom.Cout * 4 : 0, convWeightScratchBytesOnThreads(geom, scratchBytes)]);
   const heap = arena.f32;
   heap.set(dz, pdz / 4);
   heap.set(a, pa / 4);
-  exports.conv2dBackwardWeight(geomPtr, pdz, pa, pdw, scratch);
+  convWeightOnThreads(geom, geomPtr, pdz, pa, pdw, scratch, scratchBytes);
   // ∂L/∂b_f = Σ_n Σ_p ∂L/∂z[n, f, p] (in f64, as the reference's convBiasGrad).
   if (withBias) exports.channelSums(pdz, geom.N, geom.Cout, geom.Hout * geom.Wout, pdb);
   const grads: { dw: Float32Array; db?: Float32Array } = { dw: copyOutF32(pdw, wLength) };
@@ -257,34 +268,34 @@ interface LinearCache {
 /** y = x·Wᵀ + b on the kernels: x [rows, in], W [out, in], b [out]? → y [rows, out] (a new array). */
 export function linearForwardF32(x: Float32Array, W: Float32Array, b: Float32Array | undefined, rows: number, inF: number, outF: number): Float32Array {
   const { exports, arena } = requireKernels();
-  const [px, pw, py, scratch] = arena.layout([x.length * 4, W.length * 4, rows * outF * 4, exports.sgemmScratchBytes(rows, outF, inF)]);
+  const [px, pw, py, scratch] = arena.layout([x.length * 4, W.length * 4, rows * outF * 4, sgemmScratchBytesOnThreads(rows, outF, inF)]);
   const heap = arena.f32;
   heap.set(x, px / 4);
   heap.set(W, pw / 4);
   if (b) for (let r = 0; r < rows; r++) heap.set(b, py / 4 + r * outF);
-  exports.sgemm(0, 1, rows, outF, inF, 1, px, Math.max(1, inF), pw, Math.max(1, inF), b ? 1 : 0, py, Math.max(1, outF), scratch);
+  sgemmOnThreads(false, true, rows, outF, inF, 1, px, Math.max(1, inF), pw, Math.max(1, inF), b ? 1 : 0, py, Math.max(1, outF), scratch);
   return copyOutF32(py, rows * outF);
 }
 
 /** dx = dy·W on the kernels: dy [rows, out], W [out, in] → a new array dx [rows, in]. */
 export function linearInputGradF32(dy: Float32Array, W: Float32Array, rows: number, inF: number, outF: number): Float32Array {
   const { exports, arena } = requireKernels();
-  const [pdy, pw, pdx, scratch] = arena.layout([dy.length * 4, W.length * 4, rows * inF * 4, exports.sgemmScratchBytes(rows, inF, outF)]);
+  const [pdy, pw, pdx, scratch] = arena.layout([dy.length * 4, W.length * 4, rows * inF * 4, sgemmScratchBytesOnThreads(rows, inF, outF)]);
   const heap = arena.f32;
   heap.set(dy, pdy / 4);
   heap.set(W, pw / 4);
-  exports.sgemm(0, 0, rows, inF, outF, 1, pdy, Math.max(1, outF), pw, Math.max(1, inF), 0, pdx, Math.max(1, inF), scratch);
+  sgemmOnThreads(false, false, rows, inF, outF, 1, pdy, Math.max(1, outF), pw, Math.max(1, inF), 0, pdx, Math.max(1, inF), scratch);
   return copyOutF32(pdx, rows * inF);
 }
 
 /** dW = dyᵀ·x on the kernels: dy [rows, out], x [rows, in] → a new array dW [out, in]. */
 export function linearWeightGradF32(dy: Float32Array, x: Float32Array, rows: number, inF: number, outF: number): Float32Array {
   const { exports, arena } = requireKernels();
-  const [pdy, px, pdw, scratch] = arena.layout([dy.length * 4, x.length * 4, outF * inF * 4, exports.sgemmScratchBytes(outF, inF, rows)]);
+  const [pdy, px, pdw, scratch] = arena.layout([dy.length * 4, x.length * 4, outF * inF * 4, sgemmScratchBytesOnThreads(outF, inF, rows)]);
   const heap = arena.f32;
   heap.set(dy, pdy / 4);
   heap.set(x, px / 4);
-  exports.sgemm(1, 0, outF, inF, rows, 1, pdy, Math.max(1, outF), px, Math.max(1, inF), 0, pdw, Math.max(1, inF), scratch);
+  sgemmOnThreads(true, false, outF, inF, rows, 1, pdy, Math.max(1, outF), px, Math.max(1, inF), 0, pdw, Math.max(1, inF), scratch);
   return copyOutF32(pdw, outF * inF);
 }
 

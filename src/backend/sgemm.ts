@@ -17,6 +17,7 @@
 import { describe, fail } from "../ops/errors.js";
 import { gemm } from "../ops/gemm.js";
 import { ArenaTooSmallError, instantiateKernelsSync } from "./wasm.js";
+import { sgemmOnThreads, sgemmScratchBytesOnThreads } from "./parallel_kernels.js";
 
 const OP = "sgemm";
 
@@ -72,7 +73,7 @@ export function sgemm(
   const { exports, arena } = kernels;
   let regions: number[];
   try {
-    regions = arena.layout([aLength * 4, bLength * 4, cLength * 4, exports.sgemmScratchBytes(m, n, k)]);
+    regions = arena.layout([aLength * 4, bLength * 4, cLength * 4, sgemmScratchBytesOnThreads(m, n, k)]);
   } catch (e) {
     if (!(e instanceof ArenaTooSmallError)) throw e;
     gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); // too large for the kernels' memory
@@ -83,7 +84,7 @@ export function sgemm(
   heap.set(a.subarray(0, aLength), pa / 4);
   heap.set(b.subarray(0, bLength), pb / 4);
   heap.set(c.subarray(0, cLength), pc / 4);
-  exports.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, scratch);
+  sgemmOnThreads(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, scratch);
   c.set(arena.f32.subarray(pc / 4, pc / 4 + cLength));
 }
 

@@ -51,6 +51,7 @@ export interface KernelExports {
   conv2dBackwardInput(geom: number, dz: number, w: number, da: number, scratch: number): void;
   conv2dBackwardInputScratchBytes(geom: number): number;
   conv2dBackwardWeight(geom: number, dz: number, a: number, dw: number, scratch: number): void;
+  conv2dBackwardWeightColumns(geom: number, dz: number, a: number, dw: number, scratch: number, kBegin: number, kEnd: number): void;
   conv2dBackwardWeightScratchBytes(geom: number): number;
   channelSums(t: number, N: number, C: number, size: number, dst: number): void;
   reluForward(x: number, n: number, y: number): void;
@@ -58,6 +59,7 @@ export interface KernelExports {
   maxPool2dForward(x: number, planes: number, H: number, W: number, kH: number, kW: number, sH: number, sW: number,
     pH: number, pW: number, dH: number, dW: number, Ho: number, Wo: number, y: number, indices: number): void;
   maxPool2dBackward(dy: number, indices: number, planes: number, perPlane: number, HW: number, dx: number): void;
+  setThreadIndex(index: number): void;
   sgdStep(param: number, grad: number, buffer: number, n: number, lr: number, momentum: number, keep: number, weightDecay: number, flags: number): void;
 }
 
@@ -248,6 +250,20 @@ export async function instantiateKernels(): Promise<WasmKernels | null> {
     return null;
   }
   return instantiated;
+}
+
+/** The kernels of an instance of either build (its own memory, or the threads build's shared one: ./threads.ts). */
+export function wrapInstance(instance: WebAssembly.Instance): WasmKernels {
+  return wrap(instance);
+}
+
+/**
+ * Makes `kernels` the instance every later call uses: ./threads.ts moves the
+ * kernels onto a shared memory this way (every call lays out its arena
+ * afresh, so nothing in the old memory is needed).
+ */
+export function replaceKernels(kernels: WasmKernels): void {
+  instantiated = kernels;
 }
 
 /** The instantiated kernels, or null before a successful instantiate. */

@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { getBackend, isWasmAvailable, setBackend } from "../backend/dispatch.js";
 import { loadKernelsSync } from "../backend/load.js";
+import { getThreads, MAX_THREADS, setThreads } from "../backend/threads.js";
 import { firstImages, type TrainTestData } from "../data/dataset.js";
 import { loadEmbeddedDataset, loadIdxDirectory } from "../data/node_files.js";
 import { RECIPE_CONVENTIONS, RECIPE_DEFAULTS, TRAINABLE_MODELS, recipeTrainer } from "../train/recipe.js";
@@ -54,6 +55,8 @@ sets after every epoch.
   --train-size N       use only the first N training images
   --test-size N        use only the first N test images
   --backend js|wasm    reference ops or the WebAssembly kernels (default: wasm where it loads)
+  --threads N          threads the wasm kernels may use, 1 … ${MAX_THREADS} (default 1); the results
+                       are the same bits for any N
   --out DIR            where to write checkpoint.safetensors, model.safetensors and
                        curves.svg (default runs/MODEL-SEED); created and test-written
                        before training, so a folder that cannot take them fails at once
@@ -120,6 +123,7 @@ export async function run(argv: string[]): Promise<number> {
       "train-size": { type: "string" },
       "test-size": { type: "string" },
       backend: { type: "string" },
+      threads: { type: "string" },
       out: { type: "string" },
       resume: { type: "string" },
       weights: { type: "string" },
@@ -136,6 +140,7 @@ export async function run(argv: string[]): Promise<number> {
   let epochs: number;
   let trainSize: number | undefined;
   let testSize: number | undefined;
+  let threads: number | undefined;
   try {
     if (positionals.length !== 1) throw new UsageError(`expected one MODEL (${Object.keys(TRAINABLE_MODELS).join(" or ")}), got ${positionals.length === 0 ? "none" : positionals.join(" ")}`);
     model = positionals[0];
@@ -156,6 +161,7 @@ export async function run(argv: string[]): Promise<number> {
     trainSize = number("train-size", str("train-size"), isPositiveInt, "a positive integer");
     testSize = number("test-size", str("test-size"), isPositiveInt, "a positive integer");
     if (values.resume !== undefined && values.weights !== undefined) throw new UsageError("--resume and --weights exclude each other: --resume continues a run from its checkpoint, --weights starts a new run from a model's weights");
+    threads = number("threads", str("threads"), (x) => Number.isInteger(x) && x >= 1 && x <= MAX_THREADS, `an integer from 1 to ${MAX_THREADS}`);
     const backend = str("backend");
     if (backend !== undefined && backend !== "js" && backend !== "wasm") throw new UsageError(`--backend: expected js or wasm, got ${JSON.stringify(backend)}`);
   } catch (err) {
@@ -171,6 +177,9 @@ export async function run(argv: string[]): Promise<number> {
   const backend = (values.backend as "js" | "wasm" | undefined) ?? (wasmLoaded ? "wasm" : "js");
   if (backend === "wasm" && !isWasmAvailable()) throw new Error("--backend wasm: the WebAssembly kernels did not load here (no WebAssembly SIMD?)");
   setBackend(backend);
+  if (threads !== undefined && threads > 1 && wasmLoaded && (await setThreads(threads)) !== threads) {
+    console.error(`nnref train: --threads ${threads}: shared memory or worker threads are unavailable here; running on 1 thread`);
+  }
 
   // A checkpoint to resume from supplies the run's options unless they are given again.
   let resumeBytes: Uint8Array | undefined;
@@ -242,7 +251,7 @@ export async function run(argv: string[]): Promise<number> {
   const tty = Boolean(process.stdout.isTTY) && !json;
   const params = trainer.model.parameterCount().toLocaleString("en-US");
   console.log(`training ${model} (${params} parameters) on ${data.source}: ${data.train.count} training / ${data.test.count} test images`);
-  console.log(`batch ${options.batchSize}, SGD lr ${options.lr} momentum ${options.momentum} (${options.momentumForm}'s form) weight decay ${options.weightDecay}${options.weightDecayOn === "weights" ? " on the weights only" : ""}${options.augment ? ", augmented" : ""}, seed ${options.seed}, backend ${getBackend()}${resumeBytes ? `, resuming after epoch ${trainer.epoch}` : ""}${weightsPath ? `, starting from the weights in ${weightsPath}` : ""}`);
+  console.log(`batch ${options.batchSize}, SGD lr ${options.lr} momentum ${options.momentum} (${options.momentumForm}'s form) weight decay ${options.weightDecay}${options.weightDecayOn === "weights" ? " on the weights only" : ""}${options.augment ? ", augmented" : ""}, seed ${options.seed}, backend ${getBackend()}${getThreads() > 1 ? ` (${getThreads()} threads)` : ""}${resumeBytes ? `, resuming after epoch ${trainer.epoch}` : ""}${weightsPath ? `, starting from the weights in ${weightsPath}` : ""}`);
 
   let lastDraw = 0;
   const onStep = (p: StepProgress) => {
@@ -288,6 +297,7 @@ export async function run(argv: string[]): Promise<number> {
       trainSeconds,
       epochs: trainer.epoch,
       backend: getBackend(),
+      threads: getThreads(),
       data: data.source,
       trainImages: data.train.count,
       testImages: data.test.count,
