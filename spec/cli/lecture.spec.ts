@@ -11,19 +11,10 @@ import { join } from "node:path";
 import { run } from "../../src/cli/lecture.js";
 import { EXPERIMENTS } from "../../src/lecture/experiments/index.js";
 import { writeExperimentFigures } from "../../src/lecture/experiments/files.js";
+import { runCommand, type CommandOutput } from "../support/cli.js";
 
-async function lecture(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => void out.push(a.join(" "));
-  console.error = (...a: unknown[]) => void err.push(a.join(" "));
-  try {
-    const code = await run(args);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
+async function lecture(...args: string[]): Promise<CommandOutput> {
+  return runCommand(run, args);
 }
 
 test("no NAME lists every experiment under its deck, decks in order", async () => {

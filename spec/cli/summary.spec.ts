@@ -9,20 +9,11 @@ import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { run } from "../../src/cli/summary.js";
+import { runCommand, type CommandOutput } from "../support/cli.js";
 
 /** Runs `nnref summary ARGS` in-process; returns exit status and what it printed. */
-async function summary(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => void out.push(a.join(" "));
-  console.error = (...a: unknown[]) => void err.push(a.join(" "));
-  try {
-    const code = await run(args);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
+async function summary(...args: string[]): Promise<CommandOutput> {
+  return runCommand(run, args);
 }
 
 test("--json prints one object with integer totals and a layers array", async () => {
