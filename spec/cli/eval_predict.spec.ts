@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
 import { main } from "../../src/cli/main.js";
+import { runCommand } from "../support/cli.js";
 import { getBackend, setBackend } from "../../src/backend/dispatch.js";
 import { Random } from "../../src/random.js";
 import { firstImages, type TrainTestData } from "../../src/data/dataset.js";
@@ -26,20 +27,11 @@ const test200 = firstImages(embedded.test, 200);
 
 /** Runs `nnref ARGS…` in this process; returns the exit status and what it printed. */
 async function nnref(...args: string[]): Promise<{ status: number; stdout: string; stderr: string; lines: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
   const backend = getBackend();
-  console.log = (...a: unknown[]) => void out.push(a.join(" "));
-  console.error = (...a: unknown[]) => void err.push(a.join(" "));
   try {
-    const status = await main(args);
-    const stdout = out.join("\n");
-    return { status, stdout, stderr: err.join("\n"), lines: stdout.split("\n") };
+    const { code, out, err } = await runCommand(main, args);
+    return { status: code, stdout: out, stderr: err, lines: out.split("\n") };
   } finally {
-    console.log = log;
-    console.error = error;
     setBackend(backend);
   }
 }

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.js";
+import { runCommand, type CommandOutput } from "../support/cli.js";
 import { getBackend, setBackend } from "../../src/backend/dispatch.js";
 import { Random } from "../../src/random.js";
 import { Tensor, randn } from "../../src/tensor.js";
@@ -24,18 +25,11 @@ import { relativeError, runOrt } from "../onnx/onnx_graph.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nnref-onnx-cli-"));
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = console.log, error = console.error;
+async function cli(...args: string[]): Promise<CommandOutput> {
   const backend = getBackend(); // --backend sets the process-wide backend: restored for the specs that follow
-  console.log = (...a: unknown[]) => void out.push(a.join(" "));
-  console.error = (...a: unknown[]) => void err.push(a.join(" "));
   try {
-    const code = await main(args);
-    return { code, out: out.join("\n"), err: err.join("\n") };
+    return await runCommand(main, args);
   } finally {
-    console.log = log;
-    console.error = error;
     setBackend(backend);
   }
 }

@@ -3,17 +3,10 @@ import * as assert from "uvu/assert";
 import { decodePgm } from "../../src/io/pgm.js";
 import { decodeImage } from "../../src/io/image_file.js";
 import { ImageDecodeError } from "../../src/io/raster_image.js";
+import { concat } from "../support/png_writer.js";
 
 const text = (s: string) => new TextEncoder().encode(s);
-const join = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const join = (...parts: Uint8Array[]) => concat(parts);
 
 test("P5 with 8-bit samples, comments in the header, odd size", () => {
   const img = decodePgm(join(text("P5\n# made by a spec\n3 # width\n2\n255\n"), Uint8Array.from([0, 1, 2, 128, 254, 255])), "a.pgm");
