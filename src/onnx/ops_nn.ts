@@ -11,7 +11,7 @@ import { Variable } from "../autograd/variable.js";
 import { noGrad } from "../autograd/apply.js";
 import * as F from "../autograd/functional.js";
 import type { NodeAttributes } from "./attributes.js";
-import type { OnnxOp } from "./op_table.js";
+import type { OnnxOp } from "./onnx_op.js";
 import { broadcastBinary, broadcastShape, checkOutputSize, input, transpose } from "./ops_tensor.js";
 import { padTensor } from "./ops_spatial.js";
 
