@@ -4,7 +4,9 @@
  */
 export * from "./tensor.js";
 export * from "./random.js";
-export * from "./ops/errors.js";
+export * from "./errors.js";
+/** @deprecated The old name of `describeValue` (kept so the public API keeps every name). */
+export { describeValue as describe } from "./errors.js";
 export type * from "./ops/op.js";
 export * from "./ops/registry.js";
 export * from "./ops/activations.js";

@@ -33,7 +33,7 @@
  * `linear` is three SGEMMs: y = x·Wᵀ, dx = dy·W, dW = dyᵀ·x.
  */
 import { allocate, shapeString, Tensor, type FloatArray } from "../tensor.js";
-import { checkUpstream, expectRank, fail, floatData } from "../ops/errors.js";
+import { checkUpstream, expectRank, fail, floatData } from "../errors.js";
 import type { OpDef, Tensors } from "../ops/op.js";
 import { conv2dOp, convBiasGrad, convGeometry, type Conv2dAttrs, type ConvCache, type ConvGeometry } from "../ops/conv2d.js";
 import { convTranspose2dOp, convTranspose2dGeometry, type ConvTranspose2dAttrs } from "../ops/conv_transpose2d.js";

@@ -5,7 +5,7 @@
  * from `outputShape` and before every forward, so a wrong input shape is
  * reported in the layer's own terms.
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
 import { shapeString, type Shape } from "../tensor.js";
 
 /** A size given as one number (both dimensions) or as [height, width]. */

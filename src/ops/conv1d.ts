@@ -16,7 +16,7 @@
  */
 import { Tensor, randu, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { checkUpstream, describe, fail, intAttr } from "./errors.js";
+import { checkUpstream, describeValue, fail, intAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 import { checkSameStride, conv2d, conv2dBackward, convGeometry, convPaddingAttr, type ConvCache, type ConvGrads, type ConvPaddingMode, type Conv2dOpOptions } from "./conv2d.js";
 
@@ -43,7 +43,7 @@ export interface Conv1dOpOptions {
 function singleAttr(name: string, value: unknown, min: number): number {
   if (typeof value === "number") return intAttr(OP, name, value, min);
   if (Array.isArray(value) && value.length === 1) return intAttr(OP, `${name}[0]`, value[0], min);
-  return fail(OP, name, `an integer ≥ ${min} or a list of one`, describe(value));
+  return fail(OP, name, `an integer ≥ ${min} or a list of one`, describeValue(value));
 }
 
 /** Validates raw conv1d attributes and fills PyTorch's defaults. Throws OpError. */

@@ -27,7 +27,7 @@
  */
 import { allocate, shapeString, sizeOf, Tensor, randu, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { checkUpstream, describe, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, pairAttr } from "./errors.js";
+import { checkUpstream, describeValue, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, pairAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 
 // ───────────────────────────── attributes ─────────────────────────────
@@ -66,17 +66,17 @@ export interface ConvSpatialAttrs {
 /** Validates `padding` for `op`: "valid", "same", or integers ≥ 0 (one number, or `rank` of them). */
 export function convPaddingAttr(op: string, value: unknown, rank: 1 | 2): number[] | ConvPaddingMode {
   if (value === "valid" || value === "same") return value;
-  if (typeof value === "string") fail(op, "padding", `"valid", "same" or an integer ≥ 0`, describe(value));
+  if (typeof value === "string") fail(op, "padding", `"valid", "same" or an integer ≥ 0`, describeValue(value));
   if (rank === 2) return pairAttr(op, "padding", value, 0);
   if (typeof value === "number") return [intAttr(op, "padding", value, 0)];
   if (Array.isArray(value) && value.length === 1) return [intAttr(op, "padding[0]", value[0], 0)];
-  return fail(op, "padding", `"valid", "same" or an integer ≥ 0`, describe(value));
+  return fail(op, "padding", `"valid", "same" or an integer ≥ 0`, describeValue(value));
 }
 
 /** Checks that padding "same" comes with stride 1 (PyTorch refuses strided "same" convolutions). */
 export function checkSameStride(op: string, padding: unknown, stride: readonly number[]): void {
   if (padding === "same" && stride.some((s) => s !== 1)) {
-    fail(op, "padding", `stride 1 with padding "same" (as PyTorch)`, `stride ${describe(stride.length === 1 ? stride[0] : stride)}`);
+    fail(op, "padding", `stride 1 with padding "same" (as PyTorch)`, `stride ${describeValue(stride.length === 1 ? stride[0] : stride)}`);
   }
 }
 

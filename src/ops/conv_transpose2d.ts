@@ -30,7 +30,7 @@
  */
 import { allocate, shapeString, sizeOf, Tensor, randu, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { checkUpstream, describe, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, pairAttr } from "./errors.js";
+import { checkUpstream, describeValue, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, pairAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 import {
   convBiasGrad, directConv2d, directConv2dInputGrad, directConv2dWeightGrad,
@@ -69,7 +69,7 @@ export function convTranspose2dAttrs(raw: RawAttrs | ConvTranspose2dOpOptions): 
   const groups = intAttr(OP, "groups", r.groups ?? 1, 1);
   for (let t = 0; t < 2; t++) {
     if (!(output_padding[t] < stride[t] || output_padding[t] < dilation[t])) {
-      fail(OP, "output_padding", `each entry smaller than the stride or the dilation (stride ${describe(stride)}, dilation ${describe(dilation)})`, describe(output_padding));
+      fail(OP, "output_padding", `each entry smaller than the stride or the dilation (stride ${describeValue(stride)}, dilation ${describeValue(dilation)})`, describeValue(output_padding));
     }
   }
   return { stride, padding, output_padding, dilation, groups };

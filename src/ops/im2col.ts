@@ -31,7 +31,7 @@
  * to the pixel im2col took it from, adding where windows overlap.
  */
 import { allocate, sizeOf, Tensor, type FloatArray, type FloatDType } from "../tensor.js";
-import { checkUpstream, describe, fail } from "./errors.js";
+import { checkUpstream, describeValue, fail } from "../errors.js";
 import { gemm } from "./gemm.js";
 import { conv2dAttrs, convBiasGrad, convGeometry, type Conv2dOpOptions, type ConvGeometry, type ConvGrads } from "./conv2d.js";
 
@@ -46,8 +46,8 @@ export function im2colColumns(geom: ConvGeometry): number {
 }
 
 function checkImageAndGroup(op: string, n: number, g: number, geom: ConvGeometry): void {
-  if (!Number.isInteger(n) || n < 0 || n >= geom.N) fail(op, "n", `an image index in [0, ${geom.N})`, describe(n));
-  if (!Number.isInteger(g) || g < 0 || g >= geom.groups) fail(op, "g", `a group index in [0, ${geom.groups})`, describe(g));
+  if (!Number.isInteger(n) || n < 0 || n >= geom.N) fail(op, "n", `an image index in [0, ${geom.N})`, describeValue(n));
+  if (!Number.isInteger(g) || g < 0 || g >= geom.groups) fail(op, "g", `a group index in [0, ${geom.groups})`, describeValue(g));
 }
 
 function checkLength(op: string, name: string, array: FloatArray, needed: number, what: string): void {

@@ -22,7 +22,7 @@
  */
 import { allocate, Tensor, shapeString, randn, type FloatDType, type Shape } from "../tensor.js";
 import type { Random } from "../random.js";
-import { boolAttr, checkUpstream, describe, expectRank, expectShape, fail, floatData, intAttr, intData, pairAttr } from "./errors.js";
+import { boolAttr, checkUpstream, describeValue, expectRank, expectShape, fail, floatData, intAttr, intData, pairAttr } from "../errors.js";
 import type { OpDef, RawAttrs, Tensors } from "./op.js";
 
 /** A (height, width) pair, e.g. a kernel size. */
@@ -68,7 +68,7 @@ function checkPadding(op: string, padding: SizePair, kernel: SizePair): void {
   for (const axis of [0, 1]) {
     const half = Math.floor(kernel[axis] / 2);
     if (padding[axis] > half) {
-      fail(op, "padding", `at most half the kernel size (⌊${kernel[axis]}/2⌋ = ${half})`, describe(padding[axis]));
+      fail(op, "padding", `at most half the kernel size (⌊${kernel[axis]}/2⌋ = ${half})`, describeValue(padding[axis]));
     }
   }
 }
@@ -253,7 +253,7 @@ export function avgPool2dAttrs(raw: RawAttrs): AvgPool2dAttrs {
   let divisor_override: number | null = null;
   if (raw.divisor_override !== undefined && raw.divisor_override !== null) {
     const d = raw.divisor_override;
-    if (typeof d !== "number" || !Number.isInteger(d) || d === 0) fail(op, "divisor_override", "a non-zero integer or null", describe(d));
+    if (typeof d !== "number" || !Number.isInteger(d) || d === 0) fail(op, "divisor_override", "a non-zero integer or null", describeValue(d));
     divisor_override = d;
   }
   checkPadding(op, padding, kernel_size);
@@ -398,7 +398,7 @@ export function adaptiveAvgPool2dAttrs(raw: RawAttrs): AdaptiveAvgPool2dAttrs {
     const one = (x: unknown, i: number): number | null => (x === null ? null : intAttr(op, `output_size[${i}]`, x, 1));
     return { output_size: [one(v[0], 0), one(v[1], 1)] };
   }
-  return fail(op, "output_size", "an integer ≥ 1 or a pair of them (null keeps the input size)", describe(v));
+  return fail(op, "output_size", "an integer ≥ 1 or a pair of them (null keeps the input size)", describeValue(v));
 }
 
 /** First input index of adaptive window i (of `outSize`) over `inSize`: ⌊i·in/out⌋. */
@@ -495,7 +495,7 @@ export function maxUnpool2dAttrs(raw: RawAttrs): MaxUnpool2dAttrs {
   let output_size: SizePair | null = null;
   const v = raw.output_size;
   if (v !== undefined && v !== null) {
-    if (!Array.isArray(v) || v.length < 2 || v.length > 4) fail(op, "output_size", "null or [H, W] (or a full shape ending in H, W)", describe(v));
+    if (!Array.isArray(v) || v.length < 2 || v.length > 4) fail(op, "output_size", "null or [H, W] (or a full shape ending in H, W)", describeValue(v));
     const last = v.slice(-2);
     output_size = [intAttr(op, "output_size", last[0], 1), intAttr(op, "output_size", last[1], 1)];
   }
@@ -513,7 +513,7 @@ function unpoolSize(input: Tensor, a: MaxUnpool2dAttrs): Planes & { Ho: number; 
   for (const axis of [0, 1]) {
     const lo = defaults[axis] - a.stride[axis], hi = defaults[axis] + a.stride[axis];
     if (a.output_size && !(size[axis] > lo && size[axis] < hi)) {
-      fail(op, "output_size", `sizes strictly between ${lo} and ${hi} on axis ${axis} (the default ${defaults[axis]} ± stride)`, describe(a.output_size));
+      fail(op, "output_size", `sizes strictly between ${lo} and ${hi} on axis ${axis} (the default ${defaults[axis]} ± stride)`, describeValue(a.output_size));
     }
     if (size[axis] < 1) fail(op, "input", "a height and width that give an output of at least 1×1 with these attributes", `shape ${shapeString(input.shape)}, which gives ${size[0]}×${size[1]}`);
   }

@@ -23,7 +23,7 @@
  * and, when the input size n is given, n ← ⌊(n + 2p − k′)/s⌋ + 1 (conv2d's
  * output size). With dilation the field has holes; `size` is its extent.
  */
-import { describe, fail } from "./errors.js";
+import { describeValue, fail } from "../errors.js";
 
 const OP = "receptive_field";
 
@@ -69,7 +69,7 @@ export interface ReceptiveFieldLayer1d {
 }
 
 function checkInt(name: string, value: unknown, min: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) fail(OP, name, `an integer ≥ ${min}`, describe(value));
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) fail(OP, name, `an integer ≥ ${min}`, describeValue(value));
   return value;
 }
 
@@ -79,13 +79,13 @@ function checkInt(name: string, value: unknown, min: number): number {
  * output size below 1 is an OpError).
  */
 export function receptiveField1d(layers: readonly ReceptiveFieldLayer1d[], inputSize?: number): ReceptiveField1d[] {
-  if (!Array.isArray(layers)) fail(OP, "layers", "an array of layers", describe(layers));
+  if (!Array.isArray(layers)) fail(OP, "layers", "an array of layers", describeValue(layers));
   let n = inputSize === undefined ? undefined : checkInt("inputSize", inputSize, 1);
   let size = 1, jump = 1, start = 0;
   const out: ReceptiveField1d[] = [];
   layers.forEach((layer, l) => {
     const where = `layers[${l}]`;
-    if (typeof layer !== "object" || layer === null) fail(OP, where, "a layer {kernel, stride, padding?, dilation?}", describe(layer));
+    if (typeof layer !== "object" || layer === null) fail(OP, where, "a layer {kernel, stride, padding?, dilation?}", describeValue(layer));
     const k = checkInt(`${where}.kernel`, layer.kernel, 1);
     const s = checkInt(`${where}.stride`, layer.stride, 1);
     const p = checkInt(`${where}.padding`, layer.padding ?? 0, 0);
@@ -121,7 +121,7 @@ function axis(value: unknown, t: number): unknown {
  * (a number or [H, W]) also each layer's output size.
  */
 export function receptiveField(layers: readonly ReceptiveFieldLayer[], inputSize?: number | readonly [number, number]): ReceptiveField2d[] {
-  if (!Array.isArray(layers)) fail(OP, "layers", "an array of layers", describe(layers));
+  if (!Array.isArray(layers)) fail(OP, "layers", "an array of layers", describeValue(layers));
   const perAxis = [0, 1].map((t) =>
     receptiveField1d(
       layers.map((layer) => ({
