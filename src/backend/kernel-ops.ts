@@ -39,7 +39,8 @@ import { conv2dOp, convBiasGrad, convGeometry, type Conv2dAttrs, type ConvCache,
 import { convTranspose2dOp, convTranspose2dGeometry, type ConvTranspose2dAttrs } from "../ops/conv_transpose2d.js";
 import { linearOp, linearShapes } from "../ops/linear.js";
 import { reluOp } from "../ops/activations.js";
-import { maxPool2dAttrs, maxPool2dOp, pooledLength, type MaxPool2dAttrs } from "../ops/pool.js";
+import { maxPool2dAttrs, maxPool2dOp, type MaxPool2dAttrs } from "../ops/max_pool2d.js";
+import { pooledLength } from "../shapes.js";
 import { ArenaTooSmallError, requireKernels } from "./wasm.js";
 import {
   convOnThreads, convScratchBytesOnThreads, convWeightOnThreads, convWeightScratchBytesOnThreads, sgemmOnThreads, sgemmScratchBytesOnThreads,

@@ -30,6 +30,7 @@
  */
 import { allocate, shapeString, sizeOf, Tensor, randu, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
+import { convTransposeOutputLength } from "../shapes.js";
 import { checkUpstream, describeValue, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, pairAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 import {
@@ -105,8 +106,7 @@ export function convTranspose2dGeometry(input: Tensor, weight: Tensor, bias: Ten
   const sizes = [H, W], kernel = [kh, kw], names = ["H", "W"];
   const out: number[] = [];
   for (let t = 0; t < 2; t++) {
-    // (H − 1)·s − 2p + d·(k − 1) + output_padding + 1
-    const size = (sizes[t] - 1) * stride[t] - 2 * padding[t] + dilation[t] * (kernel[t] - 1) + output_padding[t] + 1;
+    const size = convTransposeOutputLength(sizes[t], kernel[t], stride[t], padding[t], output_padding[t], dilation[t]);
     if (size < 1) {
       fail(OP, "input", `(${names[t]} − 1)·s − 2p + d·(k − 1) + output_padding + 1 ≥ 1`,
         `${names[t]} = ${sizes[t]}, s = ${stride[t]}, p = ${padding[t]}, d = ${dilation[t]}, k = ${kernel[t]}, output_padding = ${output_padding[t]} (output size ${size})`);
