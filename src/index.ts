@@ -16,6 +16,7 @@ export * from "./ops/sgd_step.js";
 export * from "./ops/dropout.js";
 export * from "./ops/arith.js";
 export * from "./ops/gemm.js";
+export * from "./ops/conv_geometry.js";
 export * from "./ops/conv2d.js";
 export * from "./ops/im2col.js";
 export * from "./ops/conv_transpose2d.js";

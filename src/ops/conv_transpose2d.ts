@@ -34,9 +34,10 @@ import { convTransposeOutputLength } from "../shapes.js";
 import { checkUpstream, describeValue, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, pairAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 import {
-  convBiasGrad, directConv2d, directConv2dInputGrad, directConv2dWeightGrad,
-  type ConvCache, type ConvGrads, type ConvSetup,
+  convBiasGrad, convOp, directConv2d, directConv2dInputGrad, directConv2dWeightGrad,
+  type ConvCache, type ConvGrads,
 } from "./conv2d.js";
+import type { ConvSetup } from "./conv_geometry.js";
 
 const OP = "conv_transpose2d";
 
@@ -187,21 +188,9 @@ export function sampleConvTranspose2d(rng: Random, dtype: FloatDType): { inputs:
 }
 
 /** `conv_transpose2d`: input, weight, bias? → output; grads for input, weight, bias. */
-export const convTranspose2dOp: OpDef<ConvTranspose2dAttrs, ConvCache> = {
-  name: OP,
-  inputs: ["input", "weight", "bias"],
-  optional: ["bias"],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input", "weight", "bias"],
-  attrs: convTranspose2dAttrs,
-  forward: ({ input, weight, bias }, attrs) => ({
-    outputs: { output: convTranspose2d(input, weight, bias, attrs) },
-    cache: { input, weight, bias },
-  }),
-  backward: ({ output }, { input, weight, bias }, attrs) => ({ ...convTranspose2dBackward(output, input, weight, bias, attrs) }),
-  sample: sampleConvTranspose2d,
-};
+export const convTranspose2dOp: OpDef<ConvTranspose2dAttrs, ConvCache> = convOp<ConvTranspose2dAttrs>({
+  name: OP, attrs: convTranspose2dAttrs, forward: convTranspose2d, backward: convTranspose2dBackward, sample: sampleConvTranspose2d,
+});
 
 /** The conv_transpose2d ops, for the registry. */
 export const convTranspose2dOps: OpDef[] = [convTranspose2dOp];
