@@ -64,3 +64,14 @@ export function poolOutputSize(layer: string, size: number, kernel: number, stri
   if (out < 1) throw new RangeError(`${layer}: input size ${size} with padding ${padding} is smaller than the kernel (${kernelSpan(kernel, dilation)})`);
   return out;
 }
+
+/**
+ * The output shape of a pooling layer: input [N, C, H, W] → [N, C, Hout, Wout]
+ * with `poolOutputSize` along H and W (its errors, in the layer's terms).
+ */
+export function pooledShape(layer: string, inputShape: Shape, kernel: [number, number], stride: [number, number], padding: [number, number], dilation: [number, number], ceilMode: boolean): Shape {
+  expectImageBatch(layer, inputShape);
+  const [n, c, h, w] = inputShape;
+  const out = [h, w].map((size, i) => poolOutputSize(layer, size, kernel[i], stride[i], padding[i], dilation[i], ceilMode));
+  return [n, c, out[0], out[1]];
+}

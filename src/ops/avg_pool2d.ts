@@ -6,6 +6,7 @@
  * ./pool_window.ts.
  */
 import { allocate, Tensor, shapeString, randn, type FloatDType } from "../tensor.js";
+import type { Random } from "../random.js";
 import { boolAttr, checkUpstream, describeValue, fail, floatData, intAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 import {
@@ -273,45 +274,48 @@ export function adaptiveAvgPool2dBackward(dy: Tensor, input: Tensor, attrs: Adap
 
 // ───────────────────────────── OpDefs ─────────────────────────────
 
+/**
+ * The OpDef of a window pooling (avg_pool2d, sum_pool2d): input → output, the
+ * gradient for input, the input kept for backward. Its random case draws a
+ * kernel of 1–4, then the rest of the attributes with `sampleAttrs`, then an
+ * input every window reaches into.
+ */
+function windowPoolOp<A>(
+  name: string,
+  attrs: (raw: RawAttrs) => A,
+  forward: (input: Tensor, attrs: A) => Tensor,
+  backward: (dy: Tensor, input: Tensor, attrs: A) => Tensor,
+  sampleAttrs: (rng: Random, kernel_size: SizePair) => A,
+): OpDef<A, Tensor> {
+  return {
+    name,
+    inputs: ["input"],
+    optional: [],
+    outputs: ["output"],
+    differentiableOutputs: ["output"],
+    grads: ["input"],
+    attrs,
+    forward: ({ input }, a) => ({ outputs: { output: forward(input, a) }, cache: input }),
+    backward: ({ output }, input, a) => ({ input: backward(output, input, a) }),
+    sample: (rng, dtype) => {
+      const kernel_size = randomPair(rng, 1, 4);
+      const attrs = sampleAttrs(rng, kernel_size);
+      return { inputs: { input: randn(randomPoolInputShape(rng, kernel_size, [1, 1]), rng, { dtype }) }, attrs };
+    },
+  };
+}
+
 /** `avg_pool2d`: input → output. Grads: input. */
-export const avgPool2dOp: OpDef<AvgPool2dAttrs, Tensor> = {
-  name: "avg_pool2d",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
-  attrs: avgPool2dAttrs,
-  forward: ({ input }, a) => ({ outputs: { output: avgPool2d(input, a) }, cache: input }),
-  backward: ({ output }, input, a) => ({ input: avgPool2dBackward(output, input, a) }),
-  sample: (rng, dtype) => {
-    const kernel_size = randomPair(rng, 1, 4);
-    const attrs = avgPool2dAttrs({
-      kernel_size, stride: randomPair(rng, 1, 5), padding: randomPadding(rng, kernel_size),
-      ceil_mode: rng.bernoulli(0.5) === 1, count_include_pad: rng.bernoulli(0.5) === 1,
-      divisor_override: rng.bernoulli(0.2) ? 1 + rng.int(5) : null,
-    });
-    return { inputs: { input: randn(randomPoolInputShape(rng, kernel_size, [1, 1]), rng, { dtype }) }, attrs };
-  },
-};
+export const avgPool2dOp: OpDef<AvgPool2dAttrs, Tensor> = windowPoolOp("avg_pool2d", avgPool2dAttrs, avgPool2d, avgPool2dBackward, (rng, kernel_size) =>
+  avgPool2dAttrs({
+    kernel_size, stride: randomPair(rng, 1, 5), padding: randomPadding(rng, kernel_size),
+    ceil_mode: rng.bernoulli(0.5) === 1, count_include_pad: rng.bernoulli(0.5) === 1,
+    divisor_override: rng.bernoulli(0.2) ? 1 + rng.int(5) : null,
+  }));
 
 /** `sum_pool2d` (nnref extension): input → output, the window sums. Grads: input. */
-export const sumPool2dOp: OpDef<SumPool2dAttrs, Tensor> = {
-  name: "sum_pool2d",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
-  attrs: sumPool2dAttrs,
-  forward: ({ input }, a) => ({ outputs: { output: sumPool2d(input, a) }, cache: input }),
-  backward: ({ output }, input, a) => ({ input: sumPool2dBackward(output, input, a) }),
-  sample: (rng, dtype) => {
-    const kernel_size = randomPair(rng, 1, 4);
-    const attrs = sumPool2dAttrs({ kernel_size, stride: randomPair(rng, 1, 5), padding: randomPadding(rng, kernel_size), ceil_mode: rng.bernoulli(0.5) === 1 });
-    return { inputs: { input: randn(randomPoolInputShape(rng, kernel_size, [1, 1]), rng, { dtype }) }, attrs };
-  },
-};
+export const sumPool2dOp: OpDef<SumPool2dAttrs, Tensor> = windowPoolOp("sum_pool2d", sumPool2dAttrs, sumPool2d, sumPool2dBackward, (rng, kernel_size) =>
+  sumPool2dAttrs({ kernel_size, stride: randomPair(rng, 1, 5), padding: randomPadding(rng, kernel_size), ceil_mode: rng.bernoulli(0.5) === 1 }));
 
 /** `adaptive_avg_pool2d`: input → output of the given size. Grads: input. */
 export const adaptiveAvgPool2dOp: OpDef<AdaptiveAvgPool2dAttrs, Tensor> = {
