@@ -4,7 +4,9 @@
  */
 export * from "./tensor.js";
 export * from "./random.js";
-export * from "./ops/errors.js";
+export * from "./errors.js";
+/** @deprecated The old name of `describeValue` (kept so the public API keeps every name). */
+export { describeValue as describe } from "./errors.js";
 export type * from "./ops/op.js";
 export * from "./ops/registry.js";
 export * from "./ops/activations.js";
@@ -14,12 +16,16 @@ export * from "./ops/sgd_step.js";
 export * from "./ops/dropout.js";
 export * from "./ops/arith.js";
 export * from "./ops/gemm.js";
+export * from "./ops/conv_geometry.js";
 export * from "./ops/conv2d.js";
 export * from "./ops/im2col.js";
 export * from "./ops/conv_transpose2d.js";
 export * from "./ops/conv1d.js";
-export * from "./ops/receptive_field.js";
-export * from "./ops/pool.js";
+export * from "./shapes.js";
+export { distinctValues, type SizePair, type SizePairLike } from "./ops/pool_window.js";
+export * from "./ops/max_pool2d.js";
+export * from "./ops/avg_pool2d.js";
+export * from "./ops/max_unpool2d.js";
 export * from "./ops/filters.js";
 export * from "./ops/norm.js";
 export * from "./ops/interpolate.js";

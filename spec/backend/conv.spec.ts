@@ -8,9 +8,8 @@ import { Random } from "../../src/random.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
 import { requireKernels } from "../../src/backend/wasm.js";
 import { conv2dKernelOp, convTranspose2dKernelOp, linearKernelOp, writeGeometry, GEOMETRY_BYTES } from "../../src/backend/kernel-ops.js";
-import {
-  conv2dAttrs, conv2dOp, convGeometry, directConv2d, directConv2dInputGrad, directConv2dWeightGrad, type Conv2dAttrs, type ConvGeometry,
-} from "../../src/ops/conv2d.js";
+import { conv2dOp, directConv2d, directConv2dInputGrad, directConv2dWeightGrad } from "../../src/ops/conv2d.js";
+import { conv2dAttrs, convGeometry, type Conv2dAttrs, type ConvGeometry } from "../../src/ops/conv_geometry.js";
 import { convTranspose2dOp } from "../../src/ops/conv_transpose2d.js";
 import { linearOp } from "../../src/ops/linear.js";
 import { col2im, im2col, im2colRows } from "../../src/ops/im2col.js";

@@ -8,7 +8,7 @@ import { Random } from "../../src/random.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
 import { maxPool2dKernelOp, reluKernelOp } from "../../src/backend/kernel-ops.js";
 import { reluOp } from "../../src/ops/activations.js";
-import { maxPool2dOp } from "../../src/ops/pool.js";
+import { maxPool2dOp } from "../../src/ops/max_pool2d.js";
 import type { OpDef, Tensors } from "../../src/ops/op.js";
 import { fcParams } from "../support/properties.js";
 

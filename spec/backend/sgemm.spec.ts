@@ -6,7 +6,7 @@ import * as fc from "fast-check";
 import { sgemm } from "../../src/backend/sgemm.js";
 import { requireKernels } from "../../src/backend/wasm.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
-import { OpError } from "../../src/ops/errors.js";
+import { OpError } from "../../src/errors.js";
 import { Random } from "../../src/random.js";
 import { fcParams } from "../support/properties.js";
 

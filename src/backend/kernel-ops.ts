@@ -33,13 +33,15 @@
  * `linear` is three SGEMMs: y = x·Wᵀ, dx = dy·W, dW = dyᵀ·x.
  */
 import { allocate, shapeString, Tensor, type FloatArray } from "../tensor.js";
-import { checkUpstream, expectRank, fail, floatData } from "../ops/errors.js";
+import { checkUpstream, expectRank, fail, floatData } from "../errors.js";
 import type { OpDef, Tensors } from "../ops/op.js";
-import { conv2dOp, convBiasGrad, convGeometry, type Conv2dAttrs, type ConvCache, type ConvGeometry } from "../ops/conv2d.js";
+import { conv2dOp, convBiasGrad, type ConvCache } from "../ops/conv2d.js";
+import { convGeometry, type Conv2dAttrs, type ConvGeometry } from "../ops/conv_geometry.js";
 import { convTranspose2dOp, convTranspose2dGeometry, type ConvTranspose2dAttrs } from "../ops/conv_transpose2d.js";
 import { linearOp, linearShapes } from "../ops/linear.js";
 import { reluOp } from "../ops/activations.js";
-import { maxPool2dAttrs, maxPool2dOp, pooledLength, type MaxPool2dAttrs } from "../ops/pool.js";
+import { maxPool2dAttrs, maxPool2dOp, type MaxPool2dAttrs } from "../ops/max_pool2d.js";
+import { pooledLength } from "../shapes.js";
 import { ArenaTooSmallError, requireKernels } from "./wasm.js";
 import {
   convOnThreads, convScratchBytesOnThreads, convWeightOnThreads, convWeightScratchBytesOnThreads, sgemmOnThreads, sgemmScratchBytesOnThreads,

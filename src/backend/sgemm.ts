@@ -14,7 +14,7 @@
  * Where WebAssembly SIMD is missing, `sgemm` runs the reference `gemm`: the
  * same answer, slower.
  */
-import { describe, fail } from "../ops/errors.js";
+import { describeValue, fail } from "../errors.js";
 import { gemm } from "../ops/gemm.js";
 import { ArenaTooSmallError, instantiateKernelsSync } from "./wasm.js";
 import { sgemmOnThreads, sgemmScratchBytesOnThreads } from "./parallel_kernels.js";
@@ -27,12 +27,12 @@ function extent(rows: number, cols: number, ld: number): number {
 }
 
 function checkDimension(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) fail(OP, name, "an integer ≥ 0", describe(value));
+  if (!Number.isInteger(value) || value < 0) fail(OP, name, "an integer ≥ 0", describeValue(value));
 }
 
 function checkMatrix(name: string, ldName: string, array: Float32Array, rows: number, cols: number, ld: number): number {
-  if (!(array instanceof Float32Array)) fail(OP, name, "a Float32Array", describe(array));
-  if (!Number.isInteger(ld) || ld < Math.max(1, cols)) fail(OP, ldName, `an integer ≥ max(1, ${cols}) (the row length of ${name})`, describe(ld));
+  if (!(array instanceof Float32Array)) fail(OP, name, "a Float32Array", describeValue(array));
+  if (!Number.isInteger(ld) || ld < Math.max(1, cols)) fail(OP, ldName, `an integer ≥ max(1, ${cols}) (the row length of ${name})`, describeValue(ld));
   const needed = extent(rows, cols, ld);
   if (array.length < needed) fail(OP, name, `at least ${needed} elements (${rows} rows of ${cols}, ${ldName} = ${ld})`, `${array.length}`);
   return needed;
@@ -53,13 +53,13 @@ export function sgemm(
   b: Float32Array, ldb: number,
   beta: number, c: Float32Array, ldc: number,
 ): void {
-  if (typeof transA !== "boolean") fail(OP, "transA", "true or false", describe(transA));
-  if (typeof transB !== "boolean") fail(OP, "transB", "true or false", describe(transB));
+  if (typeof transA !== "boolean") fail(OP, "transA", "true or false", describeValue(transA));
+  if (typeof transB !== "boolean") fail(OP, "transB", "true or false", describeValue(transB));
   checkDimension("m", m);
   checkDimension("n", n);
   checkDimension("k", k);
-  if (typeof alpha !== "number") fail(OP, "alpha", "a number", describe(alpha));
-  if (typeof beta !== "number") fail(OP, "beta", "a number", describe(beta));
+  if (typeof alpha !== "number") fail(OP, "alpha", "a number", describeValue(alpha));
+  if (typeof beta !== "number") fail(OP, "beta", "a number", describeValue(beta));
   const aLength = checkMatrix("a", "lda", a, transA ? k : m, transA ? m : k, lda);
   const bLength = checkMatrix("b", "ldb", b, transB ? n : k, transB ? k : n, ldb);
   const cLength = checkMatrix("c", "ldc", c, m, n, ldc);

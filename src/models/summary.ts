@@ -29,7 +29,7 @@
  */
 import { shapeString, sizeOf, type Shape } from "../tensor.js";
 import { AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, Flatten, Linear, MaxPool2d, type Module, type Tracer } from "../nn/index.js";
-import { receptiveField, type ReceptiveFieldLayer } from "../ops/receptive_field.js";
+import { receptiveField, type ReceptiveFieldLayer } from "../shapes.js";
 
 /** Bytes per value in the memory columns: 32-bit floats. */
 export const BYTES_PER_VALUE = 4;

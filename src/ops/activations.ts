@@ -7,7 +7,7 @@
  */
 import { allocate, Tensor, randn, randu, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { checkUpstream, describe, fail, floatData, numberAttr } from "./errors.js";
+import { checkUpstream, describeValue as describe, fail, floatData, numberAttr } from "../errors.js";
 import type { OpDef } from "./op.js";
 
 /** A new tensor of the dtype and shape of `like`, with `data`. */

@@ -9,7 +9,7 @@
  */
 import { allocate, randn, shapeString, sizeOf, Tensor, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { describe, expectRank, expectSameDType, expectShape, fail, floatData, numberAttr } from "./errors.js";
+import { describeValue as describe, expectRank, expectSameDType, expectShape, fail, floatData, numberAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 
 /** A new tensor of `dtype` and `shape` from a function of the flat index. */

@@ -27,7 +27,7 @@
  */
 import { allocate, fromArray, randn, shapeString, sizeOf, Tensor, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { expectNoNaN, expectSameDType, expectShape, fail, floatData } from "./errors.js";
+import { expectNoNaN, expectSameDType, expectShape, fail, floatData } from "../errors.js";
 import { logSoftmax, softmax } from "./activations.js";
 import type { Tensors } from "./op.js";
 

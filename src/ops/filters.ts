@@ -23,7 +23,7 @@
  */
 import { allocate, Tensor, randn, shapeString, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { checkUpstream, describe, expectRank, expectSameDType, fail, floatData, intAttr, numberAttr, OpError } from "./errors.js";
+import { checkUpstream, describeValue as describe, expectRank, expectSameDType, fail, floatData, intAttr, numberAttr, OpError } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 
 /** Padding of correlate2d / convolve2d: "valid" (none), "same" (odd kernels), or zeros on each side. */

@@ -22,17 +22,17 @@
  * does not propagate); α = 0 means A and B are not read.
  */
 import type { FloatArray } from "../tensor.js";
-import { describe, fail } from "./errors.js";
+import { describeValue, fail } from "../errors.js";
 
 const OP = "gemm";
 
 function dimension(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) fail(OP, name, "an integer ≥ 0", describe(value));
+  if (!Number.isInteger(value) || value < 0) fail(OP, name, "an integer ≥ 0", describeValue(value));
 }
 
 /** Checks a leading dimension and that the array holds `rows` rows of `cols` (row-major, `ld` apart). */
 function checkMatrix(name: string, ldName: string, array: FloatArray, rows: number, cols: number, ld: number): void {
-  if (!Number.isInteger(ld) || ld < Math.max(1, cols)) fail(OP, ldName, `an integer ≥ max(1, ${cols}) (the row length of ${name})`, describe(ld));
+  if (!Number.isInteger(ld) || ld < Math.max(1, cols)) fail(OP, ldName, `an integer ≥ max(1, ${cols}) (the row length of ${name})`, describeValue(ld));
   if (rows === 0 || cols === 0) return;
   const needed = (rows - 1) * ld + cols;
   if (array.length < needed) fail(OP, name, `at least ${needed} elements (${rows} rows of ${cols}, ${ldName} = ${ld})`, `${array.length}`);
@@ -41,7 +41,7 @@ function checkMatrix(name: string, ldName: string, array: FloatArray, rows: numb
 function arrayType(array: unknown): string {
   if (array instanceof Float32Array) return "Float32Array";
   if (array instanceof Float64Array) return "Float64Array";
-  return describe(array);
+  return describeValue(array);
 }
 
 /**
@@ -60,13 +60,13 @@ export function gemm(
   b: FloatArray, ldb: number,
   beta: number, c: FloatArray, ldc: number,
 ): void {
-  if (typeof transA !== "boolean") fail(OP, "transA", "true or false", describe(transA));
-  if (typeof transB !== "boolean") fail(OP, "transB", "true or false", describe(transB));
+  if (typeof transA !== "boolean") fail(OP, "transA", "true or false", describeValue(transA));
+  if (typeof transB !== "boolean") fail(OP, "transB", "true or false", describeValue(transB));
   dimension("m", m);
   dimension("n", n);
   dimension("k", k);
-  if (typeof alpha !== "number") fail(OP, "alpha", "a number", describe(alpha));
-  if (typeof beta !== "number") fail(OP, "beta", "a number", describe(beta));
+  if (typeof alpha !== "number") fail(OP, "alpha", "a number", describeValue(alpha));
+  if (typeof beta !== "number") fail(OP, "beta", "a number", describeValue(beta));
   const kind = arrayType(c);
   if (kind !== "Float32Array" && kind !== "Float64Array") fail(OP, "c", "a Float32Array or Float64Array", kind);
   if (arrayType(a) !== kind) fail(OP, "a", `a ${kind} (the type of c)`, arrayType(a));

@@ -20,7 +20,7 @@
  */
 import { allocate, Tensor, randn, shapeString, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { boolAttr, checkUpstream, describe, expectRank, fail, floatData, intAttr, numberAttr } from "./errors.js";
+import { boolAttr, checkUpstream, describeValue as describe, expectRank, fail, floatData, intAttr, numberAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 
 /** Validated attributes of `interpolate_bilinear`: exactly one of size and scale_factor is non-null. */

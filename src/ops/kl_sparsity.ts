@@ -27,7 +27,7 @@
  */
 import { allocate, fromArray, randu, Tensor, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { checkUpstream, expectRank, fail, floatData, numberAttr } from "./errors.js";
+import { checkUpstream, expectRank, fail, floatData, numberAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 
 /** Checks activations [m, H] in [0, 1]; returns m, H and the data. */

@@ -15,7 +15,7 @@
  */
 import { allocate, randn, shapeString, Tensor, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { checkUpstream, expectRank, expectSameDType, expectShape, fail, floatData } from "./errors.js";
+import { checkUpstream, expectRank, expectSameDType, expectShape, fail, floatData } from "../errors.js";
 import type { OpDef, Tensors } from "./op.js";
 
 /** The sizes of a linear call after validation. */

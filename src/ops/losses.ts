@@ -13,7 +13,7 @@
  */
 import { allocate, fromArray, randn, randu, shapeString, sizeOf, Tensor, type FloatArray, type FloatDType, type Shape } from "../tensor.js";
 import type { Random } from "../random.js";
-import { choiceAttr, expectNoNaN, expectSameDType, expectShape, fail, floatData, intAttr, intData, numberAttr } from "./errors.js";
+import { choiceAttr, expectNoNaN, expectSameDType, expectShape, fail, floatData, intAttr, intData, numberAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 import { logSoftmax } from "./activations.js";
 import { crossEntropyProbabilities, crossEntropyProbabilitiesBackward, isProbabilityTarget, sampleProbabilityCase } from "./cross_entropy_probabilities.js";

@@ -7,7 +7,7 @@
  * with at least one dimension after C.
  */
 import { allocate, Tensor, randn, randu, shapeString, type FloatArray, type FloatDType } from "../tensor.js";
-import { boolAttr, checkUpstream, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, numberAttr } from "./errors.js";
+import { boolAttr, checkUpstream, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, numberAttr } from "../errors.js";
 import type { OpDef, RawAttrs, Tensors } from "./op.js";
 
 /** The input as N × C × S: `S` values per (sample, channel). */

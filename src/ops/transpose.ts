@@ -10,7 +10,7 @@
  */
 import { allocate, randn, Tensor, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { expectRank, expectSameDType, expectShape, floatData } from "./errors.js";
+import { expectRank, expectSameDType, expectShape, floatData } from "../errors.js";
 import type { OpDef } from "./op.js";
 
 /** Aᵀ: input [R, C] → output [C, R] (a copy). */

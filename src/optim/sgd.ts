@@ -19,7 +19,7 @@
  * parameters alone, or to give each layer its own λ, pass parameter groups
  * (`weightDecayGroups(model, 2λ)`, as PyTorch's param groups).
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
 import { Tensor, zeros, type FloatArray } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
 import { sgdHyper, type SgdHyper } from "../ops/sgd_step.js";
