@@ -8,9 +8,10 @@
  * so a shape mistake is an OpError rather than a silently broadcast result.
  */
 import { allocate, randn, shapeString, sizeOf, Tensor, type FloatArray, type FloatDType } from "../tensor.js";
-import type { Random } from "../random.js";
 import { describe, expectRank, expectSameDType, expectShape, fail, floatData, numberAttr } from "./errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
+import { randomShape } from "./random_cases.js";
+import { unaryOp, type NoAttrs } from "./unary_op.js";
 
 /** A new tensor of `dtype` and `shape` from a function of the flat index. */
 function build(dtype: FloatDType, shape: readonly number[], f: (i: number) => number): Tensor {
@@ -232,11 +233,6 @@ export function meanBackward(dy: Tensor, x: Tensor): Tensor {
 
 // ───────────────────────────── OpDefs ─────────────────────────────
 
-function randomShape(rng: Random, minRank = 0): number[] {
-  return Array.from({ length: minRank + rng.int(4 - minRank) }, () => 1 + rng.int(4));
-}
-
-type NoAttrs = Record<string, never>;
 interface AB {
   a: Tensor;
   b: Tensor;
@@ -280,18 +276,13 @@ export interface MulScalarAttrs {
 }
 
 /** `mul_scalar`: input → output = value · input. */
-export const mulScalarOp: OpDef<MulScalarAttrs, Tensor> = {
+export const mulScalarOp = unaryOp<MulScalarAttrs>({
   name: "mul_scalar",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
   attrs: (raw) => ({ value: numberAttr("mul_scalar", "value", raw.value) }),
-  forward: ({ input }, a) => ({ outputs: { output: mulScalar(input, a.value) }, cache: input }),
-  backward: ({ output }, x, a) => ({ input: mulScalarBackward(output, x, a.value) }),
-  sample: (rng, dtype) => ({ inputs: { input: randn(randomShape(rng), rng, { dtype }) }, attrs: { value: Math.round(rng.uniformIn(-3, 3) * 1000) / 1000 } }),
-};
+  forward: (input, a) => mulScalar(input, a.value),
+  backward: (dy, x, a) => mulScalarBackward(dy, x, a.value),
+  sample: (rng, dtype) => ({ input: randn(randomShape(rng), rng, { dtype }), attrs: { value: Math.round(rng.uniformIn(-3, 3) * 1000) / 1000 } }),
+});
 
 /** `scale_channels`: input [N, C, …], scale [N, C] → output [N, C, …]. */
 export const scaleChannelsOp: OpDef<NoAttrs, { input: Tensor; scale: Tensor }> = {
@@ -305,7 +296,7 @@ export const scaleChannelsOp: OpDef<NoAttrs, { input: Tensor; scale: Tensor }> =
   forward: ({ input, scale }) => ({ outputs: { output: scaleChannels(input, scale) }, cache: { input, scale } }),
   backward: ({ output }, c) => scaleChannelsBackward(output, c.input, c.scale),
   sample: (rng, dtype) => {
-    const shape = [1 + rng.int(3), 1 + rng.int(4), ...randomShape(rng, 0).slice(0, 2)];
+    const shape = [1 + rng.int(3), 1 + rng.int(4), ...randomShape(rng).slice(0, 2)];
     return { inputs: { input: randn(shape, rng, { dtype }), scale: randn(shape.slice(0, 2), rng, { dtype }) }, attrs: {} };
   },
 };
@@ -332,7 +323,7 @@ export const concatOp: OpDef<ConcatAttrs, AB> = {
   forward: ({ a, b }, attrs) => ({ outputs: { output: concat(a, b, attrs.dim) }, cache: { a, b } }),
   backward: ({ output }, c, attrs) => concatBackward(output, c.a, c.b, attrs.dim),
   sample: (rng, dtype) => {
-    const shapeA = randomShape(rng, 1);
+    const shapeA = randomShape(rng, { minRank: 1 });
     const d = rng.int(shapeA.length);
     const shapeB = [...shapeA];
     shapeB[d] = 1 + rng.int(3);
@@ -356,51 +347,34 @@ function reshapeAttrs(raw: RawAttrs): ReshapeAttrs {
 }
 
 /** `reshape`: input → output with attribute shape (e.g. flatten [N, C, H, W] → [N, −1]). */
-export const reshapeOp: OpDef<ReshapeAttrs, Tensor> = {
+export const reshapeOp = unaryOp<ReshapeAttrs>({
   name: "reshape",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
   attrs: reshapeAttrs,
-  forward: ({ input }, a) => ({ outputs: { output: reshape(input, a.shape) }, cache: input }),
-  backward: ({ output }, x, a) => ({ input: reshapeBackward(output, x, a.shape) }),
+  forward: (input, a) => reshape(input, a.shape),
+  backward: (dy, x, a) => reshapeBackward(dy, x, a.shape),
   sample: (rng, dtype) => {
-    const shape = randomShape(rng, 1);
+    const shape = randomShape(rng, { minRank: 1 });
     const size = sizeOf(shape);
     const target = rng.bernoulli(0.5) ? [shape[0], -1] : [size];
-    return { inputs: { input: randn(shape, rng, { dtype }) }, attrs: { shape: target } };
+    return { input: randn(shape, rng, { dtype }), attrs: { shape: target } };
   },
-};
+});
 
 /** `sum`: input → scalar output Σ input. */
-export const sumOp: OpDef<NoAttrs, Tensor> = {
+export const sumOp = unaryOp({
   name: "sum",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
-  attrs: () => ({}),
-  forward: ({ input }) => ({ outputs: { output: sum(input) }, cache: input }),
-  backward: ({ output }, x) => ({ input: sumBackward(output, x) }),
-  sample: (rng, dtype) => ({ inputs: { input: randn(randomShape(rng), rng, { dtype }) }, attrs: {} }),
-};
+  forward: sum,
+  backward: sumBackward,
+  sample: (rng, dtype) => ({ input: randn(randomShape(rng), rng, { dtype }), attrs: {} }),
+});
 
 /** `mean`: input → scalar output, the mean of input. */
-export const meanOp: OpDef<NoAttrs, Tensor> = {
+export const meanOp = unaryOp({
   name: "mean",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
-  attrs: () => ({}),
-  forward: ({ input }) => ({ outputs: { output: mean(input) }, cache: input }),
-  backward: ({ output }, x) => ({ input: meanBackward(output, x) }),
-  sample: sumOp.sample,
-};
+  forward: mean,
+  backward: meanBackward,
+  sample: (rng, dtype) => ({ input: randn(randomShape(rng), rng, { dtype }), attrs: {} }),
+});
 
 /** The arithmetic ops, for the registry. */
 export const arithOps: OpDef[] = [addOp, mulOp, mulScalarOp, scaleChannelsOp, concatOp, reshapeOp, sumOp, meanOp];

@@ -22,6 +22,7 @@ import { allocate, Tensor, randn, shapeString, type FloatArray, type FloatDType 
 import type { Random } from "../random.js";
 import { boolAttr, checkUpstream, describe, expectRank, fail, floatData, intAttr, numberAttr } from "./errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
+import { unaryOp } from "./unary_op.js";
 
 /** Validated attributes of `interpolate_bilinear`: exactly one of size and scale_factor is non-null. */
 export interface InterpolateBilinearAttrs {
@@ -175,21 +176,16 @@ function sampleAttrs(rng: Random): InterpolateBilinearAttrs {
 }
 
 /** `interpolate_bilinear`: input → output. Grads: input. */
-export const interpolateBilinearOp: OpDef<InterpolateBilinearAttrs, Tensor> = {
+export const interpolateBilinearOp = unaryOp<InterpolateBilinearAttrs>({
   name: "interpolate_bilinear",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
   attrs: interpolateBilinearAttrs,
-  forward: ({ input }, a) => ({ outputs: { output: interpolateBilinear(input, a) }, cache: input }),
-  backward: ({ output }, input, a) => ({ input: interpolateBilinearBackward(output, input, a) }),
+  forward: interpolateBilinear,
+  backward: interpolateBilinearBackward,
   sample: (rng, dtype) => {
     const shape = [1 + rng.int(2), 1 + rng.int(2), 1 + rng.int(5), 1 + rng.int(5)];
-    return { inputs: { input: randn(shape, rng, { dtype }) }, attrs: sampleAttrs(rng) };
+    return { input: randn(shape, rng, { dtype }), attrs: sampleAttrs(rng) };
   },
-};
+});
 
 /** The interpolation ops, for the registry. */
 export const interpolateOps: OpDef[] = [interpolateBilinearOp];
