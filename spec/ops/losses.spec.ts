@@ -6,9 +6,9 @@ import { Random } from "../../src/random.js";
 import { logSoftmax, sigmoid } from "../../src/ops/activations.js";
 import {
   binaryCrossEntropy, binaryCrossEntropyBackward, binaryCrossEntropyOp, binaryCrossEntropyWithLogits, binaryCrossEntropyWithLogitsBackward,
-  binaryCrossEntropyWithLogitsOp, crossEntropy, crossEntropyBackward, crossEntropyOp, lossOps, mseLoss, mseLossBackward, mseLossOp,
-  nllLoss, nllLossBackward, nllLossOp,
+  binaryCrossEntropyWithLogitsOp, lossOps, mseLoss, mseLossBackward, mseLossOp,
 } from "../../src/ops/losses.js";
+import { crossEntropy, crossEntropyBackward, crossEntropyOp, nllLoss, nllLossBackward, nllLossOp } from "../../src/ops/class_losses.js";
 import { findOp } from "../../src/ops/registry.js";
 import { checkGradientsProperty, fcParams } from "../support/properties.js";
 import { checkFloat32Agreement } from "../support/agreement.js";
