@@ -10,8 +10,10 @@
 import { allocate, randn, shapeString, sizeOf, Tensor, type FloatArray, type FloatDType } from "../tensor.js";
 import { describe, expectRank, expectSameDType, expectShape, fail, floatData, numberAttr } from "./errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
+import type { Random } from "../random.js";
 import { randomShape } from "./random_cases.js";
 import { unaryOp, type NoAttrs } from "./unary_op.js";
+import { binaryOp } from "./binary_op.js";
 
 /** A new tensor of `dtype` and `shape` from a function of the flat index. */
 function build(dtype: FloatDType, shape: readonly number[], f: (i: number) => number): Tensor {
@@ -233,41 +235,17 @@ export function meanBackward(dy: Tensor, x: Tensor): Tensor {
 
 // ───────────────────────────── OpDefs ─────────────────────────────
 
-interface AB {
-  a: Tensor;
-  b: Tensor;
+/** Two tensors a, b of one random shape. */
+function sampleSameShape(rng: Random, dtype: FloatDType): { inputs: { a: Tensor; b: Tensor }; attrs: NoAttrs } {
+  const shape = randomShape(rng);
+  return { inputs: { a: randn(shape, rng, { dtype }), b: randn(shape, rng, { dtype }) }, attrs: {} };
 }
 
 /** `add`: a, b (same shape) → output. */
-export const addOp: OpDef<NoAttrs, AB> = {
-  name: "add",
-  inputs: ["a", "b"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["a", "b"],
-  attrs: () => ({}),
-  forward: ({ a, b }) => ({ outputs: { output: add(a, b) }, cache: { a, b } }),
-  backward: ({ output }, c) => addBackward(output, c.a),
-  sample: (rng, dtype) => {
-    const shape = randomShape(rng);
-    return { inputs: { a: randn(shape, rng, { dtype }), b: randn(shape, rng, { dtype }) }, attrs: {} };
-  },
-};
+export const addOp = binaryOp({ name: "add", inputs: ["a", "b"], forward: add, backward: (dy, a) => addBackward(dy, a), sample: sampleSameShape });
 
 /** `mul`: a, b (same shape) → output. */
-export const mulOp: OpDef<NoAttrs, AB> = {
-  name: "mul",
-  inputs: ["a", "b"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["a", "b"],
-  attrs: () => ({}),
-  forward: ({ a, b }) => ({ outputs: { output: mul(a, b) }, cache: { a, b } }),
-  backward: ({ output }, c) => mulBackward(output, c.a, c.b),
-  sample: addOp.sample,
-};
+export const mulOp = binaryOp({ name: "mul", inputs: ["a", "b"], forward: mul, backward: mulBackward, sample: sampleSameShape });
 
 /** Attributes of `mul_scalar`. */
 export interface MulScalarAttrs {
@@ -285,21 +263,16 @@ export const mulScalarOp = unaryOp<MulScalarAttrs>({
 });
 
 /** `scale_channels`: input [N, C, …], scale [N, C] → output [N, C, …]. */
-export const scaleChannelsOp: OpDef<NoAttrs, { input: Tensor; scale: Tensor }> = {
+export const scaleChannelsOp = binaryOp({
   name: "scale_channels",
   inputs: ["input", "scale"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input", "scale"],
-  attrs: () => ({}),
-  forward: ({ input, scale }) => ({ outputs: { output: scaleChannels(input, scale) }, cache: { input, scale } }),
-  backward: ({ output }, c) => scaleChannelsBackward(output, c.input, c.scale),
+  forward: scaleChannels,
+  backward: scaleChannelsBackward,
   sample: (rng, dtype) => {
     const shape = [1 + rng.int(3), 1 + rng.int(4), ...randomShape(rng).slice(0, 2)];
     return { inputs: { input: randn(shape, rng, { dtype }), scale: randn(shape.slice(0, 2), rng, { dtype }) }, attrs: {} };
   },
-};
+});
 
 /** Attributes of `concat`. */
 export interface ConcatAttrs {
@@ -308,20 +281,16 @@ export interface ConcatAttrs {
 }
 
 /** `concat`: a, b (equal except along dim) → output; attribute dim. */
-export const concatOp: OpDef<ConcatAttrs, AB> = {
+export const concatOp = binaryOp<ConcatAttrs>({
   name: "concat",
   inputs: ["a", "b"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["a", "b"],
   attrs: (raw) => {
     if (raw.dim === undefined) return { dim: 0 };
     if (typeof raw.dim !== "number" || !Number.isInteger(raw.dim)) fail("concat", "dim", "an integer", describe(raw.dim));
     return { dim: raw.dim };
   },
-  forward: ({ a, b }, attrs) => ({ outputs: { output: concat(a, b, attrs.dim) }, cache: { a, b } }),
-  backward: ({ output }, c, attrs) => concatBackward(output, c.a, c.b, attrs.dim),
+  forward: (a, b, attrs) => concat(a, b, attrs.dim),
+  backward: (dy, a, b, attrs) => concatBackward(dy, a, b, attrs.dim),
   sample: (rng, dtype) => {
     const shapeA = randomShape(rng, { minRank: 1 });
     const d = rng.int(shapeA.length);
@@ -330,7 +299,7 @@ export const concatOp: OpDef<ConcatAttrs, AB> = {
     const dim = rng.bernoulli(0.5) ? d : d - shapeA.length;
     return { inputs: { a: randn(shapeA, rng, { dtype }), b: randn(shapeB, rng, { dtype }) }, attrs: { dim } };
   },
-};
+});
 
 /** Attributes of `reshape`. */
 export interface ReshapeAttrs {

@@ -8,6 +8,7 @@ import { allocate, randn, shapeString, sizeOf, Tensor, type FloatDType, type Sha
 import type { Random } from "../random.js";
 import { expectShape, fail, floatData, intAttr, intData, numberAttr } from "./errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
+import { binaryOp } from "./binary_op.js";
 import { logSoftmax } from "./activations.js";
 import { crossEntropyProbabilities, crossEntropyProbabilitiesBackward, isProbabilityTarget, sampleProbabilityCase } from "./cross_entropy_probabilities.js";
 import { pickReduction, reduce, reductionAttr, reductionScale, type PairCache, type Reduction, type ReductionAttrs } from "./reduction.js";
@@ -63,6 +64,19 @@ function countKept(t: Int32Array, ignoreIndex: number): number {
   return n;
 }
 
+/**
+ * Calls `visit(p, first)` for each position p (a sample n and spatial place
+ * s) whose target t[p] is not ignore_index; the input's value of class c at
+ * that position is at flat index first + c·inner.
+ */
+function forEachKept(t: Int32Array, ignoreIndex: number, { classes, inner }: ClassLayout, visit: (p: number, first: number) => void): void {
+  for (let p = 0; p < t.length; p++) {
+    if (t[p] === ignoreIndex) continue;
+    const n = Math.floor(p / inner), s = p % inner;
+    visit(p, n * classes * inner + s);
+  }
+}
+
 /** Options of `nllLoss`. */
 export interface NllLossOptions {
   reduction?: Reduction;
@@ -76,30 +90,26 @@ export interface NllLossOptions {
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
   const { reduction = "mean", ignoreIndex = -100 } = options;
-  const { classes, inner, positionShape } = classLayout("nll_loss", input, target, ignoreIndex);
+  const layout = classLayout("nll_loss", input, target, ignoreIndex);
   const logp = input.data, t = target.data as Int32Array;
   const losses = new Float64Array(t.length);
-  for (let p = 0; p < t.length; p++) {
-    if (t[p] === ignoreIndex) continue;
-    const n = Math.floor(p / inner), s = p % inner;
-    losses[p] = -logp[(n * classes + t[p]) * inner + s];
-  }
-  return reduce(losses, positionShape, reduction, input.dtype as FloatDType, countKept(t, ignoreIndex));
+  forEachKept(t, ignoreIndex, layout, (p, first) => {
+    losses[p] = -logp[first + t[p] * layout.inner];
+  });
+  return reduce(losses, layout.positionShape, reduction, input.dtype as FloatDType, countKept(t, ignoreIndex));
 }
 
 /** dL/dinput: −g at each kept target's class (÷ the kept count for "mean"), 0 elsewhere. → the input's shape [N, C, …]. */
 export function nllLossBackward(dy: Tensor, input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
   const { reduction = "mean", ignoreIndex = -100 } = options;
-  const { classes, inner, positionShape } = classLayout("nll_loss", input, target, ignoreIndex);
+  const layout = classLayout("nll_loss", input, target, ignoreIndex);
   const t = target.data as Int32Array;
   const dtype = input.dtype as FloatDType;
-  const scale = reductionScale("nll_loss", dy, positionShape, reduction, dtype, countKept(t, ignoreIndex));
+  const scale = reductionScale("nll_loss", dy, layout.positionShape, reduction, dtype, countKept(t, ignoreIndex));
   const dx = allocate(dtype, input.size);
-  for (let p = 0; p < t.length; p++) {
-    if (t[p] === ignoreIndex) continue;
-    const n = Math.floor(p / inner), s = p % inner;
-    dx[(n * classes + t[p]) * inner + s] = -scale(p);
-  }
+  forEachKept(t, ignoreIndex, layout, (p, first) => {
+    dx[first + t[p] * layout.inner] = -scale(p);
+  });
   return new Tensor(dx, input.shape);
 }
 
@@ -138,14 +148,13 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 function crossEntropyWithLogProbabilities(input: Tensor, target: Tensor, options: CrossEntropyOptions): { output: Tensor; logp: Float64Array } {
   const { reduction = "mean", ignoreIndex = -100, labelSmoothing: eps = 0 } = options;
   if (isProbabilityTarget(target)) return crossEntropyProbabilities(input, target, reduction, eps);
-  const { classes, inner, positionShape } = classLayout("cross_entropy", input, target, ignoreIndex);
+  const layout = classLayout("cross_entropy", input, target, ignoreIndex);
+  const { classes, inner } = layout;
   const logp = classLogProbabilities(input);
   const t = target.data as Int32Array;
   const losses = new Float64Array(t.length);
-  for (let p = 0; p < t.length; p++) {
-    if (t[p] === ignoreIndex) continue;
-    const n = Math.floor(p / inner), s = p % inner;
-    const first = n * classes * inner + s; // log p of class c at this position: logp[first + c·inner]
+  forEachKept(t, ignoreIndex, layout, (p, first) => {
+    // log p of class c at this position: logp[first + c·inner]
     let loss = -logp[first + t[p] * inner];
     if (eps > 0) {
       let sumLogp = 0;
@@ -153,8 +162,8 @@ function crossEntropyWithLogProbabilities(input: Tensor, target: Tensor, options
       loss = (1 - eps) * loss - (eps / classes) * sumLogp;
     }
     losses[p] = loss;
-  }
-  const output = reduce(losses, positionShape, reduction, input.dtype as FloatDType, countKept(t, ignoreIndex));
+  });
+  const output = reduce(losses, layout.positionShape, reduction, input.dtype as FloatDType, countKept(t, ignoreIndex));
   return { output, logp };
 }
 
@@ -166,22 +175,21 @@ function crossEntropyWithLogProbabilities(input: Tensor, target: Tensor, options
 export function crossEntropyBackward(dy: Tensor, input: Tensor, target: Tensor, options: CrossEntropyOptions = {}, logp?: Float64Array): Tensor {
   const { reduction = "mean", ignoreIndex = -100, labelSmoothing: eps = 0 } = options;
   if (isProbabilityTarget(target)) return crossEntropyProbabilitiesBackward(dy, input, target, reduction, eps, logp);
-  const { classes, inner, positionShape } = classLayout("cross_entropy", input, target, ignoreIndex);
+  const layout = classLayout("cross_entropy", input, target, ignoreIndex);
+  const { classes, inner } = layout;
   const lp = logp ?? classLogProbabilities(input);
   const t = target.data as Int32Array;
   const dtype = input.dtype as FloatDType;
-  const scale = reductionScale("cross_entropy", dy, positionShape, reduction, dtype, countKept(t, ignoreIndex));
+  const scale = reductionScale("cross_entropy", dy, layout.positionShape, reduction, dtype, countKept(t, ignoreIndex));
   const dz = allocate(dtype, input.size);
-  for (let p = 0; p < t.length; p++) {
-    if (t[p] === ignoreIndex) continue;
-    const n = Math.floor(p / inner), s = p % inner;
+  forEachKept(t, ignoreIndex, layout, (p, first) => {
     const g = scale(p);
     for (let c = 0; c < classes; c++) {
-      const i = (n * classes + c) * inner + s;
+      const i = first + c * inner;
       const oneHot = c === t[p] ? 1 : 0;
       dz[i] = g * (Math.exp(lp[i]) - (1 - eps) * oneHot - eps / classes);
     }
-  }
+  });
   return new Tensor(dz, input.shape);
 }
 
@@ -230,24 +238,18 @@ function sampleClassCase(rng: Random, dtype: FloatDType, logProbabilities: boole
 }
 
 /** `nll_loss`: input (log-probabilities [N, C, …]), target (int32 [N, …]) → output; attributes reduction, ignore_index. */
-export const nllLossOp: OpDef<NllLossAttrs, PairCache> = {
+export const nllLossOp = binaryOp<NllLossAttrs>({
   name: "nll_loss",
   inputs: ["input", "target"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
   grads: ["input"],
   attrs: (raw) => nllAttrs("nll_loss", raw),
-  forward: ({ input, target }, a) => ({
-    outputs: { output: nllLoss(input, target, { reduction: a.reduction, ignoreIndex: a.ignore_index }) },
-    cache: { input, target },
-  }),
-  backward: ({ output }, c, a) => ({ input: nllLossBackward(output, c.input, c.target, { reduction: a.reduction, ignoreIndex: a.ignore_index }) }),
+  forward: (input, target, a) => nllLoss(input, target, { reduction: a.reduction, ignoreIndex: a.ignore_index }),
+  backward: (dy, input, target, a) => ({ input: nllLossBackward(dy, input, target, { reduction: a.reduction, ignoreIndex: a.ignore_index }) }),
   sample: (rng, dtype) => {
     const { input, target, ignoreIndex } = sampleClassCase(rng, dtype, true);
     return { inputs: { input, target }, attrs: { reduction: pickReduction(rng), ignore_index: ignoreIndex } };
   },
-};
+});
 
 interface CrossEntropyCache extends PairCache {
   logp: Float64Array;

@@ -25,6 +25,7 @@ import { allocate, Tensor, randn, shapeString, type FloatDType } from "../tensor
 import type { Random } from "../random.js";
 import { checkUpstream, describe, expectRank, expectSameDType, fail, floatData, intAttr, numberAttr, OpError } from "./errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
+import { binaryOp } from "./binary_op.js";
 
 /** Padding of correlate2d / convolve2d: "valid" (none), "same" (odd kernels), or zeros on each side. */
 export type FilterPadding = "valid" | "same" | number;
@@ -374,8 +375,6 @@ export function normalizedCorrelate2d(image: Tensor, template: Tensor): Tensor {
 
 // ───────────────────────────── OpDefs ─────────────────────────────
 
-interface FilterCache { input: Tensor; kernel: Tensor }
-
 function sampleFilterCase(rng: Random, dtype: FloatDType): { inputs: { input: Tensor; kernel: Tensor }; attrs: FilterAttrs } {
   const kh = 1 + rng.int(4), kw = 1 + rng.int(4);
   const choice = rng.int(3);
@@ -388,32 +387,24 @@ function sampleFilterCase(rng: Random, dtype: FloatDType): { inputs: { input: Te
 }
 
 /** `correlate2d`: input [H, W], kernel [kh, kw] → output. Grads: input, kernel. */
-export const correlate2dOp: OpDef<FilterAttrs, FilterCache> = {
+export const correlate2dOp = binaryOp<FilterAttrs>({
   name: "correlate2d",
   inputs: ["input", "kernel"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input", "kernel"],
   attrs: (raw) => filterAttrs("correlate2d", raw),
-  forward: ({ input, kernel }, a) => ({ outputs: { output: correlate2d(input, kernel, a.padding) }, cache: { input, kernel } }),
-  backward: ({ output }, c, a) => correlate2dBackward(output, c.input, c.kernel, a.padding),
+  forward: (input, kernel, a) => correlate2d(input, kernel, a.padding),
+  backward: (dy, input, kernel, a) => correlate2dBackward(dy, input, kernel, a.padding),
   sample: sampleFilterCase,
-};
+});
 
 /** `convolve2d`: input [H, W], kernel [kh, kw] → output (the kernel flipped). Grads: input, kernel. */
-export const convolve2dOp: OpDef<FilterAttrs, FilterCache> = {
+export const convolve2dOp = binaryOp<FilterAttrs>({
   name: "convolve2d",
   inputs: ["input", "kernel"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input", "kernel"],
   attrs: (raw) => filterAttrs("convolve2d", raw),
-  forward: ({ input, kernel }, a) => ({ outputs: { output: convolve2d(input, kernel, a.padding) }, cache: { input, kernel } }),
-  backward: ({ output }, c, a) => convolve2dBackward(output, c.input, c.kernel, a.padding),
+  forward: (input, kernel, a) => convolve2d(input, kernel, a.padding),
+  backward: (dy, input, kernel, a) => convolve2dBackward(dy, input, kernel, a.padding),
   sample: sampleFilterCase,
-};
+});
 
 /** The image-filter ops, for the registry. */
 export const filterOps: OpDef[] = [correlate2dOp, convolve2dOp];

@@ -18,7 +18,8 @@ import { expectNoNaN, expectSameDType, expectShape, fail, floatData } from "./er
 import type { OpDef, RawAttrs } from "./op.js";
 import { crossEntropyOp, nllLossOp } from "./class_losses.js";
 import { randomShape } from "./random_cases.js";
-import { pickReduction, reduce, reductionAttr, reductionScale, type PairCache, type Reduction, type ReductionAttrs } from "./reduction.js";
+import { binaryOp } from "./binary_op.js";
+import { pickReduction, reduce, reductionAttr, reductionScale, type Reduction, type ReductionAttrs } from "./reduction.js";
 
 export type { Reduction, ReductionAttrs } from "./reduction.js";
 
@@ -149,22 +150,19 @@ function elementwiseLoss(
   backward: (dy: Tensor, input: Tensor, target: Tensor, reduction: Reduction) => Tensor,
   sampleInput: (shape: number[], rng: Random, dtype: FloatDType) => Tensor,
   sampleTarget: (shape: number[], rng: Random, dtype: FloatDType) => Tensor,
-): OpDef<ReductionAttrs, PairCache> {
-  return {
+): OpDef<ReductionAttrs, [Tensor, Tensor]> {
+  return binaryOp<ReductionAttrs>({
     name,
     inputs: ["input", "target"],
-    optional: [],
-    outputs: ["output"],
-    differentiableOutputs: ["output"],
     grads: ["input"],
     attrs: (raw: RawAttrs) => ({ reduction: reductionAttr(name, raw.reduction) }),
-    forward: ({ input, target }, a) => ({ outputs: { output: forward(input, target, a.reduction) }, cache: { input, target } }),
-    backward: ({ output }, c, a) => ({ input: backward(output, c.input, c.target, a.reduction) }),
+    forward: (input, target, a) => forward(input, target, a.reduction),
+    backward: (dy, input, target, a) => ({ input: backward(dy, input, target, a.reduction) }),
     sample: (rng, dtype) => {
       const shape = randomShape(rng);
       return { inputs: { input: sampleInput(shape, rng, dtype), target: sampleTarget(shape, rng, dtype) }, attrs: { reduction: pickReduction(rng) } };
     },
-  };
+  });
 }
 
 /** Soft targets in [0, 1], or hard 0/1 labels half of the time. */
