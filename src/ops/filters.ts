@@ -85,56 +85,7 @@ function filterGeometry(op: string, input: Tensor, kernel: Tensor, padding: Filt
 // function of f and of h, so the backward is two sums with the same indices:
 //   ∂L/∂f(i + k, j + l) += ∂L/∂g(i, j) · h(k, l)
 //   ∂L/∂h(k, l)         += ∂L/∂g(i, j) · f(i + k, j + l)
-
-/** Correlation g(i, j) = Σ f(i + k − p, j + l − p) h(k, l). input [H, W], kernel [kh, kw] → [H + 2p − kh + 1, W + 2p − kw + 1]. */
-export function correlate2d(input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): Tensor {
-  const op = "correlate2d";
-  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
-  const f = input.data, h = kernel.data;
-  const out = allocate(input.dtype as FloatDType, g.Ho * g.Wo);
-  for (let i = 0; i < g.Ho; i++) {
-    for (let j = 0; j < g.Wo; j++) {
-      let sum = 0;
-      for (let k = 0; k < g.kh; k++) {
-        const r = i + k - g.ph;
-        if (r < 0 || r >= g.H) continue; // a padded zero
-        for (let l = 0; l < g.kw; l++) {
-          const c = j + l - g.pw;
-          if (c >= 0 && c < g.W) sum += f[r * g.W + c] * h[k * g.kw + l];
-        }
-      }
-      out[i * g.Wo + j] = sum;
-    }
-  }
-  return new Tensor(out, [g.Ho, g.Wo]);
-}
-
-/** Backward of correlate2d: dL/d(input) [H, W] and dL/d(kernel) [kh, kw] from dL/dg. */
-export function correlate2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): { input: Tensor; kernel: Tensor } {
-  const op = "correlate2d";
-  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
-  const up = checkUpstream(op, dy, [g.Ho, g.Wo], input);
-  const f = input.data, h = kernel.data;
-  const df = allocate(input.dtype as FloatDType, input.size);
-  const dh = allocate(input.dtype as FloatDType, kernel.size);
-  for (let i = 0; i < g.Ho; i++) {
-    for (let j = 0; j < g.Wo; j++) {
-      const u = up[i * g.Wo + j];
-      for (let k = 0; k < g.kh; k++) {
-        const r = i + k - g.ph;
-        if (r < 0 || r >= g.H) continue;
-        for (let l = 0; l < g.kw; l++) {
-          const c = j + l - g.pw;
-          if (c < 0 || c >= g.W) continue;
-          df[r * g.W + c] += u * h[k * g.kw + l];
-          dh[k * g.kw + l] += u * f[r * g.W + c];
-        }
-      }
-    }
-  }
-  return { input: new Tensor(df, input.shape), kernel: new Tensor(dh, kernel.shape) };
-}
-
+//
 // ───────────────────────────── convolution ─────────────────────────────
 // 000: g(i, j) = Σ_{k,l} f(i − k, j − l) h(k, l) — the image read backwards
 // under the kernel, i.e. the kernel flipped in both axes. The offset
@@ -142,22 +93,41 @@ export function correlate2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, p
 // meets the padded image's top-left corner. Backward, with the same indices:
 //   ∂L/∂f(i − k + o, j − l + o) += ∂L/∂g(i, j) · h(k, l)
 //   ∂L/∂h(k, l)                 += ∂L/∂g(i, j) · f(i − k + o, j − l + o)
+//
+// Both read the image at f(i + σk + oₕ, j + σl + o_w): correlation with
+// σ = +1 and o = −p, convolution with σ = −1 and o = k − 1 − p. One loop of
+// each (forward and backward) serves both.
 
-/** Convolution g(i, j) = Σ f(i − k + kh − 1 − p, j − l + kw − 1 − p) h(k, l). input [H, W], kernel [kh, kw] → as correlate2d. */
-export function convolve2d(input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): Tensor {
-  const op = "convolve2d";
-  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
+/** Where the kernel's tap (k, l) reads the image: row i + sign·k + rowOffset, column j + sign·l + colOffset. */
+interface Taps {
+  sign: 1 | -1;
+  rowOffset: number;
+  colOffset: number;
+}
+
+/** Correlation's taps: f(i + k − p, j + l − p). */
+function correlationTaps(g: FilterGeometry): Taps {
+  return { sign: 1, rowOffset: -g.ph, colOffset: -g.pw };
+}
+
+/** Convolution's taps: f(i − k + (kh − 1 − p), j − l + (kw − 1 − p)). */
+function convolutionTaps(g: FilterGeometry): Taps {
+  return { sign: -1, rowOffset: g.kh - 1 - g.ph, colOffset: g.kw - 1 - g.pw };
+}
+
+/** g(i, j) = Σ_{k,l} f(row, col) h(k, l) at the taps, f zero outside the image → [Ho, Wo]. */
+function filterForward(g: FilterGeometry, taps: Taps, input: Tensor, kernel: Tensor): Tensor {
   const f = input.data, h = kernel.data;
-  const oh = g.kh - 1 - g.ph, ow = g.kw - 1 - g.pw;
+  const { sign, rowOffset, colOffset } = taps;
   const out = allocate(input.dtype as FloatDType, g.Ho * g.Wo);
   for (let i = 0; i < g.Ho; i++) {
     for (let j = 0; j < g.Wo; j++) {
       let sum = 0;
       for (let k = 0; k < g.kh; k++) {
-        const r = i - k + oh;
-        if (r < 0 || r >= g.H) continue;
+        const r = i + sign * k + rowOffset;
+        if (r < 0 || r >= g.H) continue; // a padded zero
         for (let l = 0; l < g.kw; l++) {
-          const c = j - l + ow;
+          const c = j + sign * l + colOffset;
           if (c >= 0 && c < g.W) sum += f[r * g.W + c] * h[k * g.kw + l];
         }
       }
@@ -167,23 +137,20 @@ export function convolve2d(input: Tensor, kernel: Tensor, padding: FilterPadding
   return new Tensor(out, [g.Ho, g.Wo]);
 }
 
-/** Backward of convolve2d: dL/d(input) [H, W] and dL/d(kernel) [kh, kw] from dL/dg. */
-export function convolve2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): { input: Tensor; kernel: Tensor } {
-  const op = "convolve2d";
-  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
-  const up = checkUpstream(op, dy, [g.Ho, g.Wo], input);
+/** ∂L/∂f(row, col) += u · h(k, l) and ∂L/∂h(k, l) += u · f(row, col) at the taps, u = ∂L/∂g(i, j). */
+function filterBackward(g: FilterGeometry, taps: Taps, up: ArrayLike<number>, input: Tensor, kernel: Tensor): { input: Tensor; kernel: Tensor } {
   const f = input.data, h = kernel.data;
-  const oh = g.kh - 1 - g.ph, ow = g.kw - 1 - g.pw;
+  const { sign, rowOffset, colOffset } = taps;
   const df = allocate(input.dtype as FloatDType, input.size);
   const dh = allocate(input.dtype as FloatDType, kernel.size);
   for (let i = 0; i < g.Ho; i++) {
     for (let j = 0; j < g.Wo; j++) {
       const u = up[i * g.Wo + j];
       for (let k = 0; k < g.kh; k++) {
-        const r = i - k + oh;
+        const r = i + sign * k + rowOffset;
         if (r < 0 || r >= g.H) continue;
         for (let l = 0; l < g.kw; l++) {
-          const c = j - l + ow;
+          const c = j + sign * l + colOffset;
           if (c < 0 || c >= g.W) continue;
           df[r * g.W + c] += u * h[k * g.kw + l];
           dh[k * g.kw + l] += u * f[r * g.W + c];
@@ -192,6 +159,36 @@ export function convolve2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, pa
     }
   }
   return { input: new Tensor(df, input.shape), kernel: new Tensor(dh, kernel.shape) };
+}
+
+/** Correlation g(i, j) = Σ f(i + k − p, j + l − p) h(k, l). input [H, W], kernel [kh, kw] → [H + 2p − kh + 1, W + 2p − kw + 1]. */
+export function correlate2d(input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): Tensor {
+  const op = "correlate2d";
+  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
+  return filterForward(g, correlationTaps(g), input, kernel);
+}
+
+/** Backward of correlate2d: dL/d(input) [H, W] and dL/d(kernel) [kh, kw] from dL/dg. */
+export function correlate2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): { input: Tensor; kernel: Tensor } {
+  const op = "correlate2d";
+  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
+  const up = checkUpstream(op, dy, [g.Ho, g.Wo], input);
+  return filterBackward(g, correlationTaps(g), up, input, kernel);
+}
+
+/** Convolution g(i, j) = Σ f(i − k + kh − 1 − p, j − l + kw − 1 − p) h(k, l). input [H, W], kernel [kh, kw] → as correlate2d. */
+export function convolve2d(input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): Tensor {
+  const op = "convolve2d";
+  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
+  return filterForward(g, convolutionTaps(g), input, kernel);
+}
+
+/** Backward of convolve2d: dL/d(input) [H, W] and dL/d(kernel) [kh, kw] from dL/dg. */
+export function convolve2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): { input: Tensor; kernel: Tensor } {
+  const op = "convolve2d";
+  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
+  const up = checkUpstream(op, dy, [g.Ho, g.Wo], input);
+  return filterBackward(g, convolutionTaps(g), up, input, kernel);
 }
 
 /** The kernel turned by 180°: flip(h)(k, l) = h(kh − 1 − k, kw − 1 − l). */
