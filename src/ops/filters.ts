@@ -115,10 +115,11 @@ function convolutionTaps(g: FilterGeometry): Taps {
   return { sign: -1, rowOffset: g.kh - 1 - g.ph, colOffset: g.kw - 1 - g.pw };
 }
 
-/** g(i, j) = Σ_{k,l} f(row, col) h(k, l) at the taps, f zero outside the image → [Ho, Wo]. */
-function filterForward(g: FilterGeometry, taps: Taps, input: Tensor, kernel: Tensor): Tensor {
+/** g(i, j) = Σ_{k,l} f(row, col) h(k, l) at `op`'s taps, f zero outside the image → [Ho, Wo]. */
+function filterForward(op: string, tapsOf: (g: FilterGeometry) => Taps, input: Tensor, kernel: Tensor, padding: FilterPadding): Tensor {
+  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
   const f = input.data, h = kernel.data;
-  const { sign, rowOffset, colOffset } = taps;
+  const { sign, rowOffset, colOffset } = tapsOf(g);
   const out = allocate(input.dtype as FloatDType, g.Ho * g.Wo);
   for (let i = 0; i < g.Ho; i++) {
     for (let j = 0; j < g.Wo; j++) {
@@ -137,10 +138,12 @@ function filterForward(g: FilterGeometry, taps: Taps, input: Tensor, kernel: Ten
   return new Tensor(out, [g.Ho, g.Wo]);
 }
 
-/** ∂L/∂f(row, col) += u · h(k, l) and ∂L/∂h(k, l) += u · f(row, col) at the taps, u = ∂L/∂g(i, j). */
-function filterBackward(g: FilterGeometry, taps: Taps, up: ArrayLike<number>, input: Tensor, kernel: Tensor): { input: Tensor; kernel: Tensor } {
+/** ∂L/∂f(row, col) += u · h(k, l) and ∂L/∂h(k, l) += u · f(row, col) at `op`'s taps, u = ∂L/∂g(i, j). */
+function filterBackward(op: string, tapsOf: (g: FilterGeometry) => Taps, dy: Tensor, input: Tensor, kernel: Tensor, padding: FilterPadding): { input: Tensor; kernel: Tensor } {
+  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
+  const up = checkUpstream(op, dy, [g.Ho, g.Wo], input);
   const f = input.data, h = kernel.data;
-  const { sign, rowOffset, colOffset } = taps;
+  const { sign, rowOffset, colOffset } = tapsOf(g);
   const df = allocate(input.dtype as FloatDType, input.size);
   const dh = allocate(input.dtype as FloatDType, kernel.size);
   for (let i = 0; i < g.Ho; i++) {
@@ -163,32 +166,22 @@ function filterBackward(g: FilterGeometry, taps: Taps, up: ArrayLike<number>, in
 
 /** Correlation g(i, j) = Σ f(i + k − p, j + l − p) h(k, l). input [H, W], kernel [kh, kw] → [H + 2p − kh + 1, W + 2p − kw + 1]. */
 export function correlate2d(input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): Tensor {
-  const op = "correlate2d";
-  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
-  return filterForward(g, correlationTaps(g), input, kernel);
+  return filterForward("correlate2d", correlationTaps, input, kernel, padding);
 }
 
 /** Backward of correlate2d: dL/d(input) [H, W] and dL/d(kernel) [kh, kw] from dL/dg. */
 export function correlate2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): { input: Tensor; kernel: Tensor } {
-  const op = "correlate2d";
-  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
-  const up = checkUpstream(op, dy, [g.Ho, g.Wo], input);
-  return filterBackward(g, correlationTaps(g), up, input, kernel);
+  return filterBackward("correlate2d", correlationTaps, dy, input, kernel, padding);
 }
 
 /** Convolution g(i, j) = Σ f(i − k + kh − 1 − p, j − l + kw − 1 − p) h(k, l). input [H, W], kernel [kh, kw] → as correlate2d. */
 export function convolve2d(input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): Tensor {
-  const op = "convolve2d";
-  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
-  return filterForward(g, convolutionTaps(g), input, kernel);
+  return filterForward("convolve2d", convolutionTaps, input, kernel, padding);
 }
 
 /** Backward of convolve2d: dL/d(input) [H, W] and dL/d(kernel) [kh, kw] from dL/dg. */
 export function convolve2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): { input: Tensor; kernel: Tensor } {
-  const op = "convolve2d";
-  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
-  const up = checkUpstream(op, dy, [g.Ho, g.Wo], input);
-  return filterBackward(g, convolutionTaps(g), up, input, kernel);
+  return filterBackward("convolve2d", convolutionTaps, dy, input, kernel, padding);
 }
 
 /** The kernel turned by 180°: flip(h)(k, l) = h(kh − 1 − k, kw − 1 − l). */
