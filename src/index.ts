@@ -12,6 +12,7 @@ export * from "./ops/registry.js";
 export * from "./ops/activations.js";
 export * from "./ops/linear.js";
 export * from "./ops/losses.js";
+export * from "./ops/class_losses.js";
 export * from "./ops/sgd_step.js";
 export * from "./ops/dropout.js";
 export * from "./ops/arith.js";
