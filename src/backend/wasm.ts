@@ -3,7 +3,7 @@
  * problems are laid out in.
  *
  * The module's bytes travel inside the package as base64
- * (./kernels-wasm.generated.ts, written by `npm run build:wasm`) and are
+ * (./kernels_wasm.generated.ts, written by `npm run build:wasm`) and are
  * decoded with `atob`, so Node, browsers, workers and bundlers load them with
  * no file path to configure. SIMD support is detected first by validating a
  * tiny SIMD module; without it the kernels are not loaded and every op runs
@@ -21,7 +21,7 @@
  * next; memory grows only when a problem needs more than any before it, and
  * the typed-array views are rebuilt after a grow (the old ones are detached).
  */
-import { kernelsWasmBase64 } from "./kernels-wasm.generated.js";
+import { kernelsWasmBase64 } from "./kernels_wasm.generated.js";
 
 /** The functions and constants the kernels module exports (pointers are byte offsets, booleans 0/1). */
 export interface KernelExports {
