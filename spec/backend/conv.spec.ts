@@ -7,7 +7,9 @@ import { Tensor, type FloatArray } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
 import { requireKernels } from "../../src/backend/wasm.js";
-import { conv2dKernelOp, convTranspose2dKernelOp, linearKernelOp, writeGeometry, GEOMETRY_BYTES } from "../../src/backend/kernel-ops.js";
+import { conv2dKernelOp, writeGeometry, GEOMETRY_BYTES } from "../../src/backend/kernels/conv2d.js";
+import { convTranspose2dKernelOp } from "../../src/backend/kernels/conv_transpose2d.js";
+import { linearKernelOp } from "../../src/backend/kernels/linear.js";
 import {
   conv2dAttrs, conv2dOp, convGeometry, directConv2d, directConv2dInputGrad, directConv2dWeightGrad, type Conv2dAttrs, type ConvGeometry,
 } from "../../src/ops/conv2d.js";

@@ -44,20 +44,22 @@ export function pooledLength(inputSize: number, kernel: number, stride: number, 
 }
 
 /** The input seen as `planes` H×W planes; `lead` is the shape before H, W. */
-interface Planes {
+export interface Planes {
   planes: number;
   H: number;
   W: number;
   lead: number[];
 }
 
-function planesOf(op: string, x: Tensor): Planes {
+/** `x` [N, C, H, W] or [C, H, W] as planes (throws OpError on another rank); the kernels call it too. */
+export function planesOf(op: string, x: Tensor): Planes {
   expectRank(op, "input", x, [3, 4], "[N, C, H, W] or [C, H, W]");
   const lead = x.shape.slice(0, -2);
   return { planes: lead.reduce((a, b) => a * b, 1), H: x.shape[x.rank - 2], W: x.shape[x.rank - 1], lead };
 }
 
-function checkOutputSize(op: string, x: Tensor, Ho: number, Wo: number): void {
+/** Throws OpError when the pooled output Ho×Wo would be empty; the kernels call it too. */
+export function checkOutputSize(op: string, x: Tensor, Ho: number, Wo: number): void {
   if (Ho < 1 || Wo < 1) {
     fail(op, "input", "a height and width that give an output of at least 1×1 with these attributes", `shape ${shapeString(x.shape)}, which gives ${Ho}×${Wo}`);
   }
