@@ -40,6 +40,18 @@ function close(what: string, got: FloatArray, want: FloatArray, size: FloatArray
   }
 }
 
+/** The kernels' ∂L/∂input and ∂L/∂weight against the direct loops in float64; sizes Σ|·| from the same loops on |dz|, |w|, |a|. */
+function closeInputWeightGrads(grads: Tensors, input: Tensor, weight: Tensor, dz: Tensor, geom: ConvGeometry, context: string): void {
+  const da = new Float64Array(input.size), daSize = new Float64Array(input.size);
+  directConv2dInputGrad(to64(dz.data), to64(weight.data), geom, da);
+  directConv2dInputGrad(abs64(dz.data), abs64(weight.data), geom, daSize);
+  close("∂L/∂input", grads.input.data as FloatArray, da, daSize, context);
+  const dw = new Float64Array(weight.size), dwSize = new Float64Array(weight.size);
+  directConv2dWeightGrad(to64(dz.data), to64(input.data), geom, dw);
+  directConv2dWeightGrad(abs64(dz.data), abs64(input.data), geom, dwSize);
+  close("∂L/∂weight", grads.weight.data as FloatArray, dw, dwSize, context);
+}
+
 interface ConvCase {
   N: number; groups: number; CinG: number; CoutG: number; H: number; W: number; kh: number; kw: number;
   stride: [number, number]; padding: [number, number]; dilation: [number, number]; bias: boolean; seed: number;
@@ -102,14 +114,7 @@ test("conv2d forward and all three gradients on the kernels equal the direct loo
 
       const dz = new Tensor(uniform(z.size, new Random(c.seed + 1)), z.shape);
       const grads = conv2dKernelOp.backward!({ output: dz }, fwd.cache, attrs);
-      const da = new Float64Array(input.size), daSize = new Float64Array(input.size);
-      directConv2dInputGrad(to64(dz.data), to64(weight.data), geom, da);
-      directConv2dInputGrad(abs64(dz.data), abs64(weight.data), geom, daSize);
-      close("∂L/∂input", grads.input.data as FloatArray, da, daSize, context);
-      const dw = new Float64Array(weight.size), dwSize = new Float64Array(weight.size);
-      directConv2dWeightGrad(to64(dz.data), to64(input.data), geom, dw);
-      directConv2dWeightGrad(abs64(dz.data), abs64(input.data), geom, dwSize);
-      close("∂L/∂weight", grads.weight.data as FloatArray, dw, dwSize, context);
+      closeInputWeightGrads(grads, input, weight, dz, geom, context);
       if (bias) {
         const P = geom.Hout * geom.Wout;
         for (let f = 0; f < geom.Cout; f++) {
@@ -147,14 +152,7 @@ test("conv2d on the kernels at the benchmark shapes' geometry and on every path 
     close("output", fwd.outputs.output.data as FloatArray, want, size, context);
     const dz = new Tensor(uniform(want.length, new Random(c.seed + 7)), fwd.outputs.output.shape);
     const grads = conv2dKernelOp.backward!({ output: dz }, fwd.cache, attrs);
-    const da = new Float64Array(input.size), daSize = new Float64Array(input.size);
-    directConv2dInputGrad(to64(dz.data), to64(weight.data), geom, da);
-    directConv2dInputGrad(abs64(dz.data), abs64(weight.data), geom, daSize);
-    close("∂L/∂input", grads.input.data as FloatArray, da, daSize, context);
-    const dw = new Float64Array(weight.size), dwSize = new Float64Array(weight.size);
-    directConv2dWeightGrad(to64(dz.data), to64(input.data), geom, dw);
-    directConv2dWeightGrad(abs64(dz.data), abs64(input.data), geom, dwSize);
-    close("∂L/∂weight", grads.weight.data as FloatArray, dw, dwSize, context);
+    closeInputWeightGrads(grads, input, weight, dz, geom, context);
   }
 });
 
