@@ -20,38 +20,35 @@ interface LinearCache {
   hasBias: boolean;
 }
 
+/**
+ * C = op(A)·op(B) [m, n] on the kernels (a new array): A and B copied into
+ * the arena, the threads' SGEMM (α = 1), C copied out; with `bias` [n] each
+ * row of C starts as the bias (β = 1), else β = 0.
+ */
+function productF32(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float32Array, lda: number, b: Float32Array, ldb: number, bias?: Float32Array): Float32Array {
+  const { arena } = requireKernels();
+  const [pa, pb, pc, scratch] = arena.layout([a.length * 4, b.length * 4, m * n * 4, sgemmScratchBytesOnThreads(m, n, k)]);
+  const heap = arena.f32;
+  heap.set(a, pa / 4);
+  heap.set(b, pb / 4);
+  if (bias) for (let r = 0; r < m; r++) heap.set(bias, pc / 4 + r * n);
+  sgemmOnThreads(transA, transB, m, n, k, 1, pa, lda, pb, ldb, bias ? 1 : 0, pc, Math.max(1, n), scratch);
+  return copyOutF32(pc, m * n);
+}
+
 /** y = x·Wᵀ + b on the kernels: x [rows, in], W [out, in], b [out]? → y [rows, out] (a new array). */
 export function linearForwardF32(x: Float32Array, W: Float32Array, b: Float32Array | undefined, rows: number, inF: number, outF: number): Float32Array {
-  const { exports, arena } = requireKernels();
-  const [px, pw, py, scratch] = arena.layout([x.length * 4, W.length * 4, rows * outF * 4, sgemmScratchBytesOnThreads(rows, outF, inF)]);
-  const heap = arena.f32;
-  heap.set(x, px / 4);
-  heap.set(W, pw / 4);
-  if (b) for (let r = 0; r < rows; r++) heap.set(b, py / 4 + r * outF);
-  sgemmOnThreads(false, true, rows, outF, inF, 1, px, Math.max(1, inF), pw, Math.max(1, inF), b ? 1 : 0, py, Math.max(1, outF), scratch);
-  return copyOutF32(py, rows * outF);
+  return productF32(false, true, rows, outF, inF, x, Math.max(1, inF), W, Math.max(1, inF), b);
 }
 
 /** dx = dy·W on the kernels: dy [rows, out], W [out, in] → a new array dx [rows, in]. */
 export function linearInputGradF32(dy: Float32Array, W: Float32Array, rows: number, inF: number, outF: number): Float32Array {
-  const { exports, arena } = requireKernels();
-  const [pdy, pw, pdx, scratch] = arena.layout([dy.length * 4, W.length * 4, rows * inF * 4, sgemmScratchBytesOnThreads(rows, inF, outF)]);
-  const heap = arena.f32;
-  heap.set(dy, pdy / 4);
-  heap.set(W, pw / 4);
-  sgemmOnThreads(false, false, rows, inF, outF, 1, pdy, Math.max(1, outF), pw, Math.max(1, inF), 0, pdx, Math.max(1, inF), scratch);
-  return copyOutF32(pdx, rows * inF);
+  return productF32(false, false, rows, inF, outF, dy, Math.max(1, outF), W, Math.max(1, inF));
 }
 
 /** dW = dyᵀ·x on the kernels: dy [rows, out], x [rows, in] → a new array dW [out, in]. */
 export function linearWeightGradF32(dy: Float32Array, x: Float32Array, rows: number, inF: number, outF: number): Float32Array {
-  const { exports, arena } = requireKernels();
-  const [pdy, px, pdw, scratch] = arena.layout([dy.length * 4, x.length * 4, outF * inF * 4, sgemmScratchBytesOnThreads(outF, inF, rows)]);
-  const heap = arena.f32;
-  heap.set(dy, pdy / 4);
-  heap.set(x, px / 4);
-  sgemmOnThreads(true, false, outF, inF, rows, 1, pdy, Math.max(1, outF), px, Math.max(1, inF), 0, pdw, Math.max(1, inF), scratch);
-  return copyOutF32(pdw, outF * inF);
+  return productF32(true, false, outF, inF, rows, dy, Math.max(1, outF), x, Math.max(1, inF));
 }
 
 /** linear on the kernels (float32), the reference for float64: same validation, same result. */
