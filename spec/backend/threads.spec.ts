@@ -14,7 +14,7 @@ import { sgemm } from "../../src/backend/sgemm.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
 import { getThreads, setThreads, threadsSupported, MAX_THREADS } from "../../src/backend/threads.js";
 import { convParts, convWeightParts, setParallelThreshold, sgemmParts } from "../../src/backend/parallel_kernels.js";
-import { conv2dKernelOp } from "../../src/backend/kernel-ops.js";
+import { conv2dKernelOp } from "../../src/backend/kernels/conv2d.js";
 import { conv2dAttrs, convGeometry } from "../../src/ops/conv_geometry.js";
 import { Tensor } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";

@@ -25,7 +25,7 @@
  * - receptive field of the last conv layer (in execution order): the input
  *   window one of its outputs sees, along the path of convolutions and pools
  *   that gives the largest window where branches join (001, "Pooling Layer:
- *   Receptive Field Size"), computed by ../ops/receptive_field.ts.
+ *   Receptive Field Size"), computed by ../shapes.ts.
  */
 import { shapeString, sizeOf, type Shape } from "../tensor.js";
 import { AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, Flatten, Linear, MaxPool2d, type Module, type Tracer } from "../nn/index.js";
