@@ -43,49 +43,7 @@ function laneOrigins(g: ConvGeometry, j0: i32, width: i32): bool {
  * `packB` makes of those columns. `a` points at channel g·Cin/groups of image n.
  */
 export function im2colPanel(geom: usize, a: usize, j0: i32, width: i32, dst: usize): void {
-  const g = changetype<ConvGeometry>(geom);
-  const CinG = g.Cin / g.groups;
-  const H = g.H, W = g.W;
-  const plane = <usize>(H * W) * 4;
-  const fast = laneOrigins(g, j0, width);
-  const LANE_ROW = laneRow(), LANE_COL = laneCol();
-  const row0 = load<i32>(LANE_ROW), col0 = load<i32>(LANE_COL);
-  let out = dst;
-  let channel = a;
-  for (let c = 0; c < CinG; c++) {
-    for (let x = 0; x < g.kh; x++) {
-      const dx = x * g.dilationH;
-      for (let y = 0; y < g.kw; y++) {
-        const dy = y * g.dilationW;
-        if (fast) {
-          const r = row0 + dx, q = col0 + dy;
-          if (<u32>r >= <u32>H) {
-            v128.store(out, f32x4.splat(0));
-            v128.store(out, f32x4.splat(0), 16);
-          } else if (q >= 0 && q + NR <= W) {
-            const src = channel + (<usize>r * <usize>W + <usize>q) * 4;
-            v128.store(out, v128.load(src));
-            v128.store(out, v128.load(src, 16), 16);
-          } else {
-            const src = channel + <usize>r * <usize>W * 4;
-            for (let l = 0; l < NR; l++) {
-              const ql = q + l;
-              store<f32>(out + <usize>l * 4, <u32>ql < <u32>W ? load<f32>(src + <usize>ql * 4) : 0);
-            }
-          }
-        } else {
-          for (let l = 0; l < NR; l++) {
-            const r = load<i32>(LANE_ROW + <usize>l * 4) + dx;
-            const q = load<i32>(LANE_COL + <usize>l * 4) + dy;
-            const inside = l < width && <u32>r < <u32>H && <u32>q < <u32>W;
-            store<f32>(out + <usize>l * 4, inside ? load<f32>(channel + (<usize>r * <usize>W + <usize>q) * 4) : 0);
-          }
-        }
-        out += NR * 4;
-      }
-    }
-    channel += plane;
-  }
+  walkPanel(false, geom, a, j0, width, dst);
 }
 
 /**
@@ -94,6 +52,17 @@ export function im2colPanel(geom: usize, a: usize, j0: i32, width: i32, dst: usi
  * that im2col took them from. `a` points at channel g·Cin/groups of image n.
  */
 export function col2imPanel(geom: usize, src: usize, j0: i32, width: i32, a: usize): void {
+  walkPanel(true, geom, a, j0, width, src);
+}
+
+/**
+ * The one body of `im2colPanel` (`adjoint` false: panel ← pixels) and
+ * `col2imPanel` (true: pixels += panel), walking the K rows (c, x, y) of the
+ * panel at `panel` and the pixels of the image at `a` they come from.
+ * `adjoint` is a constant at each call site, folded once inlined.
+ */
+@inline
+function walkPanel(adjoint: bool, geom: usize, a: usize, j0: i32, width: i32, panel: usize): void {
   const g = changetype<ConvGeometry>(geom);
   const CinG = g.Cin / g.groups;
   const H = g.H, W = g.W;
@@ -101,45 +70,81 @@ export function col2imPanel(geom: usize, src: usize, j0: i32, width: i32, a: usi
   const fast = laneOrigins(g, j0, width);
   const LANE_ROW = laneRow(), LANE_COL = laneCol();
   const row0 = load<i32>(LANE_ROW), col0 = load<i32>(LANE_COL);
-  let from = src;
+  let at = panel;
   let channel = a;
   for (let c = 0; c < CinG; c++) {
     for (let x = 0; x < g.kh; x++) {
       const dx = x * g.dilationH;
       for (let y = 0; y < g.kw; y++) {
         const dy = y * g.dilationW;
-        if (fast) {
-          const r = row0 + dx, q = col0 + dy;
-          if (<u32>r < <u32>H) {
-            if (q >= 0 && q + NR <= W) {
-              const dst = channel + (<usize>r * <usize>W + <usize>q) * 4;
-              v128.store(dst, f32x4.add(v128.load(dst), v128.load(from)));
-              v128.store(dst, f32x4.add(v128.load(dst, 16), v128.load(from, 16)), 16);
-            } else {
-              const dst = channel + <usize>r * <usize>W * 4;
-              for (let l = 0; l < NR; l++) {
-                const ql = q + l;
-                if (<u32>ql < <u32>W) {
-                  const p = dst + <usize>ql * 4;
-                  store<f32>(p, load<f32>(p) + load<f32>(from + <usize>l * 4));
-                }
-              }
-            }
-          }
-        } else {
-          for (let l = 0; l < width; l++) {
-            const r = load<i32>(LANE_ROW + <usize>l * 4) + dx;
-            const q = load<i32>(LANE_COL + <usize>l * 4) + dy;
-            if (<u32>r < <u32>H && <u32>q < <u32>W) {
-              const p = channel + (<usize>r * <usize>W + <usize>q) * 4;
-              store<f32>(p, load<f32>(p) + load<f32>(from + <usize>l * 4));
-            }
-          }
-        }
-        from += NR * 4;
+        if (fast) panelRowOfOneImageRow(adjoint, channel, H, W, row0 + dx, col0 + dy, at);
+        else panelRowByLanes(adjoint, channel, H, W, LANE_ROW, LANE_COL, dx, dy, width, at);
+        at += NR * 4;
       }
     }
     channel += plane;
+  }
+}
+
+/**
+ * One panel row whose NR lanes are the consecutive pixels (r, q … q+NR−1) of
+ * one image row (`laneOrigins` said so): copied into the row at `at`, or
+ * (`adjoint`) the row added onto them; pixels outside the image are zero
+ * (or skipped).
+ */
+@inline
+function panelRowOfOneImageRow(adjoint: bool, channel: usize, H: i32, W: i32, r: i32, q: i32, at: usize): void {
+  if (<u32>r >= <u32>H) {
+    if (!adjoint) {
+      v128.store(at, f32x4.splat(0));
+      v128.store(at, f32x4.splat(0), 16);
+    }
+  } else if (q >= 0 && q + NR <= W) {
+    const pixels = channel + (<usize>r * <usize>W + <usize>q) * 4;
+    if (adjoint) {
+      v128.store(pixels, f32x4.add(v128.load(pixels), v128.load(at)));
+      v128.store(pixels, f32x4.add(v128.load(pixels, 16), v128.load(at, 16)), 16);
+    } else {
+      v128.store(at, v128.load(pixels));
+      v128.store(at, v128.load(pixels, 16), 16);
+    }
+  } else {
+    const row = channel + <usize>r * <usize>W * 4;
+    for (let l = 0; l < NR; l++) {
+      const ql = q + l;
+      if (adjoint) {
+        if (<u32>ql < <u32>W) {
+          const p = row + <usize>ql * 4;
+          store<f32>(p, load<f32>(p) + load<f32>(at + <usize>l * 4));
+        }
+      } else {
+        store<f32>(at + <usize>l * 4, <u32>ql < <u32>W ? load<f32>(row + <usize>ql * 4) : 0);
+      }
+    }
+  }
+}
+
+/**
+ * One panel row lane by lane, each lane at its own origin (LANE_ROW/LANE_COL
+ * plus the tap's dx, dy): copied into the row at `at` (lanes ≥ width and
+ * pixels outside the image zero), or (`adjoint`) its first `width` lanes
+ * added onto their pixels inside the image.
+ */
+@inline
+function panelRowByLanes(adjoint: bool, channel: usize, H: i32, W: i32, LANE_ROW: usize, LANE_COL: usize, dx: i32, dy: i32, width: i32, at: usize): void {
+  const lanes = adjoint ? width : NR;
+  for (let l = 0; l < lanes; l++) {
+    const r = load<i32>(LANE_ROW + <usize>l * 4) + dx;
+    const q = load<i32>(LANE_COL + <usize>l * 4) + dy;
+    if (adjoint) {
+      if (<u32>r < <u32>H && <u32>q < <u32>W) {
+        const p = channel + (<usize>r * <usize>W + <usize>q) * 4;
+        store<f32>(p, load<f32>(p) + load<f32>(at + <usize>l * 4));
+      }
+    } else {
+      const inside = l < width && <u32>r < <u32>H && <u32>q < <u32>W;
+      store<f32>(at + <usize>l * 4, inside ? load<f32>(channel + (<usize>r * <usize>W + <usize>q) * 4) : 0);
+    }
   }
 }
 
