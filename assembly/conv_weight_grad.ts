@@ -113,23 +113,18 @@ export function conv2dBackwardWeightColumns(geom: usize, dz: usize, a: usize, dw
 
 /** The dot-product weight gradient (see conv2dBackwardWeight). */
 function weightGradDot(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratch: usize, kBegin: i32, kEnd: i32): void {
-  const geom = changetype<usize>(g);
-  const K = convK(geom);
-  const groups = g.groups;
-  const CinG = g.Cin / groups, CoutG = g.Cout / groups;
+  const K = convK(changetype<usize>(g));
+  const CoutG = g.Cout / g.groups;
   const P = g.Hout * g.Wout;
-  const Hp = paddedRows(g), Wp = paddedCols(g);
   const offsets = scratch;
-  const inPlace = readsInPlace(g, Hp, Wp);
-  const colsImg = inPlace ? g.W : Wp;
-  tapOffsets(geom, inPlace ? g.H : Hp, colsImg, offsets);
+  const colsImg = directTapOffsets(g, offsets);
   const rowBytes = <usize>(g.Wout * 4);
   const rowStep = <usize>(g.strideH * colsImg * 4);
   const planeBytes = <usize>(P * 4);
-  const image = groupImageBytes(g, inPlace, Hp, Wp);
-  for (let gi = 0; gi < groups; gi++) {
+  const image = groupImageBytes(g);
+  for (let gi = 0; gi < g.groups; gi++) {
     // Image n of this group starts at padded + n·image (a padded copy), or in a itself.
-    const padded = groupImages(g, a, gi, inPlace, Hp, Wp, scratch + <usize>(K + 4) * 4);
+    const padded = groupImages(g, a, gi, scratch + <usize>(K + 4) * 4);
     for (let f0 = 0; f0 < CoutG; f0 += 4) {
       // Rows past CoutG repeat the last filter (computed, not stored): no branches inside.
       const f1 = min(f0 + 1, CoutG - 1), f2 = min(f0 + 2, CoutG - 1), f3 = min(f0 + 3, CoutG - 1);
@@ -184,24 +179,19 @@ function weightGradDot(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratch:
  * once, transposed, at the end. Stride 1 along W.
  */
 function weightGradTiles(g: ConvGeometry, dz: usize, a: usize, dw: usize, scratch: usize, kBegin: i32, kEnd: i32): void {
-  const geom = changetype<usize>(g);
-  const K = convK(geom);
-  const groups = g.groups;
-  const CinG = g.Cin / groups, CoutG = g.Cout / groups;
+  const K = convK(changetype<usize>(g));
+  const CoutG = g.Cout / g.groups;
   const P = g.Hout * g.Wout;
-  const Hp = paddedRows(g), Wp = paddedCols(g);
-  const inPlace = readsInPlace(g, Hp, Wp);
-  const colsImg = inPlace ? g.W : Wp;
   const offsets = scratch;
-  tapOffsets(geom, inPlace ? g.H : Hp, colsImg, offsets);
+  const colsImg = directTapOffsets(g, offsets);
   const paddedArea = scratch + <usize>(K + 4) * 4;
   const panelsF = panelsOf(CoutG, NR);
-  const packedDZ = paddedArea + <usize>(g.N * CinG * Hp * Wp) * 4;
+  const packedDZ = paddedArea + <usize>(g.N * (g.Cin / g.groups) * paddedRows(g) * paddedCols(g)) * 4;
   const panelBytes = <usize>(g.N * P * NR) * 4;
   const rowStep = <usize>(g.strideH * colsImg) * 4;
-  const image = groupImageBytes(g, inPlace, Hp, Wp);
-  for (let gi = 0; gi < groups; gi++) {
-    const images = groupImages(g, a, gi, inPlace, Hp, Wp, paddedArea);
+  const image = groupImageBytes(g);
+  for (let gi = 0; gi < g.groups; gi++) {
+    const images = groupImages(g, a, gi, paddedArea);
     packFilterPanels(g, dz, gi, packedDZ);
     for (let k0 = kBegin; k0 < kEnd; k0 += 4) {
       // Taps past kEnd repeat the last one (computed, not stored): no branches inside.
@@ -267,21 +257,36 @@ function storeTapColumn(dw: usize, K: i32, f0: i32, fEnd: i32, k: i32, lo: v128,
   if (n > 7) store<f32>(at + 7 * step, f32x4.extract_lane(hi, 3));
 }
 
+/**
+ * The direct paths' table of K tap offsets (`tapOffsets`) at `offsets`, into
+ * the image itself when `readsInPlace`, else into its padded copy; returns
+ * the length of an image row there.
+ */
+function directTapOffsets(g: ConvGeometry, offsets: usize): i32 {
+  const Hp = paddedRows(g), Wp = paddedCols(g);
+  const inPlace = readsInPlace(g, Hp, Wp);
+  const colsImg = inPlace ? g.W : Wp;
+  tapOffsets(changetype<usize>(g), inPlace ? g.H : Hp, colsImg, offsets);
+  return colsImg;
+}
+
 /** Bytes from one image of a group to the next as `groupImages` lays them out. */
 @inline
-function groupImageBytes(g: ConvGeometry, inPlace: bool, Hp: i32, Wp: i32): usize {
-  return inPlace ? <usize>(g.Cin * g.H * g.W) * 4 : <usize>((g.Cin / g.groups) * Hp * Wp) * 4;
+function groupImageBytes(g: ConvGeometry): usize {
+  const Hp = paddedRows(g), Wp = paddedCols(g);
+  return readsInPlace(g, Hp, Wp) ? <usize>(g.Cin * g.H * g.W) * 4 : <usize>((g.Cin / g.groups) * Hp * Wp) * 4;
 }
 
 /**
  * Where image 0 of group gi starts for the direct paths (images
- * `groupImageBytes` apart): in `a` itself when `inPlace`, otherwise in the
+ * `groupImageBytes` apart): in `a` itself when `readsInPlace`, otherwise in the
  * zero-padded copies [N][Cin/groups, Hp, Wp] this writes at `paddedArea`.
  */
-function groupImages(g: ConvGeometry, a: usize, gi: i32, inPlace: bool, Hp: i32, Wp: i32, paddedArea: usize): usize {
+function groupImages(g: ConvGeometry, a: usize, gi: i32, paddedArea: usize): usize {
   const CinG = g.Cin / g.groups;
-  if (inPlace) return a + <usize>(gi * CinG * g.H * g.W) * 4;
-  const image = groupImageBytes(g, inPlace, Hp, Wp);
+  const Hp = paddedRows(g), Wp = paddedCols(g);
+  if (readsInPlace(g, Hp, Wp)) return a + <usize>(gi * CinG * g.H * g.W) * 4;
+  const image = groupImageBytes(g);
   for (let n = 0; n < g.N; n++) {
     padImage(a + <usize>((n * g.Cin + gi * CinG) * g.H * g.W) * 4, CinG, g.H, g.W, paddedArea + <usize>n * image, Hp, Wp, g.padTop, g.padLeft);
   }
