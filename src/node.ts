@@ -11,3 +11,4 @@ export * from "./lecture/experiments/index.js";
 export * from "./lecture/experiments/pages.js";
 export * from "./lecture/experiments/files.js";
 export * from "./io/file_system.js";
+export * from "./train/training_run.js";

@@ -12,9 +12,10 @@ import { Random } from "../../src/random.js";
 import { Variable } from "../../src/autograd/variable.js";
 import { Linear, Sequential } from "../../src/nn/index.js";
 import { OpError } from "../../src/errors.js";
+import { Autoencoder, TiedLinear, denseAutoencoder } from "../../src/models/autoencoder.js";
 import {
-  Autoencoder, TiedLinear, denseAutoencoder, encodeAll, pretrainStackedAutoencoder, reconstructionError, reconstructionLoss, sparsityPenalty, trainAutoencoder,
-} from "../../src/models/autoencoder.js";
+  encodeAll, pretrainStackedAutoencoder, reconstructionError, reconstructionLoss, sparsityPenalty, trainAutoencoder,
+} from "../../src/train/autoencoder_training.js";
 import { classifierAccuracy } from "../../src/train/fit.js";
 
 const sigma = (z: number) => 1 / (1 + Math.exp(-z));

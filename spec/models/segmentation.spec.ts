@@ -16,9 +16,9 @@ import { ConvTranspose2d } from "../../src/nn/index.js";
 import { fitClassifier } from "../../src/train/fit.js";
 import { summarize } from "../../src/models/summary.js";
 import {
-  BilinearUpsample2d, MaxUnpool2d, SwitchedMaxPool2d, atrousSegmenter, brightSquares, confusionMatrix, fcnSegmenter, majorityClassRate, meanIoU,
-  pixelAccuracy, predictPixels,
+  BilinearUpsample2d, MaxUnpool2d, SwitchedMaxPool2d, atrousSegmenter, brightSquares, fcnSegmenter, predictPixels,
 } from "../../src/models/segmentation.js";
+import { confusionMatrix, majorityClassRate, meanIoU, pixelAccuracy } from "../../src/train/metrics.js";
 import { withFastestBackend } from "./helpers.js";
 
 const int = (values: number[], shape: number[]) => new Tensor(Int32Array.from(values), shape);

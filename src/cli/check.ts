@@ -16,7 +16,7 @@ import { readVectors } from "../io/vectors.js";
 import { isWasmAvailable, kernelOpNames, type BackendName } from "../backend/dispatch.js";
 import { loadKernelsSync } from "../backend/load.js";
 import type { FloatDType } from "../tensor.js";
-import { parseCommandLine } from "./command_line.js";
+import { commandOptions, parseCommand } from "./command_line.js";
 
 const USAGE = `usage: nnref check FILE [--backend js|wasm] [--dtype float32|float64] [--verbose]
 
@@ -39,16 +39,7 @@ bad arguments or a file with no cases.`;
 
 /** Runs `nnref check` with `argv` (after the command name); returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine("check", USAGE, {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      backend: { type: "string" },
-      dtype: { type: "string" },
-      verbose: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const parsed = parseCommand("check", USAGE, argv, commandOptions(["backend", "dtype"], ["verbose"]));
   if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
   if (positionals.length !== 1) {

@@ -5,6 +5,9 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
+/** The `options` table of a parseArgs config. */
+type OptionsTable = NonNullable<ParseArgsConfig["options"]>;
+
 /** What parseArgs returns for `config`: `{ values, positionals }`. */
 export type CommandLine<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
 
@@ -64,4 +67,33 @@ export function parseCommandLine<T extends ParseArgsConfig>(command: string, usa
     return 0;
   }
   return parsed;
+}
+
+/** The parseArgs options `commandOptions` builds: string options, boolean flags (default false) and -h/--help. */
+export type CommandOptions<S extends string, B extends string> = {
+  [K in S | B | "help"]: K extends "help" ? { type: "boolean"; short: "h"; default: false } : K extends B ? { type: "boolean"; default: false } : { type: "string" };
+};
+
+/**
+ * The parseArgs options of a command: each name in `strings` takes a value
+ * (`--name VALUE`), each in `flags` is a boolean that defaults to false, and
+ * `-h`/`--help` prints the usage. Options of another form (a default value,
+ * a boolean that stays undefined when absent) are added to the result by the caller.
+ */
+export function commandOptions<const S extends string, const B extends string = never>(strings: readonly S[], flags: readonly B[] = []): CommandOptions<S, B> {
+  const options: Record<string, { type: "string" | "boolean"; short?: string; default?: boolean }> = {};
+  for (const name of strings) options[name] = { type: "string" };
+  for (const name of flags) options[name] = { type: "boolean", default: false };
+  options.help = { type: "boolean", short: "h", default: false };
+  return options as CommandOptions<S, B>;
+}
+
+/**
+ * `parseCommandLine` for a command that takes positional arguments: parses
+ * `argv` (after the command name) with `options` (see `commandOptions`).
+ * Returns `{ values, positionals }`, or the exit status to stop with (2 for a
+ * parse error, 0 after --help).
+ */
+export function parseCommand<O extends OptionsTable>(command: string, usage: string, argv: string[], options: O): CommandLine<{ args: string[]; allowPositionals: true; options: O }> | number {
+  return parseCommandLine(command, usage, { args: argv, allowPositionals: true, options });
 }

@@ -16,7 +16,7 @@ import { computeStandardization } from "../data/standardize.js";
 import { modelNames } from "../models/index.js";
 import { evaluateClassifier, type ClassifierEvaluation } from "../train/evaluate.js";
 import { MAX_SVG_CLASSES, confusionMatrixSvg, formatConfusionMatrix, formatPerClassAccuracy } from "../train/confusion_matrix.js";
-import { parseCommandLine } from "./command_line.js";
+import { commandOptions, parseCommand } from "./command_line.js";
 import {
   UsageError, WEIGHTS_OPTIONS, chooseBackend, isPositiveInt, loadWeightsArgs, numberFlag, parseWeightsArgs,
   resolveClassNames, resolveStandardization, weightsUsage, type WeightsArgs,
@@ -76,20 +76,7 @@ function printEvaluation(e: ClassifierEvaluation, names: string[] | undefined): 
 /** Runs `nnref eval` with `argv` (after the command name); returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
-  const parsed = parseCommandLine("eval", USAGE, {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...WEIGHTS_OPTIONS,
-      data: { type: "string" },
-      "test-size": { type: "string" },
-      batch: { type: "string" },
-      "top-k": { type: "string" },
-      out: { type: "string" },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const parsed = parseCommand("eval", USAGE, argv, commandOptions([...WEIGHTS_OPTIONS, "data", "test-size", "batch", "top-k", "out"], ["json"]));
   if (typeof parsed === "number") return parsed;
   const values: Record<string, string | boolean | undefined> = parsed.values;
   let a: EvalArgs;

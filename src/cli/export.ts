@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { buildModel, models, modelNames, ShapeOnlyRandom, type ImageSize } from "../models/index.js";
 import { decodeSafetensors } from "../io/safetensors.js";
 import { exportOnnx } from "../onnx/export.js";
-import { parseCommandLine } from "./command_line.js";
+import { commandOptions, parseCommand } from "./command_line.js";
 
 const USAGE = `usage: nnref export MODEL --weights FILE --onnx OUT.onnx [--input C,H,W] [--variant V] [--classes K]
 
@@ -38,18 +38,7 @@ function parseInput(text: string): ImageSize {
 
 /** Runs \`nnref export\` with \`argv\` (after the command name); returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine("export", USAGE, {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      weights: { type: "string" },
-      onnx: { type: "string" },
-      input: { type: "string" },
-      variant: { type: "string" },
-      classes: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const parsed = parseCommand("export", USAGE, argv, commandOptions(["weights", "onnx", "input", "variant", "classes"]));
   if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
   if (positionals.length !== 1 || values.weights === undefined || values.onnx === undefined) {

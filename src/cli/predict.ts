@@ -10,7 +10,7 @@ import { decodeImage } from "../io/image_file.js";
 import { imageToInput, type Polarity } from "../data/image_input.js";
 import { models, modelNames, type ImageSize } from "../models/index.js";
 import { predictClasses } from "../train/predict.js";
-import { parseCommandLine } from "./command_line.js";
+import { commandOptions, parseCommand } from "./command_line.js";
 import {
   UsageError, WEIGHTS_OPTIONS, chooseBackend, isPositiveInt, loadWeightsArgs, numberFlag, parseWeightsArgs,
   resolveClassNames, resolveStandardization, weightsUsage, type WeightsArgs,
@@ -50,18 +50,7 @@ function parseInput(text: string): ImageSize {
 
 /** Runs `nnref predict` with `argv` (after the command name); returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine("predict", USAGE, {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...WEIGHTS_OPTIONS,
-      input: { type: "string" },
-      polarity: { type: "string" },
-      top: { type: "string" },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const parsed = parseCommand("predict", USAGE, argv, commandOptions([...WEIGHTS_OPTIONS, "input", "polarity", "top"], ["json"]));
   if (typeof parsed === "number") return parsed;
   const values: Record<string, string | boolean | undefined> = parsed.values;
   let model: string;

@@ -15,7 +15,7 @@ import { topValues } from "../onnx/top_values.js";
 import { setBackend, getBackend, type BackendName } from "../backend/dispatch.js";
 import { loadKernelsSync } from "../backend/load.js";
 import { shapeString } from "../tensor.js";
-import { parseCommandLine } from "./command_line.js";
+import { commandOptions, parseCommand } from "./command_line.js";
 
 const USAGE = `usage: nnref run MODEL.onnx --input FILE [--mean X --std Y] [--polarity P] [--top K] [--backend js|wasm] [--json]
 
@@ -45,20 +45,7 @@ batch row (for logits: the top-K classes).
 
 /** Runs \`nnref run\` with \`argv\` (after the command name); returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine("run", USAGE, {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      input: { type: "string" },
-      top: { type: "string", default: "5" },
-      mean: { type: "string" },
-      std: { type: "string" },
-      polarity: { type: "string" },
-      backend: { type: "string" },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const parsed = parseCommand("run", USAGE, argv, { ...commandOptions(["input", "mean", "std", "polarity", "backend"], ["json"]), top: { type: "string", default: "5" } });
   if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
   if (positionals.length !== 1 || values.input === undefined) {

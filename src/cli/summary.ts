@@ -8,7 +8,7 @@
  * printing only.
  */
 import { buildModel, formatSummary, models, modelNames, ShapeOnlyRandom, summarize, type ImageSize } from "../models/index.js";
-import { parseCommandLine } from "./command_line.js";
+import { commandOptions, parseCommand } from "./command_line.js";
 
 const USAGE = `usage: nnref summary MODEL [--input C,H,W] [--variant V] [--batch N] [--classes K] [--json]
 
@@ -43,19 +43,7 @@ function parseInput(text: string): ImageSize {
 
 /** Runs `nnref summary` with `argv` (after the command name); returns the exit status. */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandLine("summary", USAGE, {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      input: { type: "string" },
-      variant: { type: "string" },
-      batch: { type: "string" },
-      classes: { type: "string" },
-      json: { type: "boolean", default: false },
-      list: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const parsed = parseCommand("summary", USAGE, argv, commandOptions(["input", "variant", "batch", "classes"], ["json", "list"]));
   if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
   if (values.list) {

@@ -16,18 +16,8 @@ import type { Module } from "../nn/module.js";
 /** A bad argument: the command prints the message and its usage, and exits 2. */
 export class UsageError extends Error {}
 
-/** The parseArgs entries of the shared options. */
-export const WEIGHTS_OPTIONS = {
-  weights: { type: "string" },
-  width: { type: "string" },
-  hidden: { type: "string" },
-  variant: { type: "string" },
-  classes: { type: "string" },
-  mean: { type: "string" },
-  std: { type: "string" },
-  "class-names": { type: "string" },
-  backend: { type: "string" },
-} as const;
+/** The names of the shared options (each takes a value; see `commandOptions`). */
+export const WEIGHTS_OPTIONS = ["weights", "width", "hidden", "variant", "classes", "mean", "std", "class-names", "backend"] as const;
 
 /** Usage lines of the shared options; `classesDefault` says where --classes defaults from. */
 export function weightsUsage(classesDefault: string): string {
@@ -90,12 +80,13 @@ export function parseWeightsArgs(values: Record<string, unknown>): WeightsArgs {
   };
 }
 
-/** Chooses the backend: wasm wherever the kernels load, unless --backend says otherwise. */
-export function chooseBackend(wanted: "js" | "wasm" | undefined): void {
+/** Chooses the backend: wasm wherever the kernels load, unless --backend says otherwise. Returns whether the kernels loaded. */
+export function chooseBackend(wanted: "js" | "wasm" | undefined): boolean {
   const wasmLoaded = loadKernelsSync();
   const backend = wanted ?? (wasmLoaded ? "wasm" : "js");
   if (backend === "wasm" && !isWasmAvailable()) throw new Error("--backend wasm: the WebAssembly kernels did not load here (no WebAssembly SIMD?)");
   setBackend(backend);
+  return wasmLoaded;
 }
 
 /** Reads the weights file and builds `model` from it with the input [C, H, W] and class count. */

@@ -22,8 +22,9 @@
  *   downsampling or more weights), a 1×1 conv to class scores, and bilinear
  *   interpolation back to H × W.
  *
- * Metrics: pixel accuracy and mean intersection-over-union from a confusion
- * matrix. A synthetic dataset (`brightSquares`) for quick checks.
+ * A synthetic dataset (`brightSquares`) for quick checks. The metrics (pixel
+ * accuracy, mean intersection-over-union from a confusion matrix) are in
+ * src/train/metrics.ts.
  */
 import { full, randn, shapeString, Tensor, type FloatDType, type Shape } from "../tensor.js";
 import type { Random } from "../random.js";
@@ -252,60 +253,6 @@ export function predictPixels(logits: Tensor): Tensor {
     }
   }
   return new Tensor(out, [n, h, w]);
-}
-
-function checkLabels(where: string, predicted: Tensor, target: Tensor, numClasses: number): void {
-  if (predicted.dtype !== "int32" || target.dtype !== "int32") throw new RangeError(`${where}: expected int32 class maps, got ${predicted.dtype} and ${target.dtype}`);
-  if (predicted.rank !== target.rank || predicted.shape.some((d, i) => d !== target.shape[i])) {
-    throw new RangeError(`${where}: expected predictions of the target's shape ${shapeString(target.shape)}, got ${shapeString(predicted.shape)}`);
-  }
-  for (const [name, t] of [["predicted", predicted], ["target", target]] as const) {
-    for (let q = 0; q < t.size; q++) {
-      if (t.data[q] < 0 || t.data[q] >= numClasses) throw new RangeError(`${where}: ${name}: expected classes in [0, ${numClasses - 1}], got ${t.data[q]} at flat index ${q}`);
-    }
-  }
-}
-
-/** Counts M[t][p] of pixels of true class t predicted as p: predicted, target int32 of one shape (e.g. [N, H, W]). */
-export function confusionMatrix(predicted: Tensor, target: Tensor, numClasses: number): number[][] {
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`confusionMatrix: numClasses: expected a positive integer, got ${String(numClasses)}`);
-  checkLabels("confusionMatrix", predicted, target, numClasses);
-  const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
-  for (let q = 0; q < target.size; q++) m[target.data[q]][predicted.data[q]]++;
-  return m;
-}
-
-/** The fraction of pixels whose predicted class is the true one. predicted, target: int32 class maps of one shape (e.g. [N, H, W]). */
-export function pixelAccuracy(predicted: Tensor, target: Tensor): number {
-  checkLabels("pixelAccuracy", predicted, target, Infinity);
-  let correct = 0;
-  for (let q = 0; q < target.size; q++) if (predicted.data[q] === target.data[q]) correct++;
-  return correct / target.size;
-}
-
-/**
- * Intersection over union per class, IoU_c = TP / (TP + FP + FN), and their
- * mean over the classes that occur in the target or the prediction (a class
- * absent from both has no IoU: null, left out of the mean). predicted, target:
- * int32 class maps of one shape (e.g. [N, H, W]); perClass has numClasses entries.
- */
-export function meanIoU(predicted: Tensor, target: Tensor, numClasses: number): { perClass: Array<number | null>; mean: number } {
-  const m = confusionMatrix(predicted, target, numClasses);
-  const perClass = m.map((row, c) => {
-    const tp = row[c];
-    const fn = row.reduce((s, v) => s + v, 0) - tp;
-    const fp = m.reduce((s, r) => s + r[c], 0) - tp;
-    return tp + fp + fn === 0 ? null : tp / (tp + fp + fn);
-  });
-  const present = perClass.filter((v): v is number => v !== null);
-  return { perClass, mean: present.reduce((s, v) => s + v, 0) / present.length };
-}
-
-/** The share of the most frequent class among the target's pixels: the accuracy of always predicting it. target: int32 class map of any shape (e.g. [N, H, W]). */
-export function majorityClassRate(target: Tensor, numClasses: number): number {
-  const counts = new Array<number>(numClasses).fill(0);
-  for (let q = 0; q < target.size; q++) counts[target.data[q]]++;
-  return Math.max(...counts) / target.size;
 }
 
 // ───────────────────────────── a synthetic dataset ─────────────────────────────

@@ -149,6 +149,40 @@ function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** The shape a join of branches gives: "add" of equal shapes, "concat" along channels, "scale" of x [N, C, …] by s [N, C]. */
+function joinedShape(name: string, kind: "add" | "concat" | "scale", shapes: Shape[]): Shape {
+  if (kind === "add") {
+    if (!shapes.every((s) => sameShape(s, shapes[0]))) throw new Error(`${name}: add of different shapes ${shapes.map(shapeString).join(", ")}`);
+    return shapes[0];
+  } else if (kind === "concat") {
+    const rest = (s: Shape) => [s[0], ...s.slice(2)];
+    if (!shapes.every((s) => s.length === shapes[0].length && sameShape(rest(s), rest(shapes[0])))) throw new Error(`${name}: concat of ${shapes.map(shapeString).join(", ")} along channels`);
+    return [shapes[0][0], shapes.reduce((c, s) => c + s[1], 0), ...shapes[0].slice(2)];
+  } else {
+    const [x, s] = shapes;
+    if (shapes.length !== 2 || !sameShape(s, x.slice(0, 2))) throw new Error(`${name}: scale of ${shapeString(x)} by ${shapeString(s)} (expected [N, C])`);
+    return x;
+  }
+}
+
+/** The last convolution met by the trace: its name and the flow after it. */
+interface LastConv {
+  name: string;
+  path: ReceptiveFieldLayer[] | null;
+  global: boolean;
+}
+
+/** The receptive field after the last convolution, or null (with a note when a layer before it has no fixed window). */
+function lastConvField(conv: LastConv | null, notes: string[]): ReceptiveFieldSummary | null {
+  if (conv && conv.path) {
+    const rf = fieldAfter(conv.path);
+    return { layer: conv.name, size: rf.size, jump: rf.jump, start: rf.start, global: conv.global };
+  } else if (conv) {
+    notes.push(`no receptive field: a layer before ${conv.name} has no fixed window`);
+  }
+  return null;
+}
+
 /**
  * The summary of `model` on an input of `inputShape` (batch included, e.g.
  * [1, 3, 224, 224]). Throws if a layer rejects its input shape (with that
@@ -159,7 +193,7 @@ function sameShape(a: Shape, b: Shape): boolean {
 export function summarize(model: Module, inputShape: Shape): ModelSummary {
   const rows: SummaryRow[] = [];
   const seen = new Set<Module>();
-  let lastConv: { name: string; path: ReceptiveFieldLayer[] | null; global: boolean } | null = null;
+  let lastConv: LastConv | null = null;
 
   const tracer: Tracer<Flow> = {
     leaf(name, module, input) {
@@ -182,20 +216,7 @@ export function summarize(model: Module, inputShape: Shape): ModelSummary {
       return flow;
     },
     join(name, kind, inputs) {
-      const shapes = inputs.map((f) => f.shape);
-      let shape: Shape;
-      if (kind === "add") {
-        if (!shapes.every((s) => sameShape(s, shapes[0]))) throw new Error(`${name}: add of different shapes ${shapes.map(shapeString).join(", ")}`);
-        shape = shapes[0];
-      } else if (kind === "concat") {
-        const rest = (s: Shape) => [s[0], ...s.slice(2)];
-        if (!shapes.every((s) => s.length === shapes[0].length && sameShape(rest(s), rest(shapes[0])))) throw new Error(`${name}: concat of ${shapes.map(shapeString).join(", ")} along channels`);
-        shape = [shapes[0][0], shapes.reduce((c, s) => c + s[1], 0), ...shapes[0].slice(2)];
-      } else {
-        const [x, s] = shapes;
-        if (shapes.length !== 2 || !sameShape(s, x.slice(0, 2))) throw new Error(`${name}: scale of ${shapeString(x)} by ${shapeString(s)} (expected [N, C])`);
-        shape = x;
-      }
+      const shape = joinedShape(name, kind, inputs.map((f) => f.shape));
       rows.push({ name, layer: kind, outputShape: [...shape], params: 0, macs: 0, activations: sizeOf(shape) });
       // Scaling keeps positions: the gate's path (through global pooling) only adds globality.
       const candidates = kind === "scale" ? [inputs[0]] : inputs;
@@ -218,14 +239,7 @@ export function summarize(model: Module, inputShape: Shape): ModelSummary {
   const traced = rows.reduce((s, r) => s + r.params, 0);
   if (traced !== params) notes.push(`${params - traced} parameters belong to modules the forward pass does not use`);
 
-  let receptiveField: ReceptiveFieldSummary | null = null;
-  const conv = lastConv as { name: string; path: ReceptiveFieldLayer[] | null; global: boolean } | null;
-  if (conv && conv.path) {
-    const rf = fieldAfter(conv.path);
-    receptiveField = { layer: conv.name, size: rf.size, jump: rf.jump, start: rf.start, global: conv.global };
-  } else if (conv) {
-    notes.push(`no receptive field: a layer before ${conv.name} has no fixed window`);
-  }
+  const receptiveField = lastConvField(lastConv as LastConv | null, notes);
 
   return {
     inputShape: [...inputShape],

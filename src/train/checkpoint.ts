@@ -29,6 +29,7 @@ import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
 import type { Standardization } from "../data/standardize.js";
 import type { EpochReport, Trainer } from "./train.js";
 import { checkFiniteParameters } from "./finite_parameters.js";
+import { RECIPE_CONVENTIONS, RECIPE_DEFAULTS } from "./recipe.js";
 
 const FORMAT = "checkpoint-1";
 const OPTIMIZER_PREFIX = "optimizer.";
@@ -235,4 +236,53 @@ export function resumeTrainer(trainer: Trainer, bytes: Uint8Array, file = "check
   trainer.history.length = 0;
   trainer.history.push(...state.history);
   return state;
+}
+
+/** The options a run of the recipe (./recipe.ts) was made with, stored as JSON in its checkpoint's `options` metadata for a resumed run. */
+export interface RunOptions {
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  momentumForm: "pytorch" | "lecture";
+  weightDecay: number;
+  weightDecayOn: "all" | "weights";
+  seed: number;
+  augment: boolean;
+  classes: number;
+}
+
+/** What a checkpoint says about its run before it is restored: the options it was made with and, for a run started from a model's weights, their standardization. */
+export interface ResumeInfo {
+  readonly options: Partial<RunOptions>;
+  readonly standardization?: Standardization;
+}
+
+/**
+ * Reads the run's options and standardization from checkpoint `bytes`
+ * (`file` names it in errors); throws if it is a checkpoint of another model
+ * than `model`.
+ */
+export function readResumeInfo(bytes: Uint8Array, file: string, model: string): ResumeInfo {
+  const checkpoint = decodeCheckpoint(bytes, file);
+  const meta = checkpoint.metadata;
+  // A run started from --weights standardized with the weights' statistics, not its data's: keep them.
+  const standardization = meta.standardization_from === "weights" ? checkpoint.state.standardization : undefined;
+  if (meta.model !== undefined && meta.model !== model) throw new Error(`${file}: is a checkpoint of ${meta.model}, not ${model}`);
+  const options = meta.options ? JSON.parse(meta.options) as Partial<RunOptions> : {};
+  return { options, standardization };
+}
+
+/**
+ * The options of a run: each one as `given`, else as the checkpoint resumed
+ * from `saved` it, else the recipe's default (RECIPE_DEFAULTS,
+ * RECIPE_CONVENTIONS, no augmentation).
+ */
+export function mergeRunOptions(given: Partial<RunOptions>, saved: Partial<RunOptions> = {}): RunOptions {
+  const defaults: RunOptions = { ...RECIPE_DEFAULTS, ...RECIPE_CONVENTIONS, augment: false };
+  const options = { ...defaults } as RunOptions;
+  for (const key of Object.keys(defaults) as Array<keyof RunOptions>) {
+    const v = given[key] ?? saved[key];
+    if (v !== undefined) (options as unknown as Record<string, unknown>)[key] = v;
+  }
+  return options;
 }

@@ -3,7 +3,7 @@
  * x [N, …] and class indices [N] (001, "Stochastic Gradient Descent (SGD)";
  * the cross-entropy objective of 001/002). This is the "2nd part: Supervised
  * fine-tuning" of 004's unsupervised pretraining, shared by the stacked
- * autoencoder (src/models/autoencoder.ts) and the deep belief net
+ * autoencoder (./autoencoder_training.ts) and the deep belief net
  * (src/lecture/rbm.ts); the Trainer in ./train.ts does the same for
  * labelled image sets with standardization and test evaluation.
  *
@@ -20,8 +20,7 @@ import type { Optimizer } from "../optim/optimizer.js";
 import { Adam } from "../optim/adam.js";
 import { rowBatches, selectRows } from "../data/rows.js";
 import { argmaxRows } from "./metrics.js";
-import { DivergenceError } from "./train.js";
-import { checkFiniteParameters, findNonFiniteParameter } from "./finite_parameters.js";
+import { rowEpochs } from "./row_epochs.js";
 
 /** Options of `fitClassifier`. */
 export interface FitOptions {
@@ -52,26 +51,13 @@ export function fitClassifier(model: Module, x: Tensor, labels: Tensor, options:
     throw new RangeError(`fitClassifier: labels: expected int32 [${x.shape[0]}, …] (class indices for each row of x), got ${labels.dtype} [${labels.shape.join(", ")}]`);
   }
   const optimizer = options.optimizer ?? new Adam(trainableParameters(model), { lr });
-  const history: number[] = [];
   model.train();
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    let sum = 0;
-    let step = 0;
-    for (const rows of rowBatches(x.shape[0], batchSize, rng)) {
-      step++;
-      optimizer.zeroGrad();
-      const loss = F.crossEntropy(model.forward(new Variable(selectRows(x, rows))), selectRows(labels, rows));
-      const value = loss.value.data[0];
-      if (!Number.isFinite(value)) throw new DivergenceError(epoch, step, value, findNonFiniteParameter(model));
-      loss.backward();
-      optimizer.step();
-      sum += value * rows.length;
-    }
-    checkFiniteParameters(model, `after epoch ${epoch}`);
-    history.push(sum / x.shape[0]);
-    options.onEpoch?.(epoch, history[epoch - 1]);
-  }
-  return history;
+  const history = rowEpochs(x.shape[0], {
+    epochs, batchSize, rng, optimizer, model,
+    objective: (rows) => ({ loss: F.crossEntropy(model.forward(new Variable(selectRows(x, rows))), selectRows(labels, rows)) }),
+    onEpoch: (epoch, [loss]) => options.onEpoch?.(epoch, loss),
+  });
+  return history.map(([loss]) => loss);
 }
 
 /** The fraction of rows of x whose highest logit is the label (eval mode, no graph). */

@@ -22,3 +22,5 @@ export * from "./evaluate.js";
 export * from "./model_weights.js";
 export * from "./confusion_matrix.js";
 export * from "./predict.js";
+export * from "./autoencoder_training.js";
+export * from "./row_epochs.js";

@@ -8,6 +8,10 @@
  *   share of images whose true class is not among the k highest scores;
  * - confusion counts: counts[true][predicted].
  *
+ * And per-pixel metrics of segmentation (000, "Semantic Segmentation"), from
+ * int32 class maps of one shape (e.g. [N, H, W]): pixel accuracy, the
+ * confusion matrix, mean intersection-over-union, the majority-class rate.
+ *
  * Ranks are strict: class j outranks the true class t when s_j > s_t, or
  * s_j = s_t and j < t — so top-1 correct is exactly argmax correct.
  */
@@ -131,4 +135,60 @@ export class MetricsAccumulator {
     const n = this.count;
     return { loss: this.lossSum / n, accuracy: this.correct / n, topKError: 1 - this.topKCorrect / n, count: n };
   }
+}
+
+// ───────────────────────────── per-pixel metrics (segmentation) ─────────────────────────────
+
+function checkLabels(where: string, predicted: Tensor, target: Tensor, numClasses: number): void {
+  if (predicted.dtype !== "int32" || target.dtype !== "int32") throw new RangeError(`${where}: expected int32 class maps, got ${predicted.dtype} and ${target.dtype}`);
+  if (predicted.rank !== target.rank || predicted.shape.some((d, i) => d !== target.shape[i])) {
+    throw new RangeError(`${where}: expected predictions of the target's shape ${shapeString(target.shape)}, got ${shapeString(predicted.shape)}`);
+  }
+  for (const [name, t] of [["predicted", predicted], ["target", target]] as const) {
+    for (let q = 0; q < t.size; q++) {
+      if (t.data[q] < 0 || t.data[q] >= numClasses) throw new RangeError(`${where}: ${name}: expected classes in [0, ${numClasses - 1}], got ${t.data[q]} at flat index ${q}`);
+    }
+  }
+}
+
+/** Counts M[t][p] of pixels of true class t predicted as p: predicted, target int32 of one shape (e.g. [N, H, W]). */
+export function confusionMatrix(predicted: Tensor, target: Tensor, numClasses: number): number[][] {
+  if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`confusionMatrix: numClasses: expected a positive integer, got ${String(numClasses)}`);
+  checkLabels("confusionMatrix", predicted, target, numClasses);
+  const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  for (let q = 0; q < target.size; q++) m[target.data[q]][predicted.data[q]]++;
+  return m;
+}
+
+/** The fraction of pixels whose predicted class is the true one. predicted, target: int32 class maps of one shape (e.g. [N, H, W]). */
+export function pixelAccuracy(predicted: Tensor, target: Tensor): number {
+  checkLabels("pixelAccuracy", predicted, target, Infinity);
+  let correct = 0;
+  for (let q = 0; q < target.size; q++) if (predicted.data[q] === target.data[q]) correct++;
+  return correct / target.size;
+}
+
+/**
+ * Intersection over union per class, IoU_c = TP / (TP + FP + FN), and their
+ * mean over the classes that occur in the target or the prediction (a class
+ * absent from both has no IoU: null, left out of the mean). predicted, target:
+ * int32 class maps of one shape (e.g. [N, H, W]); perClass has numClasses entries.
+ */
+export function meanIoU(predicted: Tensor, target: Tensor, numClasses: number): { perClass: Array<number | null>; mean: number } {
+  const m = confusionMatrix(predicted, target, numClasses);
+  const perClass = m.map((row, c) => {
+    const tp = row[c];
+    const fn = row.reduce((s, v) => s + v, 0) - tp;
+    const fp = m.reduce((s, r) => s + r[c], 0) - tp;
+    return tp + fp + fn === 0 ? null : tp / (tp + fp + fn);
+  });
+  const present = perClass.filter((v): v is number => v !== null);
+  return { perClass, mean: present.reduce((s, v) => s + v, 0) / present.length };
+}
+
+/** The share of the most frequent class among the target's pixels: the accuracy of always predicting it. target: int32 class map of any shape (e.g. [N, H, W]). */
+export function majorityClassRate(target: Tensor, numClasses: number): number {
+  const counts = new Array<number>(numClasses).fill(0);
+  for (let q = 0; q < target.size; q++) counts[target.data[q]]++;
+  return Math.max(...counts) / target.size;
 }
