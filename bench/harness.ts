@@ -9,6 +9,40 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
 
+/**
+ * The command line every benchmark reads: `option("--name")` is the value
+ * after it; `--only a,b` picks groups (or models), `wanted(group)` says
+ * whether one is picked; `--threads N` runs nnref's kernels on N threads
+ * (TF.js stays on one: its pool is off in Node).
+ */
+export function benchOptions(args = process.argv.slice(2)) {
+  const option = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const only = option("--only");
+  const wanted = (group: string): boolean => only === undefined || only.split(",").includes(group);
+  return { args, option, only, wanted, threads: Number(option("--threads") ?? 1) };
+}
+
+/**
+ * A benchmark script's main part. In a `--child` process: measures and
+ * prints the rows as JSON for the parent, and returns undefined. Otherwise:
+ * prints `heading(processes)`, runs `script` in `--processes` (default 3)
+ * fresh processes with `--only` and `passOn`, and returns the medians.
+ */
+export async function childOrMedians(
+  options: ReturnType<typeof benchOptions>, script: string, measure: () => Promise<Row[]>, passOn: string[], heading: (processes: number) => string,
+): Promise<Row[] | undefined> {
+  if (options.args.includes("--child")) {
+    console.log("ROWS " + JSON.stringify(await measure()));
+    return undefined;
+  }
+  const processes = Number(options.option("--processes") ?? 3);
+  console.log(heading(processes));
+  return medianOverProcesses(script, [...(options.only ? ["--only", options.only] : []), ...passOn], processes);
+}
+
 /** Runs `fn` in windows of 100 ms until at least `minMs` passed and the rate stopped rising (or `maxMs`). */
 export function warmUp(fn: () => void, minMs = 300, maxMs = 4000): void {
   const start = performance.now();

@@ -19,7 +19,7 @@
  * nnref. Layouts are each framework's own: nnref NCHW, TF.js NHWC (weights
  * are converted once, outside the timing).
  */
-import { medianOverProcesses, printTable, tfjsWasm, warmUp, type Row } from "./harness.js";
+import { benchOptions, childOrMedians, printTable, tfjsWasm, warmUp, type Row } from "./harness.js";
 import { loadKernelsSync } from "../src/backend/load.js";
 import { setThreads } from "../src/backend/threads.js";
 import { setBackend } from "../src/backend/dispatch.js";
@@ -30,15 +30,8 @@ import { Random } from "../src/random.js";
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, type Module } from "../src/nn/index.js";
 import { BasicBlock, NamedSequential, resnet18, summarize, vgg16 } from "../src/models/index.js";
 
-const args = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const only = option("--only");
-/** --threads N: nnref's kernels on N threads (TF.js stays on one: its pool is off in Node). */
-const threads = Number(option("--threads") ?? 1);
-const wanted = (model: string): boolean => only === undefined || only.split(",").includes(model);
+const options = benchOptions();
+const { option, threads, wanted } = options;
 const RUNS = Number(option("--runs") ?? 5);
 
 /** Median wall time of `runs` calls of `fn` in ms, after a warm-up by time. */
@@ -165,13 +158,8 @@ async function measure(): Promise<Row[]> {
   return rows;
 }
 
-if (args.includes("--child")) {
-  const rows = await measure();
-  console.log("ROWS " + JSON.stringify(rows));
-} else {
-  const processes = Number(option("--processes") ?? 3);
-  const passOn = [...(only ? ["--only", only] : []), "--runs", String(RUNS), "--threads", String(threads)];
-  console.log(`nnref models (${threads} thread${threads > 1 ? "s" : ""}) vs TF.js WASM (one thread), forward of one 224×224 image, median over ${processes} process(es); Node ${process.version}`);
-  const rows = medianOverProcesses(import.meta.url, passOn, processes);
+const rows = await childOrMedians(options, import.meta.url, measure, ["--runs", String(RUNS), "--threads", String(threads)], (processes) =>
+  `nnref models (${threads} thread${threads > 1 ? "s" : ""}) vs TF.js WASM (one thread), forward of one 224×224 image, median over ${processes} process(es); Node ${process.version}`);
+if (rows) {
   printTable("forward, batch 1 (× TF.js > 1: nnref faster)", ["nnref ms", "TF.js ms", "nnref GFLOP/s", "TF.js GFLOP/s", "× TF.js"], rows);
 }

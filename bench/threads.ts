@@ -12,7 +12,7 @@
  * onto 2 threads against 1: where splitting starts to pay, for the threshold
  * MIN_PARALLEL_MULADDS of src/backend/parallel_kernels.ts).
  */
-import { gflops, medianMs, medianOverProcesses, printTable, warmUp, type Row } from "./harness.js";
+import { benchOptions, childOrMedians, gflops, medianMs, printTable, warmUp, type Row } from "./harness.js";
 import { loadKernelsSync } from "../src/backend/load.js";
 import { sgemm } from "../src/backend/sgemm.js";
 import { setThreads } from "../src/backend/threads.js";
@@ -25,13 +25,8 @@ import { loadEmbeddedDataset } from "../src/data/node_files.js";
 import { epochBatches, type Batch } from "../src/data/batches.js";
 import { recipeTrainer } from "../src/train/recipe.js";
 
-const args = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const only = option("--only");
-const wanted = (group: string): boolean => only === undefined || only.split(",").includes(group);
+const options = benchOptions();
+const { wanted } = options;
 
 const convShapes = [
   { label: "LeNet conv1 N=64 1×28×28 → 6@5×5", N: 64, Cin: 1, H: 28, W: 28, Cout: 6, k: 5, pad: 0 },
@@ -129,12 +124,9 @@ async function measure(): Promise<Row[]> {
   return rows;
 }
 
-if (args.includes("--child")) {
-  console.log("ROWS " + JSON.stringify(await measure()));
-} else {
-  const processes = Number(option("--processes") ?? 3);
-  console.log(`nnref kernels, 2 threads vs 1 thread in the same process, median over ${processes} process(es); Node ${process.version}`);
-  const rows = medianOverProcesses(import.meta.url, only ? ["--only", only] : [], processes);
+const rows = await childOrMedians(options, import.meta.url, measure, [], (processes) =>
+  `nnref kernels, 2 threads vs 1 thread in the same process, median over ${processes} process(es); Node ${process.version}`);
+if (rows) {
   printTable("2 threads / 1 thread (GFLOP/s, or images/s for training steps; × CPU per call: CPU time of a call on 2 threads / on 1)",
     ["1 thread", "2 threads", "× 1 thread", "× CPU per call"], rows);
 }

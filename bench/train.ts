@@ -19,7 +19,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { medianOverProcesses, printTable, tfjsWasm, warmUp, type Row } from "./harness.js";
+import { benchOptions, childOrMedians, printTable, tfjsWasm, warmUp, type Row } from "./harness.js";
 import { loadKernelsSync } from "../src/backend/load.js";
 import { requireKernels } from "../src/backend/wasm.js";
 import { setBackend } from "../src/backend/dispatch.js";
@@ -28,14 +28,8 @@ import { epochBatches, type Batch } from "../src/data/batches.js";
 import { recipeTrainer } from "../src/train/recipe.js";
 import { setThreads } from "../src/backend/threads.js";
 
-const args = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const only = option("--only");
-/** --threads N: nnref's kernels on N threads (TF.js stays on one: its pool is off in Node). */
-const threads = Number(option("--threads") ?? 1);
+const options = benchOptions();
+const { args, threads, wanted } = options;
 const BATCH = 64;
 /** Timed steps per model after the warm-up (LeNet-5, MLP). */
 const STEPS: Record<string, number> = { lenet5: 150, mlp: 600 };
@@ -126,7 +120,7 @@ async function measure(): Promise<Row[]> {
   registerConv2dGradient(tf);
   const rows: Row[] = [];
   for (const model of ["lenet5", "mlp"]) {
-    if (only !== undefined && !only.split(",").includes(model)) continue;
+    if (!wanted(model)) continue;
     const ours = await nnrefRate(model);
     const theirs = tfjsRate(tf, model);
     rows.push({
@@ -172,11 +166,8 @@ if (args.includes("--memory")) {
     const child = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", fileURLToPath(import.meta.url), ...args], { stdio: "inherit" });
     process.exitCode = child.status ?? 1;
   }
-} else if (args.includes("--child")) {
-  console.log("ROWS " + JSON.stringify(await measure()));
 } else {
-  const processes = Number(option("--processes") ?? 3);
-  console.log(`training throughput, images/s (batch ${BATCH}, SGD momentum; nnref ${threads} thread${threads > 1 ? "s" : ""}, TF.js one), nnref wasm vs TF.js WASM, median over ${processes} process(es); Node ${process.version}`);
-  const rows = medianOverProcesses(import.meta.url, [...(only ? ["--only", only] : []), "--threads", String(threads)], processes);
-  printTable("train step (forward, cross-entropy, backward, SGD step)", ["nnref", "TF.js", "× TF.js"], rows);
+  const rows = await childOrMedians(options, import.meta.url, measure, ["--threads", String(threads)], (processes) =>
+    `training throughput, images/s (batch ${BATCH}, SGD momentum; nnref ${threads} thread${threads > 1 ? "s" : ""}, TF.js one), nnref wasm vs TF.js WASM, median over ${processes} process(es); Node ${process.version}`);
+  if (rows) printTable("train step (forward, cross-entropy, backward, SGD step)", ["nnref", "TF.js", "× TF.js"], rows);
 }

@@ -27,17 +27,10 @@
  */
 import { Adam, LeakyReLU, Linear, Random, SGD, Sequential, Sigmoid, Tanh, Tensor, generateSamples, randn, selectImages, trainGan, unitImages, FASHION_MNIST_CLASSES, type GeneratorLoss } from "../../src/index.js";
 import { loadEmbeddedDataset } from "../../src/data/node_files.js";
+import { stats } from "./sample_stats.js";
 
 const started = performance.now();
 const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
-
-function stats(t: Tensor): { mean: number; std: number } {
-  let mean = 0;
-  for (let i = 0; i < t.size; i++) mean += t.data[i] / t.size;
-  let v = 0;
-  for (let i = 0; i < t.size; i++) v += (t.data[i] - mean) ** 2 / t.size;
-  return { mean, std: Math.sqrt(v) };
-}
 
 function histogram(samples: Tensor, real: Tensor, low = 0, high = 6, bins = 24): string {
   const count = (t: Tensor) => {

@@ -449,7 +449,7 @@ test("nnref check: unreadable or invalid files → one clear line, exit 1, no st
   const bad = writeTemp("bad.json", '{"format": "nnref-vectors",\n"version": 1, "cases": [}');
   const invalid = await cli(["check", bad]);
   assert.is(invalid.code, 1);
-  assert.equal(invalid.err, [`nnref check: ${bad}: invalid JSON at line 2, column 25 (position 52): unexpected "}", expected a JSON value`]);
+  assert.equal(invalid.err, [`nnref check: ${bad}: invalid JSON at line 2, column 25 (position 52): Unexpected token '}', ...""cases": [}" is not valid JSON`]);
   const version = await cli(["check", writeTemp("v2.json", { format: "nnref-vectors", version: 2, cases: [] })]);
   assert.is(version.code, 1);
   assert.match(version.err[0], /version: expected 1 \(the only version this reader knows\), got 2$/);

@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
 import { decodeNpy, NpyError } from "../../src/io/npy.js";
+import { throwsInstance } from "../support/assertions.js";
 
 /** A .npy file from a header dict and data bytes, as the format describes (version 1.0: u16 LE header length, padded to 64). */
 function npy(dict: string, data: number[] | Uint8Array, version = 1): Uint8Array {
@@ -41,14 +42,7 @@ test("float64, big-endian, int64 and uint8 become float64 and int32 tensors; sca
 });
 
 function throwsNpy(fn: () => unknown, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, NpyError);
-    assert.match((err as Error).message, pattern);
-    return;
-  }
-  assert.unreachable("expected an NpyError");
+  throwsInstance(NpyError, fn, pattern);
 }
 
 test("bad input: wrong magic, truncated data, unsupported dtype, Fortran order, int64 outside int32 — named by file", () => {

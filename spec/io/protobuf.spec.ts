@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
 import { decodeMessage, encodeMessage, MAX_DEPTH, ProtobufError, type MessageSchema } from "../../src/io/protobuf.js";
+import { throwsInstance } from "../support/assertions.js";
 
 // The examples of the protocol-buffers encoding guide, byte for byte:
 //   message Test1 { int32 a = 1; }             a = 150          → 08 96 01
@@ -58,14 +59,7 @@ test("negative int32 and int64 are ten-byte two's complement; float and double a
 });
 
 function throwsProtobuf(fn: () => unknown, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, ProtobufError);
-    assert.match((err as Error).message, pattern);
-    return;
-  }
-  assert.unreachable("expected a ProtobufError");
+  throwsInstance(ProtobufError, fn, pattern);
 }
 
 test("bad input: a length past the end, truncated varints, over-long varints, wrong wire types, unsafe int64 — each naming the file and field", () => {

@@ -59,7 +59,7 @@ test("invalid JSON: line, column and what was found", () => {
   // Line 3 is `  "cases": [}`; the "}" is its 13th character.
   const text = '{\n  "format": "nnref-vectors", "version": 1,\n  "cases": [}\n';
   const msg = fileError(text);
-  assert.match(msg, /^invalid JSON at line 3, column 13 \(position 57\): unexpected "}"/);
+  assert.match(msg, /^invalid JSON at line 3, column 13 \(position 57\): Unexpected token '}', \.\.\.""cases": \[}\\n" is not valid JSON$/);
   assert.is(text[57], "}");
 });
 
@@ -80,9 +80,17 @@ test("invalid JSON: a bare NaN says to write the string \"NaN\"", () => {
 });
 
 test("invalid JSON: truncated file and trailing garbage", () => {
-  assert.match(fileError('{"format":"nnref-vectors"'), /line 1, column 26 \(position 25\): unexpected end of input/);
-  assert.match(fileError("{}\n}"), /line 2, column 1 \(position 3\): unexpected "}" after the end of the JSON value/);
-  assert.match(fileError(""), /position 0\): unexpected end of input/);
+  assert.match(fileError('{"format":"nnref-vectors"'), /line 1, column 26 \(position 25\): Expected ',' or '}' after property value/);
+  assert.match(fileError("{}\n}"), /line 2, column 1 \(position 3\): Unexpected non-whitespace character after JSON/);
+  assert.match(fileError(""), /line 1, column 1 \(position 0\): Unexpected end of JSON input$/);
+});
+
+test("invalid JSON: a token in the middle is placed by the text around it; a short text gives no position, and says so", () => {
+  const text = '{"format": "nnref-vectors", "x": tru, "version": 1, "cases": []}';
+  assert.match(fileError(text), /^invalid JSON at line 1, column 37 \(position 36\): Unexpected token ','/);
+  assert.is(text[36], ",");
+  assert.match(fileError('{"format":"nnref-vectors","cases":[1, -Infinity]}'), /column 40 .*-Infinity is not a JSON number; in tensor data write the string "-Infinity"/);
+  assert.is(fileError('{"a": tru}'), `invalid JSON (the JavaScript engine's message gives no position): Unexpected token '}', "{"a": tru}" is not valid JSON`);
 });
 
 test("wrong format, wrong version, missing cases, not an object", () => {

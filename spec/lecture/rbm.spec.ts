@@ -47,23 +47,24 @@ const rows = (vs: number[][]) => fromArray(vs.flat(), [vs.length, vs[0].length],
 test("004's conditionals are the marginals of the enumerated joint: P(h_i = 1|x), P(x_j = 1|h)", () => {
   const rbm = tinyRbm(1);
   const X = states(4), Hs = states(3);
-  const ph = rbm.hiddenProbabilities(rows(X));
-  X.forEach((x, r) => {
-    const z = Hs.reduce((s, h) => s + weight(rbm, x, h), 0);
-    for (let i = 0; i < 3; i++) {
-      const p = Hs.filter((h) => h[i] === 1).reduce((s, h) => s + weight(rbm, x, h), 0) / z;
-      assert.ok(Math.abs(ph.data[r * 3 + i] - p) < 1e-12, `P(h_${i} = 1|x = ${x})`);
-    }
-  });
-  const px = rbm.visibleProbabilities(rows(Hs));
-  Hs.forEach((h, r) => {
-    const z = X.reduce((s, x) => s + weight(rbm, x, h), 0);
-    for (let j = 0; j < 4; j++) {
-      const p = X.filter((x) => x[j] === 1).reduce((s, x) => s + weight(rbm, x, h), 0) / z;
-      assert.ok(Math.abs(px.data[r * 4 + j] - p) < 1e-12, `P(x_${j} = 1|h = ${h})`);
-    }
-  });
+  assertMarginals(rbm.hiddenProbabilities(rows(X)), X, Hs, (x, h) => weight(rbm, x, h), (i, x) => `P(h_${i} = 1|x = ${x})`);
+  assertMarginals(rbm.visibleProbabilities(rows(Hs)), Hs, X, (h, x) => weight(rbm, x, h), (j, h) => `P(x_${j} = 1|h = ${h})`);
 });
+
+/**
+ * Row r of `p` against the enumerated joint: P(unit i = 1 | given[r]) =
+ * Σ over the `others` states with unit i on of weightOf(given[r], other) / Σ over all of them.
+ */
+function assertMarginals(p: Tensor, given: number[][], others: number[][], weightOf: (g: number[], o: number[]) => number, what: (i: number, g: number[]) => string): void {
+  const n = others[0].length;
+  given.forEach((g, r) => {
+    const z = others.reduce((s, o) => s + weightOf(g, o), 0);
+    for (let i = 0; i < n; i++) {
+      const expected = others.filter((o) => o[i] === 1).reduce((s, o) => s + weightOf(g, o), 0) / z;
+      assert.ok(Math.abs(p.data[r * n + i] - expected) < 1e-12, what(i, g));
+    }
+  });
+}
 
 test("energy E(x, h) = −log of the joint's weight; free energy F(x) = −log Σ_h e^(−E(x, h))", () => {
   const rbm = tinyRbm(2);

@@ -12,6 +12,7 @@ import { boxKernel, convolve2d, correlate2d, identityKernel, sharpenKernel, shif
 import { maxPool2d } from "../../src/ops/max_pool2d.js";
 import { checkVectors, formatCaseResult } from "../../src/check/vectors.js";
 import { assertClose } from "../support/assertions.js";
+import { SLIDE_F, SLIDE_G } from "../../docs/examples/filters.js";
 
 const close = (actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12, what = "") => assertClose(actual, expected, tol, what);
 
@@ -50,38 +51,16 @@ test("004: the slide's formula y[m,n] = Σ_i Σ_j x[i,j] h[m−i, n−j], writte
 
 // ───────────── 000, "Correlation & Convolution Operators": the 10×10 box filter ─────────────
 
-const F = fromArray([
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 90, 90, 90, 90, 90, 0, 0,
-  0, 0, 0, 90, 90, 90, 90, 90, 0, 0,
-  0, 0, 0, 90, 90, 90, 90, 90, 0, 0,
-  0, 0, 0, 90, 0, 90, 90, 90, 0, 0,
-  0, 0, 0, 90, 90, 90, 90, 90, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 90, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-], [10, 10], "float64");
-
-/** G[x, y] as printed on the slide (Source: S. Seitz). */
-const G_SLIDE = [
-  0, 10, 20, 30, 30, 30, 20, 10,
-  0, 20, 40, 60, 60, 60, 40, 20,
-  0, 30, 60, 90, 90, 90, 60, 30,
-  0, 30, 50, 80, 80, 90, 60, 30,
-  0, 30, 50, 80, 80, 90, 60, 30,
-  0, 20, 30, 50, 50, 60, 40, 20,
-  10, 20, 30, 30, 30, 30, 20, 10,
-  10, 10, 10, 0, 0, 0, 0, 0,
-];
+// F and G as the slide prints them (Source: S. Seitz) are transcribed once, in the runnable example:
+// SLIDE_F and SLIDE_G of docs/examples/filters.ts.
 
 test("000: the 10×10 image of 90s with the 3×3 box filter gives the slide's whole 8×8 table (no entry of the slide is wrong)", () => {
   // Checked by hand window by window too: e.g. G[3][2] covers rows 3–5, cols 2–4,
   // which hold five 90s (the hole at (5, 4)): 450/9 = 50; G[6][0] sees only the
   // stray 90 at (8, 2): 10.
-  close(correlate2d(F, boxKernel(3)).data, G_SLIDE, 1e-12, "correlation");
+  close(correlate2d(SLIDE_F, boxKernel(3)).data, SLIDE_G, 1e-12, "correlation");
   // The box is symmetric, so convolution gives the same table.
-  close(convolve2d(F, boxKernel(3)).data, G_SLIDE, 1e-12, "convolution");
+  close(convolve2d(SLIDE_F, boxKernel(3)).data, SLIDE_G, 1e-12, "convolution");
 });
 
 // ───────────── 000, "Convolution operation" and "Max Pool operation": the "X" image ─────────────

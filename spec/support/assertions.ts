@@ -1,20 +1,25 @@
 /**
- * Small assertions shared by the op specs: an OpError with a given message,
+ * Small assertions shared by the specs: an error of a given class with a given message,
  * and elementwise closeness with a relative tolerance.
  */
 import * as assert from "uvu/assert";
 import { OpError } from "../../src/errors.js";
 
-/** Asserts that `fn` throws an OpError whose message matches `pattern`. */
-export function throwsOpError(fn: () => unknown, pattern: RegExp): void {
+/** Asserts that `fn` throws an instance of `type` (OpError, NpyError, …) whose message matches `pattern`. */
+export function throwsInstance(type: new (...args: never[]) => Error, fn: () => unknown, pattern: RegExp): void {
   try {
     fn();
   } catch (e) {
-    assert.instance(e, OpError);
+    assert.instance(e, type);
     assert.match((e as Error).message, pattern);
     return;
   }
-  assert.unreachable(`expected an OpError matching ${pattern}`);
+  assert.unreachable(`expected a ${type.name} matching ${pattern}`);
+}
+
+/** Asserts that `fn` throws an OpError whose message matches `pattern`. */
+export function throwsOpError(fn: () => unknown, pattern: RegExp): void {
+  throwsInstance(OpError, fn, pattern);
 }
 
 /** Asserts equal lengths and |actual − expected| ≤ tol · (1 + |expected|) elementwise; `what` names the array in failures. */

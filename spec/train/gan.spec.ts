@@ -14,16 +14,9 @@ import { SGD } from "../../src/optim/sgd.js";
 import { Adam } from "../../src/optim/adam.js";
 import type { Optimizer } from "../../src/optim/optimizer.js";
 import { generateSamples, rowSampler, trainGan } from "../../src/train/gan.js";
+import { stats } from "../../docs/examples/sample_stats.js";
 
 const sigma = (z: number) => 1 / (1 + Math.exp(-z));
-
-function stats(t: Tensor): { mean: number; std: number } {
-  let mean = 0;
-  for (let i = 0; i < t.size; i++) mean += t.data[i] / t.size;
-  let v = 0;
-  for (let i = 0; i < t.size; i++) v += (t.data[i] - mean) ** 2 / t.size;
-  return { mean, std: Math.sqrt(v) };
-}
 
 /** Linear(1, 1) with the given weight and bias, float64. */
 function scalarLinear(w: number, b: number): Linear {

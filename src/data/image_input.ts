@@ -113,20 +113,21 @@ function axisWeights(inLen: number, outLen: number): Array<Array<[number, number
 function resize(plane: Float64Array, w: number, h: number, ow: number, oh: number): Float64Array {
   const wx = axisWeights(w, ow);
   const wy = axisWeights(h, oh);
-  const rows = new Float64Array(ow * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < ow; x++) {
+  const rows = resamplePass(plane, h, ow, (_y, x) => wx[x], (y, _x, j) => y * w + j);
+  return resamplePass(rows, oh, ow, (y) => wy[y], (_y, x, j) => j * ow + x);
+}
+
+/** One pass of step 5: out[y·width + x] = Σ src[at(y, x, j)] · wt over the taps (j, wt) of `taps(y, x)`. */
+function resamplePass(
+  src: Float64Array, height: number, width: number,
+  taps: (y: number, x: number) => ReadonlyArray<readonly [number, number]>, at: (y: number, x: number, j: number) => number,
+): Float64Array {
+  const out = new Float64Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
       let s = 0;
-      for (const [j, wt] of wx[x]) s += plane[y * w + j] * wt;
-      rows[y * ow + x] = s;
-    }
-  }
-  const out = new Float64Array(ow * oh);
-  for (let y = 0; y < oh; y++) {
-    for (let x = 0; x < ow; x++) {
-      let s = 0;
-      for (const [j, wt] of wy[y]) s += rows[j * ow + x] * wt;
-      out[y * ow + x] = s;
+      for (const [j, wt] of taps(y, x)) s += src[at(y, x, j)] * wt;
+      out[y * width + x] = s;
     }
   }
   return out;

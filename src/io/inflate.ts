@@ -9,16 +9,11 @@
  * `inflateBounded` (a fixed bound) and the IDX reader (a bound read from the
  * file's own header, src/data/idx.ts) both consume it.
  */
+import { FileError } from "./file_error.js";
 
 /** Thrown when compressed data is corrupt, truncated, or inflates past its bound. */
-export class InflateError extends Error {
-  /** The file or source the bytes came from, as named in the message. */
-  readonly file: string;
-  constructor(file: string, detail: string) {
-    super(`${file}: ${detail}`);
-    this.name = "InflateError";
-    this.file = file;
-  }
+export class InflateError extends FileError {
+  override readonly name = "InflateError";
 }
 
 /** The container formats `DecompressionStream` reads: gzip (RFC 1952), zlib (RFC 1950, "deflate") and raw deflate (RFC 1951). */

@@ -11,16 +11,11 @@
  * allocated.
  */
 import { Tensor, shapeString, type DataArray } from "../tensor.js";
+import { FileError } from "./file_error.js";
 
 /** Thrown for a malformed or unsupported .npy file; the message names the file. */
-export class NpyError extends Error {
-  /** The file the bytes came from. */
-  readonly file: string;
-  constructor(file: string, detail: string) {
-    super(`${file}: ${detail}`);
-    this.name = "NpyError";
-    this.file = file;
-  }
+export class NpyError extends FileError {
+  override readonly name = "NpyError";
 }
 
 /** The longest header nnref reads (NumPy itself pads headers to 64 bytes; 1 MB is generous). */

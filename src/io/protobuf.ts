@@ -18,17 +18,15 @@
  * length is checked against the bytes actually there first, so memory stays
  * bounded by the input.
  */
+import { FileError } from "./file_error.js";
 
 /** Thrown for malformed protobuf data; the message names the file and the field path. */
-export class ProtobufError extends Error {
-  /** The file or source the bytes came from. */
-  readonly file: string;
+export class ProtobufError extends FileError {
+  override readonly name = "ProtobufError";
   /** The dotted field path at fault, e.g. "model.graph.node[2].input[0]". */
   readonly path: string;
   constructor(file: string, path: string, detail: string) {
-    super(`${file}: ${path}: ${detail}`);
-    this.name = "ProtobufError";
-    this.file = file;
+    super(file, `${path}: ${detail}`);
     this.path = path;
   }
 }

@@ -26,6 +26,7 @@
  * huge allocation.
  */
 import { Tensor, sizeOf, shapeString, type DType } from "../tensor.js";
+import { FileError } from "./file_error.js";
 
 /** The dtypes safetensors defines (in the reference implementation's alignment order). */
 export const SAFETENSORS_DTYPES = [
@@ -42,11 +43,8 @@ const ITEM_SIZE: Record<SafetensorsDType, number> = {
 export const MAX_HEADER_BYTES = 100_000_000;
 
 /** Thrown for a malformed safetensors file; the message names the file. */
-export class SafetensorsError extends Error {
-  constructor(readonly file: string, detail: string) {
-    super(`${file}: ${detail}`);
-    this.name = "SafetensorsError";
-  }
+export class SafetensorsError extends FileError {
+  override readonly name = "SafetensorsError";
 }
 
 /** What a file holds: tensors by name, the stored dtype of each, and the metadata strings. */

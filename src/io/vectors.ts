@@ -14,7 +14,7 @@
  * Two kinds of error, kept apart on purpose:
  * - a file that is not JSON, or not an nnref-vectors version 1 file, cannot be
  *   read at all: `readVectors` throws a `VectorsFileError` (with the line and
- *   column for invalid JSON);
+ *   column for invalid JSON, read from the engine's JSON.parse message);
  * - a malformed CASE (a missing name, a tensor whose data does not fill its
  *   shape, an input the op does not take, …) becomes a `MalformedCase` in the
  *   result, with a message naming the case and the field, e.g.
@@ -322,118 +322,38 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(body);
   } catch (err) {
-    const found = locateJsonError(body);
-    if (!found) throw new VectorsFileError(`invalid JSON: ${show(err instanceof Error ? err.message : String(err))}`);
-    const before = body.slice(0, found.position);
+    const message = err instanceof Error ? err.message : String(err);
+    const problem = message.replace(/[\n\r\t]/g, (c) => JSON.stringify(c).slice(1, -1)); // V8 quotes the text around the error raw: keep one line
+    const position = jsonErrorPosition(message, body);
+    if (position === undefined) throw new VectorsFileError(`invalid JSON (the JavaScript engine's message gives no position): ${problem}`);
+    const before = body.slice(0, position);
     const line = before.split("\n").length;
-    const column = found.position - before.lastIndexOf("\n");
-    throw new VectorsFileError(`invalid JSON at line ${line}, column ${column} (position ${found.position}): ${found.problem}`);
+    const column = position - before.lastIndexOf("\n");
+    const bare = ["NaN", "Infinity"].find((word) => body.startsWith(word, position));
+    const word = bare && body[position - 1] === "-" ? `-${bare}` : bare; // V8 points past the minus of -Infinity
+    const hint = word ? ` (${word} is not a JSON number; in tensor data write the string "${word}")` : "";
+    throw new VectorsFileError(`invalid JSON at line ${line}, column ${column} (position ${position}): ${problem}${hint}`);
   }
 }
 
 /**
- * Finds the first syntax error in `text` by a JSON grammar scan (engines'
- * JSON.parse messages differ and some give no position). Returns undefined
- * when the scan finds no error.
+ * Where in `text` JSON.parse failed, read from its error message (V8, Node ≥ 20):
+ * "… at position N"; "Unexpected end of JSON input" (the end); or "Unexpected
+ * token 'x', …"context"… is not valid JSON", whose context is the 10 characters
+ * either side of the token (found in `text`, when it stands there once).
+ * Undefined when the message says no more (another engine, a short text).
  */
-export function locateJsonError(text: string): { position: number; problem: string } | undefined {
-  let i = 0;
-  const n = text.length;
-  class Stop {
-    constructor(readonly position: number, readonly problem: string) {}
-  }
-  const describeAt = (p: number): string => (p >= n ? "end of input" : JSON.stringify(text[p]));
-  const unexpected = (what: string): never => {
-    for (const word of ["NaN", "Infinity", "-Infinity"]) {
-      if (text.startsWith(word, i)) throw new Stop(i, `${word} is not a JSON number; in tensor data write the string "${word}"`);
-    }
-    throw new Stop(i, `unexpected ${describeAt(i)}, expected ${what}`);
-  };
-  const ws = (): void => {
-    while (i < n && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
-  };
-  const literal = (word: string): void => {
-    if (!text.startsWith(word, i)) unexpected("a JSON value");
-    i += word.length;
-  };
-  const digits = (): void => {
-    if (!(text[i] >= "0" && text[i] <= "9")) unexpected("a digit");
-    while (i < n && text[i] >= "0" && text[i] <= "9") i++;
-  };
-  const number = (): void => {
-    if (text[i] === "-") i++;
-    if (text[i] === "0") i++;
-    else digits();
-    if (text[i] === ".") { i++; digits(); }
-    if (text[i] === "e" || text[i] === "E") {
-      i++;
-      if (text[i] === "+" || text[i] === "-") i++;
-      digits();
-    }
-  };
-  const string = (): void => {
-    i++; // opening quote
-    for (;;) {
-      if (i >= n) throw new Stop(i, "unterminated string");
-      const ch = text.charCodeAt(i);
-      if (ch === 0x22) { i++; return; }
-      if (ch < 0x20) throw new Stop(i, "control character inside a string (write \\n, \\t, ...)");
-      if (ch === 0x5c) {
-        const e = text[i + 1];
-        if (e === "u") {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) throw new Stop(i, "bad \\u escape (needs four hex digits)");
-          i += 6;
-        } else if (e !== undefined && `"\\/bfnrt`.includes(e)) {
-          i += 2;
-        } else {
-          throw new Stop(i, `bad escape \\${e ?? ""}`);
-        }
-      } else i++;
-    }
-  };
-  const value = (): void => {
-    ws();
-    const ch = text[i];
-    if (ch === "{") {
-      i++; ws();
-      if (text[i] === "}") { i++; return; }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') unexpected("a double-quoted property name");
-        string(); ws();
-        if (text[i] !== ":") unexpected('":"');
-        i++;
-        value(); ws();
-        if (text[i] === ",") { i++; continue; }
-        if (text[i] === "}") { i++; return; }
-        unexpected('"," or "}"');
-      }
-    } else if (ch === "[") {
-      i++; ws();
-      if (text[i] === "]") { i++; return; }
-      for (;;) {
-        value(); ws();
-        if (text[i] === ",") { i++; continue; }
-        if (text[i] === "]") { i++; return; }
-        unexpected('"," or "]"');
-      }
-    } else if (ch === '"') string();
-    else if (ch === "-" || (ch >= "0" && ch <= "9")) {
-      if (ch === "-" && text.startsWith("-Infinity", i)) unexpected("a JSON value");
-      number();
-    } else if (ch === "t") literal("true");
-    else if (ch === "f") literal("false");
-    else if (ch === "n") literal("null");
-    else unexpected("a JSON value");
-  };
-  try {
-    value(); ws();
-    if (i < n) throw new Stop(i, `unexpected ${describeAt(i)} after the end of the JSON value`);
-    return undefined;
-  } catch (e) {
-    if (e instanceof Stop) return { position: e.position, problem: e.problem };
-    return undefined; // e.g. nesting deep enough to exhaust the stack
-  }
+function jsonErrorPosition(message: string, text: string): number | undefined {
+  const at = /at position (\d+)/.exec(message);
+  if (at) return Number(at[1]);
+  if (message.startsWith("Unexpected end of JSON input")) return text.length;
+  const token = /^Unexpected token '.+', (\.\.\.)?"([^]*)"(\.\.\.)? is not valid JSON$/.exec(message);
+  if (!token || (!token[1] && !token[3])) return undefined; // the whole text shown: the token's place is not said
+  const [, cutBefore, context, cutAfter] = token;
+  if (!cutBefore) return context.length - 10; // the context starts the text
+  if (!cutAfter) return text.length - context.length + 10; // the context ends the text
+  const first = text.indexOf(context);
+  return first >= 0 && text.indexOf(context, first + 1) < 0 ? first + 10 : undefined;
 }
 
 // ───────────────────────────── writing ─────────────────────────────

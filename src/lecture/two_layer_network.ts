@@ -49,6 +49,22 @@ export function sigma(z: number): number {
 }
 
 /**
+ * One layer as 000 writes every layer, f_i(z) = σ((Wⁱ)ᵀz + bⁱ): the
+ * pre-activations s_j = Σ_l W_{lj} z_l + b_j of its `n` units, and σ(s_j).
+ * W [z.length][n] as on the slide (input l → unit j).
+ */
+function layer(W: number[][], b: number[], z: number[], n: number): [number[], number[]] {
+  const s: number[] = [], out: number[] = [];
+  for (let j = 0; j < n; j++) {
+    let sj = b[j];
+    for (let l = 0; l < z.length; l++) sj += W[l][j] * z[l];
+    s.push(sj);
+    out.push(sigma(sj));
+  }
+  return [s, out];
+}
+
+/**
  * 000, "Multi-Layered Perceptron — Feedforward":
  *   p_j = Σ_{l=1}^{d} W⁽¹⁾_{lj} x_l + b⁽¹⁾_j,        q_j = σ(p_j)
  *   a_k = Σ_{l'=1}^{h} W⁽²⁾_{l'k} q_{l'} + b⁽²⁾_k,    ŷ_k = σ(a_k)
@@ -59,20 +75,8 @@ export function feedforward(params: TwoLayerParams, x: number[], t: number[]): T
   const { W1, b1, W2, b2 } = params;
   const d = x.length, h = b1.length, c = b2.length;
   checkSizes(params, d, t.length);
-  const p: number[] = [], q: number[] = [];
-  for (let j = 0; j < h; j++) {
-    let pj = b1[j];
-    for (let l = 0; l < d; l++) pj += W1[l][j] * x[l];
-    p.push(pj);
-    q.push(sigma(pj));
-  }
-  const a: number[] = [], yHat: number[] = [];
-  for (let k = 0; k < c; k++) {
-    let ak = b2[k];
-    for (let l2 = 0; l2 < h; l2++) ak += W2[l2][k] * q[l2];
-    a.push(ak);
-    yHat.push(sigma(ak));
-  }
+  const [p, q] = layer(W1, b1, x, h); // p_j, q_j
+  const [a, yHat] = layer(W2, b2, q, c); // a_k, ŷ_k
   let J = 0;
   for (let k = 0; k < c; k++) J += 0.5 * (t[k] - yHat[k]) ** 2;
   return { p, q, a, yHat, J };

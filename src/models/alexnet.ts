@@ -27,7 +27,8 @@
  * channels, no NORM, 61.1 M parameters), so its checkpoints do not load here.
  */
 import type { Random } from "../random.js";
-import { Conv2d, Flatten, LocalResponseNorm, MaxPool2d, ReLU, Sequential } from "../nn/index.js";
+import type { FloatDType } from "../tensor.js";
+import { Conv2d, Flatten, LocalResponseNorm, MaxPool2d, ReLU, Sequential, type Module } from "../nn/index.js";
 import { flatSize, fullyConnectedHead } from "./fully_connected_head.js";
 import { NamedSequential } from "./named_sequential.js";
 import { commonOptions, scaled, type ModelOptions } from "./options.js";
@@ -35,6 +36,20 @@ import { commonOptions, scaled, type ModelOptions } from "./options.js";
 /** The lecture's NORM layer: local response normalization across 5 channels. */
 export function alexNetNorm(): LocalResponseNorm {
   return new LocalResponseNorm(5, { alpha: 1e-4, beta: 0.75, k: 2 });
+}
+
+/**
+ * CONV3, CONV4, CONV5 as 000 lists them for AlexNet (ZFNet keeps them with
+ * other widths): three 3×3 convolutions at stride 1, pad 1, each followed by
+ * ReLU. `channels`: CONV3's input, then the three outputs. Six layers, in order.
+ */
+export function alexNetConv3to5(channels: readonly [number, number, number, number], rng: Random, dtype: FloatDType): Module[] {
+  const [input, conv3, conv4, conv5] = channels;
+  return [
+    new Conv2d(input, conv3, 3, rng, { padding: 1, dtype }), new ReLU(), // CONV3
+    new Conv2d(conv3, conv4, 3, rng, { padding: 1, dtype }), new ReLU(), // CONV4
+    new Conv2d(conv4, conv5, 3, rng, { padding: 1, dtype }), new ReLU(), // CONV5
+  ];
 }
 
 /**
@@ -54,12 +69,7 @@ export function alexnet(rng: Random, options: ModelOptions = {}): NamedSequentia
     new ReLU(),
     new MaxPool2d(3, { stride: 2 }), // MAX POOL2
     alexNetNorm(), // NORM2
-    new Conv2d(c(256), c(384), 3, rng, { padding: 1, dtype }), // CONV3
-    new ReLU(),
-    new Conv2d(c(384), c(384), 3, rng, { padding: 1, dtype }), // CONV4
-    new ReLU(),
-    new Conv2d(c(384), c(256), 3, rng, { padding: 1, dtype }), // CONV5
-    new ReLU(),
+    ...alexNetConv3to5([c(256), c(384), c(384), c(256)], rng, dtype),
     new MaxPool2d(3, { stride: 2 }), // MAX POOL3
   );
   return new NamedSequential([

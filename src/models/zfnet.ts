@@ -18,7 +18,7 @@
  */
 import type { Random } from "../random.js";
 import { Conv2d, Flatten, MaxPool2d, ReLU, Sequential } from "../nn/index.js";
-import { alexNetNorm } from "./alexnet.js";
+import { alexNetConv3to5, alexNetNorm } from "./alexnet.js";
 import { flatSize, fullyConnectedHead } from "./fully_connected_head.js";
 import { NamedSequential } from "./named_sequential.js";
 import { commonOptions, scaled, type ModelOptions } from "./options.js";
@@ -37,12 +37,7 @@ export function zfnet(rng: Random, options: ModelOptions = {}): NamedSequential 
     new ReLU(),
     pool(),
     alexNetNorm(),
-    new Conv2d(c(256), c(512), 3, rng, { padding: 1, dtype }), // CONV3
-    new ReLU(),
-    new Conv2d(c(512), c(1024), 3, rng, { padding: 1, dtype }), // CONV4
-    new ReLU(),
-    new Conv2d(c(1024), c(512), 3, rng, { padding: 1, dtype }), // CONV5
-    new ReLU(),
+    ...alexNetConv3to5([c(256), c(512), c(1024), c(512)], rng, dtype), // CONV3 512, CONV4 1024, CONV5 512
     pool(),
   );
   return new NamedSequential([

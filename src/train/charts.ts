@@ -222,47 +222,52 @@ function layoutXY(where: string, x: Axis, y: Axis, points: ReadonlyArray<readonl
   return { frame, xs, ys, yTick, total };
 }
 
+type LegendEntry = Parameters<typeof legendSvg>[0][number];
+type Point = readonly [number, number];
+
+/**
+ * What line and scatter plots share: the checks, the axes, one
+ * `<g class="series">` per series with the content `draw` makes of its
+ * usable points (in SVG coordinates), and the legend.
+ */
+function xyPlotSvg<S extends { readonly label: string; readonly points: ReadonlyArray<Point> }>(
+  where: string, plot: { readonly title: string; readonly x: Axis; readonly y: Axis; readonly series: readonly S[] },
+  legendEntry: (s: S, i: number) => LegendEntry, draw: (points: Point[], entry: LegendEntry, xs: Scale, ys: Scale) => string,
+): string {
+  checkSeries(where, plot.series);
+  const usable = usablePoint(plot.x.log, plot.y.log);
+  const all = plot.series.flatMap((s) => s.points.filter(usable));
+  const { frame, xs, ys, yTick, total } = layoutXY(where, plot.x, plot.y, all, plot.series.map((s) => s.label));
+  const body = axesSvg(frame, xs, ys, plot.x.label, plot.y.label, yTick);
+  const legend = plot.series.map(legendEntry);
+  plot.series.forEach((s, i) => {
+    body.push(`<g class="series" data-series="${escapeXml(s.label)}">${draw(s.points.filter(usable), legend[i], xs, ys)}</g>`);
+  });
+  body.push(...legendSvg(legend, frame.left + frame.width + Math.max(xOverhang(xs), 16), frame.top + 12));
+  return documentSvg(total, PLOT.top + PLOT.height + PLOT.bottom, plot.title, body);
+}
+
 /**
  * An SVG document (a string) with one polyline per series over shared axes,
  * a legend naming each series, and ticks from `niceTicks` (linear) or
  * `logTicks` (log axes).
  */
 export function linePlotSvg(plot: LinePlot): string {
-  const where = "linePlotSvg";
-  checkSeries(where, plot.series);
-  const usable = usablePoint(plot.x.log, plot.y.log);
-  const all = plot.series.flatMap((s) => s.points.filter(usable));
-  const { frame, xs, ys, yTick, total } = layoutXY(where, plot.x, plot.y, all, plot.series.map((s) => s.label));
-  const body = axesSvg(frame, xs, ys, plot.x.label, plot.y.label, yTick);
-  const legend = plot.series.map((s, i) => ({ label: s.label, color: s.color ?? PALETTE[i % PALETTE.length], dash: s.dash }));
-  plot.series.forEach((s, i) => {
-    const pts = s.points.filter(usable);
-    const { color, dash } = legend[i];
+  const legendEntry = (s: LineSeries, i: number): LegendEntry => ({ label: s.label, color: s.color ?? PALETTE[i % PALETTE.length], dash: s.dash });
+  return xyPlotSvg("linePlotSvg", plot, legendEntry, (pts, { color, dash }, xs, ys) => {
     const coords = pts.map(([px, py]) => `${xs.map(px).toFixed(1)},${ys.map(py).toFixed(1)}`);
     const markers = plot.markers ?? pts.length <= 30;
     const dots = markers || pts.length === 1 ? coords.map((c) => { const [cx, cy] = c.split(","); return `<circle cx="${cx}" cy="${cy}" r="2.5" fill="${color}"/>`; }).join("") : "";
     const line = pts.length > 1 ? `<polyline points="${coords.join(" ")}" fill="none" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ""}/>` : "";
-    body.push(`<g class="series" data-series="${escapeXml(s.label)}">${line}${dots}</g>`);
+    return `${line}${dots}`;
   });
-  body.push(...legendSvg(legend, frame.left + frame.width + Math.max(xOverhang(xs), 16), frame.top + 12));
-  return documentSvg(total, PLOT.top + PLOT.height + PLOT.bottom, plot.title, body);
 }
 
 /** An SVG document (a string) with one group of dots per series over shared axes, and a legend. */
 export function scatterPlotSvg(plot: ScatterPlot): string {
-  const where = "scatterPlotSvg";
-  checkSeries(where, plot.series);
-  const usable = usablePoint(plot.x.log, plot.y.log);
-  const all = plot.series.flatMap((s) => s.points.filter(usable));
-  const { frame, xs, ys, yTick, total } = layoutXY(where, plot.x, plot.y, all, plot.series.map((s) => s.label));
-  const body = axesSvg(frame, xs, ys, plot.x.label, plot.y.label, yTick);
-  const legend = plot.series.map((s, i) => ({ label: s.label, color: s.color ?? PALETTE[i % PALETTE.length], dot: true }));
-  plot.series.forEach((s, i) => {
-    const dots = s.points.filter(usable).map(([px, py]) => `<circle cx="${xs.map(px).toFixed(1)}" cy="${ys.map(py).toFixed(1)}" r="3.5" fill="${legend[i].color}" fill-opacity="0.75"/>`);
-    body.push(`<g class="series" data-series="${escapeXml(s.label)}">${dots.join("")}</g>`);
-  });
-  body.push(...legendSvg(legend, frame.left + frame.width + Math.max(xOverhang(xs), 16), frame.top + 12));
-  return documentSvg(total, PLOT.top + PLOT.height + PLOT.bottom, plot.title, body);
+  const legendEntry = (s: ScatterSeries, i: number): LegendEntry => ({ label: s.label, color: s.color ?? PALETTE[i % PALETTE.length], dot: true });
+  return xyPlotSvg("scatterPlotSvg", plot, legendEntry, (pts, { color }, xs, ys) =>
+    pts.map(([px, py]) => `<circle cx="${xs.map(px).toFixed(1)}" cy="${ys.map(py).toFixed(1)}" r="3.5" fill="${color}" fill-opacity="0.75"/>`).join(""));
 }
 
 /**

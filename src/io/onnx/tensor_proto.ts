@@ -11,16 +11,11 @@
  */
 import { Tensor, shapeString } from "../../tensor.js";
 import { ONNX_DTYPE, ONNX_DTYPE_NAMES, type TensorProto } from "./schema.js";
+import { FileError } from "../file_error.js";
 
 /** Thrown for an ONNX file whose content is invalid; the message names the file and the place. */
-export class OnnxError extends Error {
-  /** The file the model came from. */
-  readonly file: string;
-  constructor(file: string, detail: string) {
-    super(`${file}: ${detail}`);
-    this.name = "OnnxError";
-    this.file = file;
-  }
+export class OnnxError extends FileError {
+  override readonly name = "OnnxError";
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
