@@ -128,21 +128,27 @@ function windowPoolSizes(g: WindowPool, input: Tensor): PooledPlanes {
   return pooledPlanes(g.op, input, g.kernel, g.stride, g.padding, [1, 1], g.ceil);
 }
 
+/** Window (oh, ow): its real input rows and columns, and its divisor D (0 when it holds no input element). */
+function windowAt(g: WindowPool, oh: number, ow: number, H: number, W: number): { rows: WindowSpan; cols: WindowSpan; D: number } {
+  const rows = windowSpan(oh, g.kernel[0], g.stride[0], g.padding[0], H);
+  const cols = windowSpan(ow, g.kernel[1], g.stride[1], g.padding[1], W);
+  const real = Math.max(rows.end - rows.start, 0) * Math.max(cols.end - cols.start, 0);
+  return { rows, cols, D: real === 0 ? 0 : g.divisor(rows.padded * cols.padded, real) };
+}
+
 function windowPoolForward(g: WindowPool, input: Tensor): Tensor {
   const x = floatData(g.op, "input", input);
   const { planes, H, W, lead, Ho, Wo } = windowPoolSizes(g, input);
   const y = allocate(input.dtype as FloatDType, planes * Ho * Wo);
   for (let p = 0; p < planes; p++) {
     for (let oh = 0; oh < Ho; oh++) {
-      const rows = windowSpan(oh, g.kernel[0], g.stride[0], g.padding[0], H);
       for (let ow = 0; ow < Wo; ow++) {
-        const cols = windowSpan(ow, g.kernel[1], g.stride[1], g.padding[1], W);
-        const real = Math.max(rows.end - rows.start, 0) * Math.max(cols.end - cols.start, 0);
+        const { rows, cols, D } = windowAt(g, oh, ow, H, W);
         let sum = 0;
         for (let h = rows.start; h < rows.end; h++) {
           for (let w = cols.start; w < cols.end; w++) sum += x[(p * H + h) * W + w];
         }
-        y[(p * Ho + oh) * Wo + ow] = real === 0 ? 0 : sum / g.divisor(rows.padded * cols.padded, real);
+        y[(p * Ho + oh) * Wo + ow] = D === 0 ? 0 : sum / D;
       }
     }
   }
@@ -156,12 +162,10 @@ function windowPoolBackward(g: WindowPool, dy: Tensor, input: Tensor): Tensor {
   const dx = allocate(input.dtype as FloatDType, input.size);
   for (let p = 0; p < planes; p++) {
     for (let oh = 0; oh < Ho; oh++) {
-      const rows = windowSpan(oh, g.kernel[0], g.stride[0], g.padding[0], H);
       for (let ow = 0; ow < Wo; ow++) {
-        const cols = windowSpan(ow, g.kernel[1], g.stride[1], g.padding[1], W);
-        const real = Math.max(rows.end - rows.start, 0) * Math.max(cols.end - cols.start, 0);
-        if (real === 0) continue;
-        const share = up[(p * Ho + oh) * Wo + ow] / g.divisor(rows.padded * cols.padded, real);
+        const { rows, cols, D } = windowAt(g, oh, ow, H, W);
+        if (D === 0) continue;
+        const share = up[(p * Ho + oh) * Wo + ow] / D;
         for (let h = rows.start; h < rows.end; h++) {
           for (let w = cols.start; w < cols.end; w++) dx[(p * H + h) * W + w] += share;
         }
