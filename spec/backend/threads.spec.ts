@@ -197,6 +197,31 @@ test("a one-image forward with many filters: a part may take the kernel's other 
   assert.ok(switched >= 10, `at least 10 cases switch paths between the whole call and its parts (${switched})`);
 });
 
+test("a one-image forward whose filter parts take the direct path gets each part's scratch (no part overwrites the next one's geometry)", async () => {
+  // The whole call (33 filters, 9 panels) takes the im2col path; each part (16 and 17 filters) the direct one, whose
+  // padded image is far larger than the im2col panel the whole call's scratch was sized for. Sized by the whole call,
+  // part 0's scratch ran into part 1's geometry record while the worker read it: a worker trap or wrong bits.
+  const previous = setParallelThreshold(0);
+  try {
+    const rng = new Random(656611722);
+    const attrs = conv2dAttrs({ stride: [1, 1], padding: 1 });
+    const input = new Tensor(uniform(4 * 12 * 15, rng), [1, 4, 12, 15]);
+    const weight = new Tensor(uniform(33 * 4, rng), [33, 4, 1, 1]);
+    await setThreads(1);
+    const one = conv2dKernelOp.forward({ input, weight }, attrs).outputs.output.data as Float32Array;
+    for (let run = 0; run < 10; run++) {
+      await setThreads(2);
+      assert.equal(convParts(convGeometry("conv2d", input, weight, undefined, attrs).geom, "conv2dForward"), { parts: 2, byFilters: true });
+      const two = conv2dKernelOp.forward({ input, weight }, attrs).outputs.output.data as Float32Array;
+      assert.is(sameBits(one, two), -1, `run ${run}: the same bits on 1 and 2 threads`);
+      await setThreads(1);
+    }
+  } finally {
+    setParallelThreshold(previous);
+    await setThreads(1);
+  }
+});
+
 test("a Node process that started a pool exits by itself (the workers are unref'd)", () => {
   const threads = fileURLToPath(new URL("../../src/backend/threads.ts", import.meta.url));
   const load = fileURLToPath(new URL("../../src/backend/load.ts", import.meta.url));

@@ -145,10 +145,48 @@ export function convParts(geom: ConvGeometry, name: ConvCutExport): { parts: num
   return { parts: Math.max(1, Math.min(threads, units)), byFilters };
 }
 
-/** Bytes of scratch `convOnThreads` needs: per part a geometry record and the kernel's own scratch (`kernelScratch` bytes). */
+/**
+ * The kernel scratch each part of a cut needs, given `kernelScratch` for the
+ * whole call. A cut by images needs no more (the kernels' scratch does not
+ * depend on N). A cut by filters may: a part with few filters can take the
+ * forward's direct path, whose padded image the whole call's im2col path
+ * does not need. So each such part's need is asked of the kernel
+ * (conv2dForwardScratchBytes) on the call's geometry record with Cout
+ * changed, then the record is restored. The record is the first region of
+ * the call's layout (the kernel ops write it there; every layout starts at
+ * the arena's start), and is checked to be `geom` before it is touched.
+ */
+function partKernelScratch(geom: ConvGeometry, byFilters: boolean, parts: number, kernelScratch: number): number {
+  if (!byFilters) return kernelScratch;
+  const { arena, exports } = requireKernels();
+  const [record] = arena.layout([GEOMETRY_BYTES]);
+  const heap = arena.i32;
+  const cout = record / 4 + 4; // field 4 is Cout
+  if (heap[record / 4] !== geom.N || heap[cout] !== geom.Cout || heap[record / 4 + 1] !== geom.Cin) {
+    throw new Error("convScratchBytesOnThreads: the call's geometry record is not the first region of its layout");
+  }
+  let most = kernelScratch;
+  try {
+    for (let i = 0; i < parts; i++) {
+      const [start, end] = partRange(geom.Cout, ROW_UNIT, parts, i);
+      if (end <= start) continue;
+      heap[cout] = end - start;
+      most = Math.max(most, exports.conv2dForwardScratchBytes(record));
+    }
+  } finally {
+    heap[cout] = geom.Cout;
+  }
+  return most;
+}
+
+/**
+ * Bytes of scratch `convOnThreads` needs: per part a geometry record and the
+ * kernel's own scratch (`kernelScratch` bytes for the whole call, more for a
+ * part that takes another path: `partKernelScratch`).
+ */
 export function convScratchBytesOnThreads(geom: ConvGeometry, name: ConvCutExport, kernelScratch: number): number {
-  const { parts } = convParts(geom, name);
-  return parts === 1 ? kernelScratch : parts * (GEOMETRY_BYTES + align64(kernelScratch));
+  const { parts, byFilters } = convParts(geom, name);
+  return parts === 1 ? kernelScratch : parts * (GEOMETRY_BYTES + align64(partKernelScratch(geom, byFilters, parts, kernelScratch)));
 }
 
 /**
@@ -166,8 +204,9 @@ export interface ConvOperand {
  * Runs `name` (conv2dForward or conv2dBackwardInput: arguments geometry,
  * operands…, scratch) cut by images or filters (`convParts`) over the
  * threads. `geomPtr` holds the
- * whole call's geometry; `scratch` holds `convScratchBytesOnThreads(geom,
- * kernelScratch)` bytes. The same bits as one call of the kernel.
+ * whole call's geometry (the first region of the call's layout);
+ * `scratch` holds `convScratchBytesOnThreads(geom, name, kernelScratch)`
+ * bytes. The same bits as one call of the kernel.
  */
 export function convOnThreads(
   name: ConvCutExport, geom: ConvGeometry, geomPtr: number,
@@ -178,8 +217,8 @@ export function convOnThreads(
     runJobs([{ name, args: [geomPtr, ...operands.map((o) => o.ptr), scratch] }]);
     return;
   }
+  const each = GEOMETRY_BYTES + align64(partKernelScratch(geom, byFilters, parts, kernelScratch));
   const { arena } = requireKernels();
-  const each = GEOMETRY_BYTES + align64(kernelScratch);
   const jobs: Job[] = [];
   for (let i = 0; i < parts; i++) {
     const [start, end] = byFilters ? partRange(geom.Cout, ROW_UNIT, parts, i) : partRange(geom.N, 1, parts, i);
