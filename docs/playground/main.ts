@@ -5,7 +5,8 @@
  *
  * For the browser test (scripts/test-browser.mjs), `window.playground`
  * exposes the page's state (the plotted steps, the latest replies, the
- * timings in ms since navigation: data ready, Train clicked, first step) and
+ * timings in ms since navigation: worker created, its bundle and script
+ * started, data ready, network built, Train clicked, first step) and
  * `send`, to post a request such as { type: "train", steps: 100 }.
  */
 import { drawChart, smooth, type Series } from "./charts.js";
@@ -36,7 +37,7 @@ const state = {
   /** The current network's number: replies about an older network are dropped. */
   run: 0,
   errors: [] as string[],
-  timings: { mainStarted, workerCreated: NaN, workerBundle: NaN, dataFetched: NaN, workerStarted: NaN, ready: NaN, configured: NaN, trainClicked: NaN, firstStep: NaN },
+  timings: { mainStarted, workerCreated: NaN, workerBundle: NaN, workerStarted: NaN, ready: NaN, configured: NaN, trainClicked: NaN, firstStep: NaN },
 };
 /** The worker index.html's first script started, with the messages and errors it sent before this script ran. */
 const early = (window as unknown as { playgroundWorker?: { worker: Worker; early: Array<MessageEvent<Reply> | ErrorEvent>; createdMs: number } }).playgroundWorker;
@@ -223,7 +224,6 @@ const handlers: { [T in Reply["type"]]: (reply: ReplyOf<T>) => void } = {
     state.ready = r;
     state.timings.ready = performance.now();
     state.timings.workerBundle = r.workerTimeOrigin + r.bundleStartMs - performance.timeOrigin;
-    state.timings.dataFetched = r.workerTimeOrigin + r.fetchedMs - performance.timeOrigin;
     state.timings.workerStarted = r.workerTimeOrigin + r.scriptStartMs - performance.timeOrigin;
     showStatus();
     showTestImage();

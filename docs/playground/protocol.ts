@@ -64,7 +64,7 @@ export type Reply =
       testLabels: Uint8Array;
       classNames: readonly string[];
       dataSource: string;
-      /** Milliseconds the worker's own script waited for the data (requested when its bundle began) and took to inflate and parse it. */
+      /** Milliseconds the worker's own script still waited for the data (requested, inflated and checked since its bundle began). */
       dataMs: number;
       /**
        * The worker's performance.timeOrigin, and its performance.now() when its bundle began to run and when its own
@@ -73,8 +73,6 @@ export type Reply =
       workerTimeOrigin: number;
       bundleStartMs: number;
       scriptStartMs: number;
-      /** The worker's performance.now() when the four data files had arrived (before inflating). */
-      fetchedMs: number;
     }
   /** `trainable`: false for a loaded ONNX graph (evaluated only). */
   | { type: "configured"; run: number; parameters: number; layers: readonly string[]; architecture: string; standardization: { mean: number; std: number }; trainable: boolean }

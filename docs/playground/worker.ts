@@ -19,7 +19,7 @@
  * and 16 filters) so more parts would each get too little work, and a
  * device reporting one core (navigator.hardwareConcurrency) gets one.
  */
-import { bundleStartMs, dataBytes, fetchedMs } from "./data_prefetch.js";
+import { bundleStartMs, dataLoading } from "./data_prefetch.js";
 import {
   FASHION_MNIST_CLASSES,
   OnnxModule,
@@ -43,7 +43,6 @@ import {
   setThreads,
   softmax,
   threadsUnavailableReason,
-  trainTestFromIdx,
   type Batch,
   type ClassifierArchitecture,
   type Module,
@@ -396,10 +395,10 @@ function guarded<A extends unknown[]>(fn: (...args: A) => void): (...args: A) =>
 
 scope.onmessage = guarded((event: MessageEvent<Request>) => handle(event.data));
 
-/** Builds the data from the bytes ./data_prefetch.ts fetched (requested before nnref's code ran). */
+/** Waits for the data ./data_prefetch.ts began loading (requested before nnref's code ran). */
 async function start(): Promise<void> {
   const began = performance.now();
-  data = await trainTestFromIdx(await dataBytes, "embedded Fashion-MNIST subset");
+  data = await dataLoading;
   const test = data.test;
   post({
     type: "ready",
@@ -415,7 +414,6 @@ async function start(): Promise<void> {
     workerTimeOrigin: performance.timeOrigin,
     bundleStartMs,
     scriptStartMs,
-    fetchedMs,
   });
   if (pendingConfigure !== null) guarded(configure)(pendingConfigure.settings, pendingConfigure.run);
 }
