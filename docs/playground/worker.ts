@@ -12,9 +12,11 @@
  *
  * Kernel threads: where the page is cross-origin isolated the worker asks
  * for two (`setThreads(2)`, which starts one more Web Worker over the
- * kernels' shared memory) as soon as it starts, without waiting for it:
- * the first steps run on one thread until the second is ready, with the
- * same bits either way. Why two and no more: the issue's target is two
+ * kernels' shared memory) once the first training step is done, or
+ * THREADS_AFTER_MS after the data is in if no step comes first: starting a
+ * worker takes CPU the first step should have (on a busy 2-core machine it
+ * delayed the first step by hundreds of ms). The steps run on one thread
+ * until the second is ready, with the same bits either way. Why two and no more: the issue's target is two
  * threads, the playground's networks are small (a batch of 64, LeNet-5's 6
  * and 16 filters) so more parts would each get too little work, and a
  * device reporting one core (navigator.hardwareConcurrency) gets one.
@@ -56,6 +58,7 @@ import type { PlainTensor, Reply, Request, Settings, StepPoint } from "./protoco
 const scriptStartMs = performance.now();
 const SLICE_MS = 60;
 const FILTER_EVERY_MS = 400;
+const THREADS_AFTER_MS = 1000;
 
 interface WorkerScope {
   postMessage(message: Reply, transfer?: Transferable[]): void;
@@ -83,6 +86,8 @@ let chain = 0;
 let run = 0;
 /** A loaded .onnx classifier: the current network when not null (evaluated only; `trainer` is then null). */
 let onnxNetwork: { model: OnnxModule; standardization: Standardization } | null = null;
+/** Whether the two threads were asked for (after the first step, by a timer, or by the page's choice). */
+let threadsAsked = false;
 /** A configure request that came before the data: carried out as soon as the data is in. */
 let pendingConfigure: { settings: Settings; run: number } | null = null;
 
@@ -200,6 +205,7 @@ function trainSlice(myChain: number): void {
   }
   if (stepsLeft === 0) training = false;
   post({ type: "progress", run, points, totalSteps, epoch: t.epoch, imagesPerSecond: stepImages / stepSeconds, training });
+  askForThreads();
   if (!training || performance.now() - lastFilters > FILTER_EVERY_MS) postFilters();
   if (training) setTimeout(guarded(trainSlice), 0, myChain);
 }
@@ -346,6 +352,13 @@ async function useThreads(requested: number): Promise<void> {
   post({ type: "threads", threads: getThreads(), requested, reason });
 }
 
+/** Asks for two threads, once (see the file's comment for when). */
+function askForThreads(): void {
+  if (threadsAsked) return;
+  threadsAsked = true;
+  void useThreads(2);
+}
+
 function handle(request: Request): void {
   switch (request.type) {
     case "configure":
@@ -378,6 +391,7 @@ function handle(request: Request): void {
       return load(request.bytes, request.name, request.run);
     case "threads":
       if (request.count !== 1 && request.count !== 2) throw new RangeError(`threads: expected 1 or 2, got ${String(request.count)}`);
+      threadsAsked = true;
       void useThreads(request.count);
       return;
   }
@@ -416,7 +430,7 @@ async function start(): Promise<void> {
     scriptStartMs,
   });
   if (pendingConfigure !== null) guarded(configure)(pendingConfigure.settings, pendingConfigure.run);
+  setTimeout(askForThreads, THREADS_AFTER_MS);
 }
 
 start().catch((err) => post({ type: "error", message: `loading the embedded data failed: ${err instanceof Error ? err.message : String(err)}` }));
-void useThreads(2);
