@@ -3,9 +3,11 @@
 // binds 127.0.0.1 only, serves GET and HEAD from one folder with the right
 // MIME types (application/wasm included), refuses any path outside the
 // folder, and sends COOP/COEP headers so the page is cross-origin isolated
-// (what shared wasm memory, and so wasm threads, need in a browser).
+// (what shared wasm memory, and so wasm threads, need in a browser);
+// --no-isolation leaves them out, to see the page as a host without them
+// serves it (one kernel thread).
 //
-//   node scripts/serve-playground.mjs [--port N] [--dir DIR]
+//   node scripts/serve-playground.mjs [--port N] [--dir DIR] [--no-isolation]
 // (`npm run playground` builds first; default port 8080, DIR docs/playground/dist.)
 import { createServer } from "node:http";
 import { createReadStream, statSync } from "node:fs";
@@ -39,6 +41,9 @@ export const SECURITY_HEADERS = {
   "Cache-Control": "no-cache",
 };
 
+/** The two headers that make a page cross-origin isolated (left out with `isolated: false`). */
+const ISOLATION_HEADERS = ["Cross-Origin-Opener-Policy", "Cross-Origin-Embedder-Policy"];
+
 /** The file under `root` that `urlPath` names, or null when it lies outside `root` or is malformed. */
 export function resolveInside(root, urlPath) {
   let path;
@@ -52,12 +57,17 @@ export function resolveInside(root, urlPath) {
   return full === root || full.startsWith(root + sep) ? full : null;
 }
 
-/** Starts serving `dir` on 127.0.0.1:`port` (0: any free port); resolves to { server, url }. */
-export function startServer({ dir, port = 8080 }) {
+/**
+ * Starts serving `dir` on 127.0.0.1:`port` (0: any free port); resolves to
+ * { server, url }. `isolated: false` leaves out COOP/COEP: the page is then
+ * not cross-origin isolated.
+ */
+export function startServer({ dir, port = 8080, isolated = true }) {
   const root = resolve(dir);
+  const headers = Object.fromEntries(Object.entries(SECURITY_HEADERS).filter(([name]) => isolated || !ISOLATION_HEADERS.includes(name)));
   const server = createServer((req, res) => {
     const reply = (status, text) => {
-      res.writeHead(status, { ...SECURITY_HEADERS, "Content-Type": "text/plain; charset=utf-8" });
+      res.writeHead(status, { ...headers, "Content-Type": "text/plain; charset=utf-8" });
       res.end(req.method === "HEAD" ? undefined : `${status} ${text}\n`);
     };
     if (req.method !== "GET" && req.method !== "HEAD") return reply(405, "method not allowed: GET or HEAD only");
@@ -75,7 +85,7 @@ export function startServer({ dir, port = 8080 }) {
     }
     if (!stat.isFile()) return reply(404, "not found");
     res.writeHead(200, {
-      ...SECURITY_HEADERS,
+      ...headers,
       "Content-Type": MIME_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
       "Content-Length": stat.size,
     });
@@ -108,8 +118,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.error(`serve-playground: ${dir} has no index.html — build it first with \`npm run build:playground\``);
     process.exit(1);
   }
-  startServer({ dir, port }).then(
-    ({ url }) => console.log(`playground: ${url}  (serving ${dir} on 127.0.0.1 only; Ctrl-C stops)`),
+  const isolated = !process.argv.includes("--no-isolation");
+  startServer({ dir, port, isolated }).then(
+    ({ url }) => console.log(`playground: ${url}  (serving ${dir} on 127.0.0.1 only${isolated ? "" : ", not cross-origin isolated: one kernel thread"}; Ctrl-C stops)`),
     (err) => {
       console.error(`serve-playground: ${err.code === "EADDRINUSE" ? `port ${port} is in use; try --port 0 for any free port` : err.message}`);
       process.exit(1);

@@ -2,16 +2,20 @@
 // The playground in a real browser: Debian's Chromium (headless, driven by
 // playwright-core; no browser is downloaded) against the built page served by
 // scripts/serve-playground.mjs. Checks that the page loads, that the worker
-// runs on the wasm backend, that 100 training steps lower the loss, that a
-// drawn shape gets probabilities summing to 1, that a model.safetensors from
+// runs on the wasm backend with two kernel threads (the page is cross-origin
+// isolated), that 100 training steps lower the loss, that LeNet-5 trains to
+// the same losses and test predictions on 1 and 2 threads, that a drawn shape
+// gets probabilities summing to 1, that a model.safetensors from
 // `nnref train` loads and evaluates to the accuracy Node computed, that
 // "Save model" downloads a file that reads back, that the same model exported
 // to ONNX (`exportOnnx`) loads and evaluates to the same accuracy while a
-// malformed .onnx gets an error naming it, and writes a screenshot. Any console error, page
-// error or failed request fails the run. Prints the budgets it measures
-// (time to the first training step; the worker's training speed against
-// `nnref train` in Node, measured one after the other in this run) and closes
-// with `browser: N passed, M failed`.
+// malformed .onnx gets an error naming it, and writes a screenshot; then that
+// the page served without COOP/COEP (a second server) runs and trains on one
+// thread and says why. Any console error, page error or failed request fails
+// the run. Prints the budgets it measures (time to the first training step;
+// the worker's training speed against `nnref train` in Node, measured one
+// after the other in this run), LeNet-5's speed on 1 and 2 threads, and
+// closes with `browser: N passed, M failed`.
 //
 //   node scripts/test-browser.mjs [--out DIR]     (default runs/browser; the build must exist:
 //   npm run test:browser builds first)            CHROMIUM=/path overrides /usr/bin/chromium
@@ -28,6 +32,10 @@ const out = outFlag >= 0 ? process.argv[outFlag + 1] : join(root, "runs/browser"
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const TIMEOUT_MS = 30_000;
+/** Waits for training runs: minutes on a machine shared with other jobs. */
+const TRAINING_TIMEOUT_MS = 180_000;
+/** LeNet-5 steps trained on each thread count for the 1-vs-2-threads check. */
+const LENET_STEPS = 30;
 
 let passed = 0;
 let failed = 0;
@@ -69,18 +77,24 @@ const { chromium } = await import("playwright-core");
 const { buildModelFromWeights, decodeClassifier, exportOnnx } = await import("../dist/index.js");
 
 const { server, url } = await startServer({ dir: dist, port: 0 });
+const { server: plainServer, url: plainUrl } = await startServer({ dir: dist, port: 0, isolated: false });
 const profile = mkdtempSync(join(tmpdir(), "nnref-chromium-"));
 const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: FLAGS, acceptDownloads: true, viewport: { width: 1280, height: 900 } });
 const problems = [];
+/** Records every console error, page error, worker error and failed request of `page`; returns helpers to read and await its state. */
+function watch(page, label) {
+  page.setDefaultTimeout(TIMEOUT_MS);
+  page.on("console", (m) => m.type() === "error" && problems.push(`${label}console error: ${m.text()}`));
+  page.on("pageerror", (e) => problems.push(`${label}page error: ${e.message}`));
+  page.on("requestfailed", (r) => problems.push(`${label}request failed: ${r.url()} ${r.failure()?.errorText ?? ""}`));
+  page.on("worker", (w) => w.on("console", (m) => m.type() === "error" && problems.push(`${label}worker console error: ${m.text()}`)));
+  const state = (expr) => page.evaluate(`(() => { const s = window.playground.state; return ${expr}; })()`);
+  const waitFor = (expr, timeout = TIMEOUT_MS) => page.waitForFunction(`(() => { const s = window.playground && window.playground.state; return !!s && (${expr}); })()`, null, { polling: "raf", timeout });
+  return { state, waitFor };
+}
 try {
   const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(TIMEOUT_MS);
-  page.on("console", (m) => m.type() === "error" && problems.push(`console error: ${m.text()}`));
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ""}`));
-  page.on("worker", (w) => w.on("console", (m) => m.type() === "error" && problems.push(`worker console error: ${m.text()}`)));
-  const state = (expr) => page.evaluate(`(() => { const s = window.playground.state; return ${expr}; })()`);
-  const waitFor = (expr) => page.waitForFunction(`(() => { const s = window.playground && window.playground.state; return !!s && (${expr}); })()`, null, { polling: "raf" });
+  const { state, waitFor } = watch(page, "");
 
   // 1. The page loads, the data arrives, a network is built.
   const response = await page.goto(url);
@@ -94,8 +108,11 @@ try {
   await waitFor("s.points.length > 0");
   await page.click("#train");
   const t = await state("s.timings");
-  const ready = await state("s.ready && { backend: s.ready.backend, threads: s.ready.threads, isolated: s.ready.crossOriginIsolated, dataMs: s.ready.dataMs, trainCount: s.ready.trainCount }");
-  check('getBackend() is "wasm" in the worker', ready.backend === "wasm", `backend ${ready.backend}, ${ready.threads} thread, data fetched and inflated in ${ready.dataMs.toFixed(0)} ms`);
+  const ready = await state("s.ready && { backend: s.ready.backend, isolated: s.ready.crossOriginIsolated, dataMs: s.ready.dataMs, trainCount: s.ready.trainCount }");
+  check('getBackend() is "wasm" in the worker', ready.backend === "wasm", `backend ${ready.backend}, the worker's own script waited ${ready.dataMs.toFixed(0)} ms more for the data`);
+  await waitFor("s.threads !== null");
+  const threads = await state("({ ...s.threads, status: document.querySelector('#status').textContent, control: document.querySelector('#threads').value })");
+  check("the worker runs the kernels on 2 threads (cross-origin isolated) and the page says so", threads.threads === 2 && threads.reason === null && / 2 threads · cross-origin isolated/.test(threads.status) && threads.control === "2", `${threads.threads} threads (requested ${threads.requested}${threads.reason ? `: ${threads.reason}` : ""}); status "${threads.status.slice(0, 60)}…"`);
 
   // 2. 100 training steps lower the loss (a fresh MLP, default settings).
   await page.evaluate("document.querySelector('#reset').click()");
@@ -127,7 +144,7 @@ try {
   await page.evaluate("document.querySelector('#reset').click()");
   await waitFor("s.points.length === 0 && !s.training");
   await page.evaluate(`window.playground.send({ type: 'train', steps: ${EPOCHS * Math.ceil(ready.trainCount / 64)} })`);
-  await waitFor(`s.epochs.length >= ${EPOCHS} && !s.training`);
+  await waitFor(`s.epochs.length >= ${EPOCHS} && !s.training`, TRAINING_TIMEOUT_MS);
   const workerRate = await state("s.imagesPerSecond");
   const nodeRates = [nodeJson.imagesPerSecond, nodeTrain(`${nodeRun}-again`).imagesPerSecond];
 
@@ -172,7 +189,7 @@ try {
   await page.selectOption("select[name=model]", "lenet5");
   await waitFor("s.configured && /LeNet/.test(s.configured.architecture)");
   await page.evaluate("window.playground.send({ type: 'train', steps: 182 })");
-  await waitFor("s.epochs.length >= 2 && !s.training");
+  await waitFor("s.epochs.length >= 2 && !s.training", TRAINING_TIMEOUT_MS);
   await page.fill("#test-index", "12");
   await page.dispatchEvent("#test-index", "change");
   await waitFor("s.inspection && s.inspection.index === 12 && s.evaluation");
@@ -181,20 +198,51 @@ try {
   await page.screenshot({ path: shot, fullPage: true });
   check("a screenshot is written", statSync(shot).size > 10_000, shot);
 
-  const errors = await state("s.errors");
+  // 9. LeNet-5 (batch 64, seed 0) trains to the same losses and test predictions on 1 and 2 threads; its speed on each.
+  const lenet = {};
+  for (const count of [1, 2]) {
+    await page.selectOption("#threads", String(count));
+    await waitFor(`s.threads.threads === ${count}`);
+    await page.evaluate("document.querySelector('#reset').click()");
+    await waitFor("s.points.length === 0 && !s.training && s.configured && /LeNet/.test(s.configured.architecture)");
+    await page.evaluate(`window.playground.state.evaluation = null; window.playground.send({ type: 'train', steps: ${LENET_STEPS} })`);
+    await waitFor(`s.points.length >= ${LENET_STEPS}`, TRAINING_TIMEOUT_MS);
+    await page.evaluate("window.playground.send({ type: 'evaluate' })");
+    await waitFor("s.evaluation !== null");
+    lenet[count] = await state("({ losses: s.points.map((p) => p.loss), predictions: Array.from(s.evaluation.predictions), rate: s.imagesPerSecond, threads: s.threads.threads })");
+  }
+  const sameLosses = lenet[1].losses.length === LENET_STEPS && lenet[1].losses.every((x, i) => Object.is(x, lenet[2].losses[i]));
+  const samePredictions = lenet[1].predictions.length > 0 && lenet[1].predictions.length === lenet[2].predictions.length && lenet[1].predictions.every((x, i) => x === lenet[2].predictions[i]);
+  check(`LeNet-5 trains to the same losses and test predictions on 1 and 2 threads (${LENET_STEPS} steps, seed 0)`, sameLosses && samePredictions && lenet[2].threads === 2, `losses ${sameLosses ? "identical" : "differ"} (last ${lenet[1].losses.at(-1)} and ${lenet[2].losses.at(-1)}), ${lenet[1].predictions.length} test predictions ${samePredictions ? "identical" : "differ"}`);
+
+  // 10. Served without COOP/COEP the page is not cross-origin isolated: one thread, said why, and it trains.
+  const plainPage = await context.newPage();
+  const plain = watch(plainPage, "not isolated: ");
+  await plainPage.goto(plainUrl);
+  await plain.waitFor("s.threads !== null && s.configured !== null");
+  await plainPage.evaluate("window.playground.send({ type: 'train', steps: 5 })");
+  await plain.waitFor("s.points.length >= 5", TRAINING_TIMEOUT_MS);
+  const single = await plain.state("({ ...s.threads, isolated: crossOriginIsolated, status: document.querySelector('#status').textContent, disabled: document.querySelector('#threads').disabled })");
+  check("served without COOP/COEP the page trains on 1 thread and says why", !single.isolated && single.threads === 1 && /cross-origin isolated/.test(single.reason ?? "") && / 1 thread \(.*cross-origin isolated/.test(single.status) && single.disabled, `${single.threads} thread: ${single.reason}`);
+  const plainErrors = await plain.state("s.errors");
+  await plainPage.close();
+
+  const errors = [...(await state("s.errors")), ...plainErrors];
   check("no console error, page error, failed request or worker error", problems.length === 0 && errors.length === 0, [...problems, ...errors].join("; ") || "none");
 
   const firstStep = t.firstStep;
   const ms = (x) => `${x.toFixed(0)} ms`;
-  console.log(`budget: time to first training step ${ms(firstStep)} from navigation (budget ≤ 1000 ms): ${firstStep <= 1000 ? "met" : "NOT met"} — page script running at ${ms(t.mainStarted)}, worker script at ${ms(t.workerStarted)}, data fetched and inflated at ${ms(t.ready)}, network built at ${ms(t.configured)}, Train pressed at ${ms(t.trainClicked)}`);
+  console.log(`budget: time to first training step ${ms(firstStep)} from navigation (budget ≤ 1000 ms): ${firstStep <= 1000 ? "met" : "NOT met"} — worker created at ${ms(t.workerCreated)}, page script running at ${ms(t.mainStarted)}, worker bundle at ${ms(t.workerBundle)}, worker script (nnref loaded) at ${ms(t.workerStarted)}, data fetched and inflated at ${ms(t.ready)}, network built at ${ms(t.configured)}, Train pressed at ${ms(t.trainClicked)}; load average ${loadavg()[0].toFixed(1)}`);
   const nodeRate = (nodeRates[0] + nodeRates[1]) / 2;
   const ratio = workerRate / nodeRate;
   console.log(`budget: worker training speed ${Math.round(workerRate)} images/s, nnref train in Node ${nodeRates.map(Math.round).join(" and ")} images/s (before and after): ${(100 * ratio).toFixed(0)} % (budget ≥ 80 %): ${ratio >= 0.8 ? "met" : "NOT met"} (MLP, batch 64, ${EPOCHS} epochs each, one after the other on a possibly busy machine; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
+  console.log(`threads: LeNet-5 in the worker (batch 64, ${LENET_STEPS} steps from a fresh network) ${Math.round(lenet[1].rate)} images/s on 1 thread, ${Math.round(lenet[2].rate)} on 2: ${(lenet[2].rate / lenet[1].rate).toFixed(2)}× (printed, not asserted; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
 } catch (err) {
   check("the browser run completed", false, `${err instanceof Error ? err.message : String(err)}${problems.length ? `; ${problems.join("; ")}` : ""}`);
 } finally {
   await context.close().catch(() => undefined);
   server.close();
+  plainServer.close();
   rmSync(profile, { recursive: true, force: true });
 }
 finish();

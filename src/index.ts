@@ -38,6 +38,7 @@ export { loadKernels, loadKernelsSync } from "./backend/load.js";
 export { kernelsUnavailableReason } from "./backend/load.js";
 export { simdSupported } from "./backend/wasm.js";
 export { getThreads, setThreads, stopPool, threadsSupported, MAX_THREADS } from "./backend/threads.js";
+export { threadsUnavailableReason } from "./backend/threads.js";
 export * from "./io/vectors.js";
 export * from "./check/vectors.js";
 export * from "./check/gradcheck.js";

@@ -5,7 +5,8 @@
  *
  * For the browser test (scripts/test-browser.mjs), `window.playground`
  * exposes the page's state (the plotted steps, the latest replies, the
- * timings in ms since navigation: data ready, Train clicked, first step) and
+ * timings in ms since navigation: worker created, its bundle and script
+ * started, data ready, network built, Train clicked, first step) and
  * `send`, to post a request such as { type: "train", steps: 100 }.
  */
 import { drawChart, smooth, type Series } from "./charts.js";
@@ -21,6 +22,8 @@ const mainStarted = performance.now();
 
 const state = {
   ready: null as ReplyOf<"ready"> | null,
+  /** The worker's latest report of its kernel threads (null until its first choice settles). */
+  threads: null as ReplyOf<"threads"> | null,
   configured: null as ReplyOf<"configured"> | null,
   points: [] as StepPoint[],
   epochs: [] as ReplyOf<"epoch">[],
@@ -34,9 +37,12 @@ const state = {
   /** The current network's number: replies about an older network are dropped. */
   run: 0,
   errors: [] as string[],
-  timings: { mainStarted, workerStarted: NaN, ready: NaN, configured: NaN, trainClicked: NaN, firstStep: NaN },
+  timings: { mainStarted, workerCreated: NaN, workerBundle: NaN, workerStarted: NaN, ready: NaN, configured: NaN, trainClicked: NaN, firstStep: NaN },
 };
-const worker = new Worker("worker.js");
+/** The worker index.html's first script started, with the messages and errors it sent before this script ran. */
+const early = (window as unknown as { playgroundWorker?: { worker: Worker; early: Array<MessageEvent<Reply> | ErrorEvent>; createdMs: number } }).playgroundWorker;
+const worker = early?.worker ?? new Worker("worker.js");
+state.timings.workerCreated = early?.createdMs ?? performance.now();
 const send = (request: Request, transfer: Transferable[] = []) => worker.postMessage(request, transfer);
 (window as unknown as { playground: unknown }).playground = { state, send };
 
@@ -63,7 +69,6 @@ function readSettings(): Settings {
     momentumForm: field("momentumForm").value as Settings["momentumForm"],
     batchSize: num("batchSize", 1, 5800, "Batch size"),
     seed: Math.trunc(num("seed", -1e9, 1e9, "Seed")),
-    threads: 1,
   };
 }
 
@@ -94,12 +99,18 @@ function setTraining(on: boolean): void {
   $("train").textContent = on ? "Pause" : "Train";
 }
 
+/** "2 threads", or "1 thread (why not more)", or "threads: starting" before the worker's first report. */
+function describeThreads(t: ReplyOf<"threads"> | null): string {
+  if (!t) return "threads: starting";
+  const count = `${t.threads} thread${t.threads === 1 ? "" : "s"}`;
+  return t.reason === null ? count : `${count} (${t.reason})`;
+}
+
 function showStatus(): void {
   const r = state.ready;
   if (!r) return;
   const isolated = r.crossOriginIsolated ? "cross-origin isolated" : "not cross-origin isolated";
-  const cores = navigator.hardwareConcurrency ?? 1;
-  $("status").textContent = `backend ${r.backend} · ${r.threads} thread${r.threads === 1 ? "" : "s"} (of ${cores} cores; multi-threaded kernels are not in nnref yet) · ${isolated} · ${r.dataSource}: ${r.trainCount} training / ${r.testCount} test images`;
+  $("status").textContent = `backend ${r.backend} · ${describeThreads(state.threads)} · ${isolated} · ${r.dataSource}: ${r.trainCount} training / ${r.testCount} test images`;
 }
 
 let chartsPending = false;
@@ -212,6 +223,7 @@ const handlers: { [T in Reply["type"]]: (reply: ReplyOf<T>) => void } = {
   ready(r) {
     state.ready = r;
     state.timings.ready = performance.now();
+    state.timings.workerBundle = r.workerTimeOrigin + r.bundleStartMs - performance.timeOrigin;
     state.timings.workerStarted = r.workerTimeOrigin + r.scriptStartMs - performance.timeOrigin;
     showStatus();
     showTestImage();
@@ -289,6 +301,14 @@ const handlers: { [T in Reply["type"]]: (reply: ReplyOf<T>) => void } = {
     }
     message(`Loaded ${l.name}: ${l.architecture}; inputs standardized with ${l.standardizationFromFile ? "the statistics stored in the file" : "the training set's statistics (the file has none)"}. Train goes on from its weights.`);
   },
+  threads(t) {
+    state.threads = t;
+    const select = $<HTMLSelectElement>("threads");
+    select.value = String(t.threads);
+    // Two threads cannot run here (not cross-origin isolated, one core, …): the choice is 1, and the status says why.
+    if (t.requested > t.threads) select.disabled = true;
+    showStatus();
+  },
   error(e) {
     state.errors.push(e.message);
     setTraining(false);
@@ -324,6 +344,7 @@ $("train").addEventListener("click", () => {
   }
 });
 $("reset").addEventListener("click", configure);
+$("threads").addEventListener("change", () => send({ type: "threads", count: Number($<HTMLSelectElement>("threads").value) }));
 $("settings").addEventListener("change", configure);
 $("save").addEventListener("click", () => send({ type: "save" }));
 $("load").addEventListener("change", async () => {
@@ -341,3 +362,7 @@ $("test-index").addEventListener("change", () => chooseTestImage(Number(($("test
 window.addEventListener("resize", redrawCharts);
 redrawCharts();
 configure(); // the worker builds the network as soon as its data is in
+for (const event of early?.early.splice(0) ?? []) {
+  if (event instanceof ErrorEvent) worker.onerror(event);
+  else worker.onmessage(event);
+}

@@ -18,12 +18,6 @@ export interface Settings {
   readonly dropout: number;
   readonly batchNorm: boolean;
   readonly seed: number;
-  /**
-   * Kernel threads. Always 1 for now: the multi-threaded kernels are a later
-   * issue; the worker reports what it uses (`Ready.threads`), and this is
-   * where the page will pass a choice.
-   */
-  readonly threads: number;
 }
 
 /** A tensor as it crosses to the page: shape and float32 values. */
@@ -45,6 +39,8 @@ export type Request =
   /** Class probabilities of one drawn 28×28 image (uint8, 0 = background, 255 = ink). */
   | { type: "predict"; pixels: Uint8Array }
   | { type: "save" }
+  /** Run the kernels on `count` threads (1 or 2; the results are the same bits): answered by a `threads` reply. */
+  | { type: "threads"; count: number }
   | { type: "load"; bytes: Uint8Array; name: string; run: number };
 
 /** One training step as plotted. */
@@ -61,8 +57,6 @@ export type Reply =
       type: "ready";
       /** getBackend() in the worker: "wasm" when the kernels loaded. */
       backend: string;
-      /** Kernel threads in use (1 until the threads issue). */
-      threads: number;
       crossOriginIsolated: boolean;
       trainCount: number;
       testCount: number;
@@ -70,10 +64,14 @@ export type Reply =
       testLabels: Uint8Array;
       classNames: readonly string[];
       dataSource: string;
-      /** Milliseconds the worker took to fetch and inflate the data. */
+      /** Milliseconds the worker's own script still waited for the data (requested, inflated and checked since its bundle began). */
       dataMs: number;
-      /** The worker's performance.timeOrigin and performance.now() when its script began running: when the page's clock sees the worker start. */
+      /**
+       * The worker's performance.timeOrigin, and its performance.now() when its bundle began to run and when its own
+       * script did (after nnref's code was evaluated and its kernels compiled): when the page's clock sees them.
+       */
       workerTimeOrigin: number;
+      bundleStartMs: number;
       scriptStartMs: number;
     }
   /** `trainable`: false for a loaded ONNX graph (evaluated only). */
@@ -87,4 +85,11 @@ export type Reply =
   | { type: "saved"; bytes: Uint8Array; name: string }
   /** `onnx`: an .onnx classifier, evaluated with nnref's ops but not trained (the settings are the page's, unchanged). */
   | { type: "loaded"; run: number; name: string; settings: Settings; architecture: string; standardizationFromFile: boolean; onnx: boolean }
+  /**
+   * The kernel threads now in use, sent when the worker's first choice (2 where
+   * possible) settles and after each `threads` request; `reason` says why
+   * fewer than `requested` run (threadsUnavailableReason(), or the error that
+   * stopped the workers from starting), null when all do.
+   */
+  | { type: "threads"; threads: number; requested: number; reason: string | null }
   | { type: "error"; message: string };

@@ -3,8 +3,10 @@
 // random shapes, each split over both threads (the split threshold lowered
 // to 0 so that small shapes are cut too; `sgemmParts`/`convParts` confirm
 // every case really ran in two parts). Also: one thread where
-// SharedArrayBuffer is missing, and a Node process with a pool exits by
-// itself (the workers are unref'd).
+// SharedArrayBuffer is missing, the reasons a browser context gets no
+// threads (the Web Worker pool itself runs in real Chromium:
+// scripts/test-browser.mjs), and a Node process with a pool exits by itself
+// (the workers are unref'd).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fc from "fast-check";
@@ -12,7 +14,8 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { sgemm } from "../../src/backend/sgemm.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
-import { getThreads, setThreads, threadsSupported, MAX_THREADS } from "../../src/backend/threads.js";
+import { getThreads, setThreads, threadsSupported, threadsUnavailableReason, MAX_THREADS } from "../../src/backend/threads.js";
+import { browserThreadsUnavailableReason } from "../../src/backend/threads_browser.js";
 import { convParts, convWeightParts, setParallelThreshold, sgemmParts } from "../../src/backend/parallel_kernels.js";
 import { conv2dKernelOp } from "../../src/backend/kernels/conv2d.js";
 import { conv2dAttrs, convGeometry } from "../../src/ops/conv_geometry.js";
@@ -55,6 +58,7 @@ test("without SharedArrayBuffer (a page that is not cross-origin isolated) setTh
   delete global.SharedArrayBuffer;
   try {
     assert.not.ok(threadsSupported());
+    assert.match(threadsUnavailableReason() ?? "", /^SharedArrayBuffer is not available here \(a browser page has it only when cross-origin isolated/);
     assert.is(await setThreads(2), 1);
     assert.is(getThreads(), 1);
     const n = 64, x = new Float32Array(n * n).fill(1), c = new Float32Array(n * n);
@@ -64,6 +68,33 @@ test("without SharedArrayBuffer (a page that is not cross-origin isolated) setTh
     global.SharedArrayBuffer = saved;
   }
   assert.ok(threadsSupported());
+});
+
+test("a browser context gets threads only in a cross-origin isolated dedicated Web Worker, else a reason naming what is missing", () => {
+  assert.is(threadsUnavailableReason(), undefined, "Node has threads");
+  const global = globalThis as Record<string, unknown>;
+  const names = ["crossOriginIsolated", "WorkerGlobalScope", "DedicatedWorkerGlobalScope", "Worker"];
+  const saved = names.map((name) => Object.getOwnPropertyDescriptor(global, name));
+  const context = (isolated: boolean, worker: "main" | "shared" | "dedicated", nested: boolean) => {
+    global.crossOriginIsolated = isolated;
+    global.WorkerGlobalScope = worker === "main" ? undefined : class {};
+    global.DedicatedWorkerGlobalScope = worker === "dedicated" ? class {} : undefined;
+    global.Worker = nested ? class {} : undefined;
+    return browserThreadsUnavailableReason();
+  };
+  try {
+    assert.match(context(false, "dedicated", true) ?? "", /^this page is not cross-origin isolated .*Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp/);
+    assert.match(context(true, "main", true) ?? "", /^this is a browser's main thread, which may not block in Atomics\.wait/);
+    assert.match(context(true, "shared", true) ?? "", /^this is a shared or service worker/);
+    assert.match(context(true, "dedicated", false) ?? "", /^this worker cannot start Web Workers/);
+    assert.is(context(true, "dedicated", true), undefined);
+  } finally {
+    names.forEach((name, i) => {
+      const descriptor = saved[i];
+      if (descriptor) Object.defineProperty(global, name, descriptor);
+      else delete global[name];
+    });
+  }
 });
 
 test("setThreads(2) runs on two threads; setThreads(1) returns to one", async () => {

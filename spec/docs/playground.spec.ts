@@ -64,6 +64,24 @@ test("the static server: MIME types (wasm too), COOP/COEP, 127.0.0.1 only, paths
   }
 });
 
+test("the static server with isolated: false leaves out COOP/COEP only", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "nnref-serve-"));
+  writeFileSync(join(dir, "index.html"), "<!doctype html><title>t</title>");
+  const { startServer } = (await import(serverModule)) as { startServer(o: { dir: string; port: number; isolated?: boolean }): Promise<Served> };
+  const { server, url } = await startServer({ dir, port: 0, isolated: false });
+  try {
+    const index = await get(url, "/");
+    assert.is(index.status, 200);
+    assert.is(index.headers["cross-origin-opener-policy"], undefined);
+    assert.is(index.headers["cross-origin-embedder-policy"], undefined);
+    assert.is(index.headers["x-content-type-options"], "nosniff");
+    assert.is((await get(url, "/missing.js")).headers["cross-origin-embedder-policy"], undefined);
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("build-playground: bundles the page and the worker, copies the data, prints the size budget", () => {
   const out = mkdtempSync(join(tmpdir(), "nnref-playground-"));
   try {

@@ -5,14 +5,16 @@
  * `getThreads()` is global state beside the active backend (DESIGN: the
  * backend, the thread count and the no-grad depth are the only ones): how
  * many threads the kernels may split one call over. It is 1 until a program
- * calls `await setThreads(n)`. With n > 1 and where shared memory and worker
- * threads exist (Node ≥ 20 today), the kernels move onto one shared
- * `WebAssembly.Memory`: the module built for threads
+ * calls `await setThreads(n)`. With n > 1 and where threads are possible
+ * (`threadsUnavailableReason()` says when not), the kernels move onto one
+ * shared `WebAssembly.Memory`: the module built for threads
  * (./kernels_threads_wasm.generated.ts: imported shared memory, atomics) is
  * instantiated on this thread over that memory, and again in each of n − 1
- * workers. Elsewhere — no SharedArrayBuffer (a browser page that is not
- * cross-origin isolated), or no Node worker_threads (browser Web Workers are
- * not wired yet) — `setThreads` keeps one thread and says so by resolving to 1.
+ * workers — Node worker_threads (./threads_node.ts), or in a browser Web
+ * Workers started from a Blob URL (./threads_browser.ts). Elsewhere — no
+ * SharedArrayBuffer (a page that is not cross-origin isolated), a browser's
+ * main thread (it may not block in Atomics.wait, and the caller of a kernel
+ * does) — `setThreads` keeps one thread and says so by resolving to 1.
  *
  * How a call runs on the pool (`runJobs`): the caller cuts one kernel call
  * into parts that write disjoint outputs (./parallel_kernels.ts), part 0 runs
@@ -21,14 +23,15 @@
  * (Atomics), and this thread waits (Atomics.wait) until every worker has
  * stored that number back. Each worker instance has its own `threadIndex`
  * (assembly/thread_local.ts), so the kernels' per-thread static rows do not
- * collide; packing scratch is each part's own region of the arena.
- *
- * The workers are unref'd: they never keep a Node process alive. Their code
- * is a source string run with `eval: true`, so the pool works the same from
- * dist/ and from src/ under tsx (workers do not inherit `--import tsx`).
+ * collide; packing scratch is each part's own region of the arena. The
+ * worker's program (`WORKER_PROGRAM`) is one source string for Node and
+ * browsers; the two differ only in how a worker is created and how it gets
+ * its start message.
  */
 import { kernelsThreadsWasmBase64 } from "./kernels_threads_wasm.generated.js";
 import { replaceKernels, requireKernels, wrapInstance } from "./wasm.js";
+import { startNodeWorker } from "./threads_node.js";
+import { browserThreadsUnavailableReason, startBrowserWorker } from "./threads_browser.js";
 
 /** Most threads `setThreads` accepts (the kernels hold per-thread static rows for this many: assembly/thread_local.ts). */
 export const MAX_THREADS = 8;
@@ -59,15 +62,26 @@ export interface Job {
   readonly args: readonly number[];
 }
 
-/** A Node worker_threads Worker, as much of it as the pool uses. */
-interface NodeWorker {
-  unref(): void;
-  terminate(): Promise<number>;
-  once(event: "message" | "error" | "exit", listener: (value: unknown) => void): void;
+/** What a kernel worker gets when it starts: the threads module, the shared memory, the control block, its slot. */
+export interface WorkerStart {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly control: SharedArrayBuffer;
+  /** 0 for the first worker: it is thread slot + 1 (the calling thread is 0). */
+  readonly slot: number;
+  readonly names: readonly string[];
 }
 
+/** A started kernel worker (Node's or a browser's), as much of it as the pool uses. */
+export interface KernelWorker {
+  terminate(): unknown;
+}
+
+/** Starts one worker running `program` with `start`; `ready` settles when it has instantiated its module (or failed to). */
+export type StartWorker = (program: string, start: WorkerStart) => { worker: KernelWorker; ready: Promise<void> };
+
 interface Pool {
-  readonly workers: NodeWorker[];
+  readonly workers: KernelWorker[];
   readonly control: Int32Array;
   readonly args: Float64Array;
   seq: number;
@@ -84,16 +98,35 @@ export function getThreads(): number {
   return threads;
 }
 
-/** Whether this platform can run the kernels on several threads (shared memory and Node worker_threads). */
+/** Whether this is Node (or a runtime that presents itself as Node: worker_threads). */
+function isNode(): boolean {
+  return typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
+}
+
+/**
+ * Why `setThreads(n > 1)` would stay on one thread here, as one sentence;
+ * undefined where threads are possible (Node ≥ 20; a cross-origin isolated
+ * browser Web Worker that can start Web Workers). In a browser the reasons
+ * are: no SharedArrayBuffer or not cross-origin isolated (the page must be
+ * served with COOP/COEP), or a main thread (it may not block in
+ * Atomics.wait: run the model in a Web Worker).
+ */
+export function threadsUnavailableReason(): string | undefined {
+  if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") {
+    return "SharedArrayBuffer is not available here (a browser page has it only when cross-origin isolated: served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)";
+  }
+  return isNode() ? undefined : browserThreadsUnavailableReason();
+}
+
+/** Whether this platform can run the kernels on several threads (`threadsUnavailableReason()` says why not). */
 export function threadsSupported(): boolean {
-  const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
-  return typeof SharedArrayBuffer === "function" && typeof Atomics === "object" && typeof node === "string";
+  return threadsUnavailableReason() === undefined;
 }
 
 /**
  * Sets how many threads the wasm kernels may use (1 … MAX_THREADS) and
  * resolves to the count now in effect: `n`, or 1 where threads are not
- * supported here (see `threadsSupported`). The first n > 1 moves the kernels
+ * supported here (`threadsUnavailableReason()` says why). The first n > 1 moves the kernels
  * onto a shared memory (the kernels must be loaded). Throws a RangeError for
  * a count that is not an integer in 1 … MAX_THREADS. Results are the same
  * bits for every thread count (./parallel_kernels.ts). Calls made before an
@@ -167,54 +200,62 @@ function shareKernelsMemory(): { module: WebAssembly.Module; memory: WebAssembly
   return { module, memory };
 }
 
-// The worker's program (run with eval: true; valid as a script and as a
-// module, since a worker may inherit --input-type=module): instantiate the
-// threads module over the shared memory, then run a part each time the
-// sequence number moves, and store the number back.
-const WORKER_SOURCE = `
-import("node:worker_threads").then(({ parentPort, workerData }) => {
-const { module, memory, control, slot, names } = workerData;
-const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
-kernels.setThreadIndex(slot + 1);
-const ctl = new Int32Array(control);
-const args = new Float64Array(control, ${ARGS_BYTE} + slot * ${ARG_SLOTS} * 8, ${ARG_SLOTS});
-let seen = Atomics.load(ctl, ${SEQ});
-parentPort.postMessage("ready");
-for (;;) {
-  Atomics.wait(ctl, ${SEQ}, seen);
-  const seq = Atomics.load(ctl, ${SEQ});
-  if (seq === seen) continue;
-  seen = seq;
-  if (Atomics.load(ctl, ${STOP}) === 1) break;
-  const which = args[0];
-  if (which >= 0) {
-    try {
-      kernels[names[which]](...args.subarray(2, 2 + args[1]));
-    } catch (e) {
-      Atomics.store(ctl, ${ERROR} + 2 * slot, 1);
+/**
+ * The worker's program, the same for Node and browsers: a function
+ * `runKernelWorker(start, ready)` that instantiates the threads module over
+ * the shared memory, calls `ready()`, then runs a part each time the
+ * sequence number moves and stores the number back. Valid as a script and
+ * inside a module (./threads_node.ts and ./threads_browser.ts wrap it).
+ */
+export const WORKER_PROGRAM = `
+function runKernelWorker({ module, memory, control, slot, names }, ready) {
+  const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  kernels.setThreadIndex(slot + 1);
+  const ctl = new Int32Array(control);
+  const args = new Float64Array(control, ${ARGS_BYTE} + slot * ${ARG_SLOTS} * 8, ${ARG_SLOTS});
+  let seen = Atomics.load(ctl, ${SEQ});
+  ready();
+  for (;;) {
+    Atomics.wait(ctl, ${SEQ}, seen);
+    const seq = Atomics.load(ctl, ${SEQ});
+    if (seq === seen) continue;
+    seen = seq;
+    if (Atomics.load(ctl, ${STOP}) === 1) break;
+    const which = args[0];
+    if (which >= 0) {
+      try {
+        kernels[names[which]](...args.subarray(2, 2 + args[1]));
+      } catch (e) {
+        Atomics.store(ctl, ${ERROR} + 2 * slot, 1);
+      }
     }
+    Atomics.store(ctl, ${DONE} + 2 * slot, seq);
+    Atomics.notify(ctl, ${DONE} + 2 * slot);
   }
-  Atomics.store(ctl, ${DONE} + 2 * slot, seq);
-  Atomics.notify(ctl, ${DONE} + 2 * slot);
 }
-});
 `;
 
-/** Starts `count` workers over the kernels' shared memory and waits until each has instantiated its module. */
+/**
+ * Starts `count` workers over the kernels' shared memory (Node worker_threads
+ * or browser Web Workers) and waits until each has instantiated its module.
+ */
 async function startPool(count: number): Promise<Pool> {
   const { module, memory } = shareKernelsMemory();
-  const spec = "node:worker_threads";
-  const { Worker } = (await import(spec)) as { Worker: new (source: string, options: object) => NodeWorker };
+  const startWorker: StartWorker = isNode() ? await startNodeWorker() : startBrowserWorker;
   const control = new SharedArrayBuffer(ARGS_BYTE + MAX_THREADS * ARG_SLOTS * 8);
-  const workers: NodeWorker[] = [];
+  const workers: KernelWorker[] = [];
   const started: Promise<void>[] = [];
   for (let slot = 0; slot < count; slot++) {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { module, memory, control, slot, names: JOB_EXPORTS } });
-    worker.unref();
-    workers.push(worker);
-    started.push(new Promise<void>((resolve, reject) => {
-      worker.once("message", () => resolve());
-      worker.once("error", (e) => reject(new Error(`setThreads: worker ${slot + 1} failed to start (${(e as Error).message})`)));
+    let ready: Promise<void>;
+    try {
+      const launched = startWorker(WORKER_PROGRAM, { module, memory, control, slot, names: JOB_EXPORTS });
+      workers.push(launched.worker);
+      ready = launched.ready;
+    } catch (e) {
+      ready = Promise.reject(e);
+    }
+    started.push(ready.catch((e: unknown) => {
+      throw new Error(`setThreads: worker ${slot + 1} failed to start (${e instanceof Error ? e.message : String(e)})`);
     }));
   }
   try {
@@ -269,7 +310,7 @@ export function runJobs(jobs: readonly Job[]): void {
   }
 }
 
-/** Blocks until worker `slot` has stored the current sequence number (Atomics.wait; Node's main thread may block). */
+/** Blocks until worker `slot` has stored the current sequence number (Atomics.wait: Node's main thread or a browser Web Worker may block). */
 function waitDone(p: Pool, slot: number): void {
   const deadline = Date.now() + WAIT_LIMIT_MS;
   for (;;) {
