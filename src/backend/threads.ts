@@ -30,6 +30,7 @@
  */
 import { kernelsThreadsWasmBase64 } from "./kernels_threads_wasm.generated.js";
 import { replaceKernels, requireKernels, wrapInstance } from "./wasm.js";
+import type { KernelWorker, StartWorker, WorkerStart } from "./kernel_worker.js";
 import { startNodeWorker } from "./threads_node.js";
 import { browserThreadsUnavailableReason, startBrowserWorker } from "./threads_browser.js";
 
@@ -61,24 +62,6 @@ export interface Job {
   readonly name: JobExport;
   readonly args: readonly number[];
 }
-
-/** What a kernel worker gets when it starts: the threads module, the shared memory, the control block, its slot. */
-export interface WorkerStart {
-  readonly module: WebAssembly.Module;
-  readonly memory: WebAssembly.Memory;
-  readonly control: SharedArrayBuffer;
-  /** 0 for the first worker: it is thread slot + 1 (the calling thread is 0). */
-  readonly slot: number;
-  readonly names: readonly string[];
-}
-
-/** A started kernel worker (Node's or a browser's), as much of it as the pool uses. */
-export interface KernelWorker {
-  terminate(): unknown;
-}
-
-/** Starts one worker running `program` with `start`; `ready` settles when it has instantiated its module (or failed to). */
-export type StartWorker = (program: string, start: WorkerStart) => { worker: KernelWorker; ready: Promise<void> };
 
 interface Pool {
   readonly workers: KernelWorker[];

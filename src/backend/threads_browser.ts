@@ -12,7 +12,7 @@
  * is not started (`browserThreadsUnavailableReason`), and a page runs its
  * model in a Web Worker (which starts the kernel workers as nested workers).
  */
-import type { StartWorker } from "./threads.js";
+import type { StartWorker } from "./kernel_worker.js";
 
 /** The parts of a browser's global scope this file reads (absent elsewhere). */
 interface BrowserScope {

@@ -6,7 +6,7 @@
  * (workers do not inherit `--import tsx`); its start message is the Worker's
  * `workerData`. The workers are unref'd: they never keep a Node process alive.
  */
-import type { KernelWorker, StartWorker, WorkerStart } from "./threads.js";
+import type { KernelWorker, StartWorker, WorkerStart } from "./kernel_worker.js";
 
 /** A Node worker_threads Worker, as much of it as the pool uses. */
 interface NodeWorker extends KernelWorker {
