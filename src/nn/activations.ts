@@ -21,37 +21,36 @@ abstract class Elementwise extends Module {
   }
 }
 
-/** ReLU: max(0, x). Any shape. */
-export class ReLU extends Elementwise {
+/** An activation without attributes: applies `fn`, prints as `name()`. */
+abstract class PlainActivation extends Elementwise {
+  protected abstract readonly layerName: string;
+  protected abstract readonly fn: (x: Variable) => Variable;
+
   forward(x: Variable): Variable {
-    return F.relu(x);
+    return this.fn(x);
   }
 
   override describe(): string {
-    return "ReLU()";
+    return `${this.layerName}()`;
   }
+}
+
+/** ReLU: max(0, x). Any shape. */
+export class ReLU extends PlainActivation {
+  protected readonly layerName = "ReLU";
+  protected readonly fn = F.relu;
 }
 
 /** Sigmoid: σ(x) = 1/(1 + e^(−x)). Any shape. */
-export class Sigmoid extends Elementwise {
-  forward(x: Variable): Variable {
-    return F.sigmoid(x);
-  }
-
-  override describe(): string {
-    return "Sigmoid()";
-  }
+export class Sigmoid extends PlainActivation {
+  protected readonly layerName = "Sigmoid";
+  protected readonly fn = F.sigmoid;
 }
 
 /** Tanh: tanh(x). Any shape. */
-export class Tanh extends Elementwise {
-  forward(x: Variable): Variable {
-    return F.tanh(x);
-  }
-
-  override describe(): string {
-    return "Tanh()";
-  }
+export class Tanh extends PlainActivation {
+  protected readonly layerName = "Tanh";
+  protected readonly fn = F.tanh;
 }
 
 /** LeakyReLU(slope): max(0, x) + slope·min(0, x). Any shape. */

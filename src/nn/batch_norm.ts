@@ -73,6 +73,12 @@ export abstract class BatchNorm extends Module {
   get numBatchesTracked(): number { return this.buffer("num_batches_tracked")!.data[0]; }
 
   /** Normalizes an [N, C, …] input per channel (the op takes [N, C], [N, C, L] and [N, C, H, W]). */
+  /** Checks x's shape (the subclass's `outputShape`), then normalizes it. */
+  forward(x: Variable): Variable {
+    this.outputShape(x.shape);
+    return this.normalize(x);
+  }
+
   protected normalize(x: Variable): Variable {
     if (this.training) {
       const perChannel = x.value.size / this.numFeatures;
@@ -106,11 +112,6 @@ export abstract class BatchNorm extends Module {
 export class BatchNorm1d extends BatchNorm {
   protected readonly layerName = "BatchNorm1d";
 
-  forward(x: Variable): Variable {
-    this.outputShape(x.shape);
-    return this.normalize(x);
-  }
-
   outputShape(inputShape: Shape): Shape {
     if ((inputShape.length !== 2 && inputShape.length !== 3) || inputShape[1] !== this.numFeatures) {
       throw new RangeError(`BatchNorm1d: expected input [N, ${this.numFeatures}] or [N, ${this.numFeatures}, L], got ${shapeString(inputShape)}`);
@@ -122,11 +123,6 @@ export class BatchNorm1d extends BatchNorm {
 /** BatchNorm2d(C): input [N, C, H, W] → same shape, normalized per channel over N, H and W. */
 export class BatchNorm2d extends BatchNorm {
   protected readonly layerName = "BatchNorm2d";
-
-  forward(x: Variable): Variable {
-    this.outputShape(x.shape);
-    return this.normalize(x);
-  }
 
   outputShape(inputShape: Shape): Shape {
     if (inputShape.length !== 4 || inputShape[1] !== this.numFeatures) {

@@ -9,6 +9,7 @@ import { allocate, Tensor, shapeString, randn, type FloatDType } from "../tensor
 import type { Random } from "../random.js";
 import { boolAttr, checkUpstream, describeValue, fail, floatData, intAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
+import { unaryOp } from "./unary_op.js";
 import {
   checkPadding, planesOf, pooledPlanes, poolWindowAttrs, randomPadding, randomPair, randomPoolInputShape,
   type PooledPlanes, type SizePair, type SizePairLike,
@@ -291,22 +292,17 @@ function windowPoolOp<A>(
   backward: (dy: Tensor, input: Tensor, attrs: A) => Tensor,
   sampleAttrs: (rng: Random, kernel_size: SizePair) => A,
 ): OpDef<A, Tensor> {
-  return {
+  return unaryOp({
     name,
-    inputs: ["input"],
-    optional: [],
-    outputs: ["output"],
-    differentiableOutputs: ["output"],
-    grads: ["input"],
     attrs,
-    forward: ({ input }, a) => ({ outputs: { output: forward(input, a) }, cache: input }),
-    backward: ({ output }, input, a) => ({ input: backward(output, input, a) }),
+    forward,
+    backward,
     sample: (rng, dtype) => {
       const kernel_size = randomPair(rng, 1, 4);
       const attrs = sampleAttrs(rng, kernel_size);
-      return { inputs: { input: randn(randomPoolInputShape(rng, kernel_size, [1, 1]), rng, { dtype }) }, attrs };
+      return { input: randn(randomPoolInputShape(rng, kernel_size, [1, 1]), rng, { dtype }), attrs };
     },
-  };
+  });
 }
 
 /** `avg_pool2d`: input → output. Grads: input. */
@@ -322,19 +318,14 @@ export const sumPool2dOp: OpDef<SumPool2dAttrs, Tensor> = windowPoolOp("sum_pool
   sumPool2dAttrs({ kernel_size, stride: randomPair(rng, 1, 5), padding: randomPadding(rng, kernel_size), ceil_mode: rng.bernoulli(0.5) === 1 }));
 
 /** `adaptive_avg_pool2d`: input → output of the given size. Grads: input. */
-export const adaptiveAvgPool2dOp: OpDef<AdaptiveAvgPool2dAttrs, Tensor> = {
+export const adaptiveAvgPool2dOp: OpDef<AdaptiveAvgPool2dAttrs, Tensor> = unaryOp({
   name: "adaptive_avg_pool2d",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
   attrs: adaptiveAvgPool2dAttrs,
-  forward: ({ input }, a) => ({ outputs: { output: adaptiveAvgPool2d(input, a.output_size) }, cache: input }),
-  backward: ({ output }, input, a) => ({ input: adaptiveAvgPool2dBackward(output, input, a) }),
+  forward: (input, a) => adaptiveAvgPool2d(input, a.output_size),
+  backward: adaptiveAvgPool2dBackward,
   sample: (rng, dtype) => {
     const shape = [1 + rng.int(2), 1 + rng.int(2), 1 + rng.int(8), 1 + rng.int(8)];
     const attrs = adaptiveAvgPool2dAttrs({ output_size: [1 + rng.int(6), rng.bernoulli(0.2) ? null : 1 + rng.int(6)] });
-    return { inputs: { input: randn(shape, rng, { dtype }) }, attrs };
+    return { input: randn(shape, rng, { dtype }), attrs };
   },
-};
+});
