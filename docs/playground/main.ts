@@ -3,7 +3,7 @@
  * (./worker.ts, messages in ./protocol.ts) and draws what it sends. No
  * training happens here, so the page stays responsive.
  *
- * For the browser test (scripts/test-browser.mjs), `window.playground`
+ * For the browser test (scripts/test_browser.mjs), `window.playground`
  * exposes the page's state (the plotted steps, the latest replies, the
  * timings in ms since navigation: worker created, its bundle and script
  * started, data ready, network built, Train clicked, first step) and

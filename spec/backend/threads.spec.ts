@@ -5,7 +5,7 @@
 // every case really ran in two parts). Also: one thread where
 // SharedArrayBuffer is missing, the reasons a browser context gets no
 // threads (the Web Worker pool itself runs in real Chromium:
-// scripts/test-browser.mjs), and a Node process with a pool exits by itself
+// scripts/test_browser.mjs), and a Node process with a pool exits by itself
 // (the workers are unref'd).
 import { test } from "uvu";
 import * as assert from "uvu/assert";

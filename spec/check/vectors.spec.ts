@@ -344,7 +344,7 @@ test("the format's op table: every op of docs/vectors/format.md version 1 is reg
 
 test("docs/vectors/reference.json (the repo's own vectors) passes in float32 and float64", () => {
   // A regression oracle: if an op's semantics change on purpose, regenerate it with
-  // `node --import tsx scripts/make-reference-vectors.ts`.
+  // `node --import tsx scripts/make_reference_vectors.ts`.
   const text = readFileSync(join(root, "docs/vectors/reference.json"), "utf8");
   for (const dtype of ["float32", "float64"] as const) {
     const report = checkVectors(text, { dtype });

@@ -1,5 +1,5 @@
 // The playground's build and its static server, without a browser (the
-// browser run is `npm run test:browser`, scripts/test-browser.mjs).
+// browser run is `npm run test:browser`, scripts/test_browser.mjs).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const serverModule = new URL("../../scripts/serve-playground.mjs", import.meta.url).href;
+const serverModule = new URL("../../scripts/serve_playground.mjs", import.meta.url).href;
 
 interface Served {
   server: { close(): void; address(): { address: string; port: number } };
@@ -85,7 +85,7 @@ test("the static server with isolated: false leaves out COOP/COEP only", async (
 test("build-playground: bundles the page and the worker, copies the data, prints the size budget", () => {
   const out = mkdtempSync(join(tmpdir(), "nnref-playground-"));
   try {
-    const r = spawnSync(process.execPath, [join(root, "scripts/build-playground.mjs"), "--out", out], { cwd: root, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [join(root, "scripts/build_playground.mjs"), "--out", out], { cwd: root, encoding: "utf8" });
     assert.is(r.status, 0, r.stderr);
     for (const file of ["index.html", "style.css", "main.js", "worker.js", "data/train-images-idx3-ubyte.gz", "data/t10k-labels-idx1-ubyte.gz"]) assert.ok(existsSync(join(out, file)), file);
     assert.match(r.stdout, /budget: page JavaScript [\d.]+ KB gzipped.*\(budget ≤ 150 KB\): met/);

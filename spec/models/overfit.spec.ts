@@ -11,7 +11,7 @@
  * ResNet-18 at width ¼, 3×32×32; SE-ResNet-50 at width ⅛ (original stride
  * placement), 3×32×32; GoogLeNet at width ⅛, 3×32×32. 10 classes, batch 8,
  * Adam (lr 1e-3), 20 steps, on the wasm backend when it loads. The full-size
- * ResNet-18 step (batch 8, 3×64×64) is docs/examples/resnet18-overfit.ts.
+ * ResNet-18 step (batch 8, 3×64×64) is docs/examples/resnet18_overfit.ts.
  *
  * The batch: Gaussian noise plus an offset per image and channel (so the
  * eight images differ in more than noise statistics that pooling averages

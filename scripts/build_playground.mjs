@@ -7,7 +7,7 @@
 // loader). Prints the page's JavaScript size gzipped — the wasm included, as
 // it travels inside worker.js — against the 150 KB budget, and fails past it.
 //
-//   node scripts/build-playground.mjs [--out DIR]
+//   node scripts/build_playground.mjs [--out DIR]
 // (`npm run build:playground` first rebuilds the kernels, which worker.js embeds;
 // `npm run test:browser` uses the kernels `npm ci` or `npm test` built.)
 import { build } from "esbuild";

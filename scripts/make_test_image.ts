@@ -5,7 +5,7 @@
  * Varshney), averaged over 4×4 blocks to 128×128 and written as binary PGM.
  *
  *   apt-get download python3-skimage && dpkg-deb -x python3-skimage_*.deb /tmp/skimage
- *   node --import tsx scripts/make-test-image.ts /tmp/skimage/usr/lib/python3/dist-packages/skimage/data/camera.png
+ *   node --import tsx scripts/make_test_image.ts /tmp/skimage/usr/lib/python3/dist-packages/skimage/data/camera.png
  *
  * Reads only 8-bit gray, non-interlaced PNGs (what camera.png is).
  */
@@ -43,7 +43,7 @@ function decodeGrayPng(bytes: Uint8Array): { width: number; height: number; pixe
 }
 
 const source = process.argv[2];
-if (!source) throw new Error("usage: node --import tsx scripts/make-test-image.ts PATH/TO/camera.png");
+if (!source) throw new Error("usage: node --import tsx scripts/make_test_image.ts PATH/TO/camera.png");
 const { width, height, pixels } = decodeGrayPng(readFileSync(source));
 const factor = 4, w = width / factor, h = height / factor;
 const out = new Uint8Array(w * h);

@@ -3,7 +3,7 @@
  * (equal per class), seeded subset of Fashion-MNIST, as gzipped IDX files
  * under the standard names, plus its README and the dataset's licence.
  *
- *   node --import tsx scripts/make-embedded-dataset.ts [SOURCE_DIR [OUT_DIR [TRAIN_PER_CLASS TEST_PER_CLASS]]]
+ *   node --import tsx scripts/make_embedded_dataset.ts [SOURCE_DIR [OUT_DIR [TRAIN_PER_CLASS TEST_PER_CLASS]]]
  *
  * SOURCE_DIR defaults to /usr/share/datasets/fashion-mnist (Debian's
  * `dataset-fashion-mnist` package), OUT_DIR to src/data/embedded (other
@@ -73,7 +73,7 @@ Each class's images were drawn uniformly without replacement with nnref's
 \`Random(${SEED})\` (training classes 0…9 first, then test classes 0…9) and
 kept in their original order. Class counts: train ${JSON.stringify(classCounts(train))},
 test ${JSON.stringify(classCounts(test))}. Files: standard IDX, gzipped
-(${total} bytes in all). Made by \`scripts/make-embedded-dataset.ts\` from
+(${total} bytes in all). Made by \`scripts/make_embedded_dataset.ts\` from
 Debian's \`dataset-fashion-mnist\` (\`/usr/share/datasets/fashion-mnist/\`);
 re-running it reproduces these bytes.
 

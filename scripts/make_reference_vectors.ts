@@ -5,7 +5,7 @@
  * nnref's own extra ops (add, concat, …) stay out, so that any implementation
  * of the format can read every case.
  *
- *   node --import tsx scripts/make-reference-vectors.ts [--count K] [--seed S] [--out FILE]
+ *   node --import tsx scripts/make_reference_vectors.ts [--count K] [--seed S] [--out FILE]
  *
  * Run it again when an op is added or its semantics change, then check the
  * result with `npx nnref check docs/vectors/reference.json`.
@@ -29,5 +29,5 @@ const seed = Number(values.seed);
 const cases: VectorCase[] = [];
 const ops = formatOpNames();
 for (const name of ops) cases.push(...(makeVectors(name, { count, seed }).cases as VectorCase[]));
-writeFileSync(values.out!, writeVectors(cases, `${MAKE_VECTORS_SOURCE}; ${count} cases per op, seed ${seed} (scripts/make-reference-vectors.ts)`));
+writeFileSync(values.out!, writeVectors(cases, `${MAKE_VECTORS_SOURCE}; ${count} cases per op, seed ${seed} (scripts/make_reference_vectors.ts)`));
 console.log(`wrote ${cases.length} cases of ${ops.length} ops (${ops.join(", ")}) to ${values.out}`);

@@ -7,7 +7,7 @@
 // --no-isolation leaves them out, to see the page as a host without them
 // serves it (one kernel thread).
 //
-//   node scripts/serve-playground.mjs [--port N] [--dir DIR] [--no-isolation]
+//   node scripts/serve_playground.mjs [--port N] [--dir DIR] [--no-isolation]
 // (`npm run playground` builds first; default port 8080, DIR docs/playground/dist.)
 import { createServer } from "node:http";
 import { createReadStream, statSync } from "node:fs";

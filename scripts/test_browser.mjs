@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The playground in a real browser: Debian's Chromium (headless, driven by
 // playwright-core; no browser is downloaded) against the built page served by
-// scripts/serve-playground.mjs. Checks that the page loads, that the worker
+// scripts/serve_playground.mjs. Checks that the page loads, that the worker
 // runs on the wasm backend with two kernel threads (the page is cross-origin
 // isolated), that 100 training steps lower the loss, that LeNet-5 trains to
 // the same losses and test predictions on 1 and 2 threads, that a drawn shape
@@ -17,14 +17,14 @@
 // after the other in this run), LeNet-5's speed on 1 and 2 threads, and
 // closes with `browser: N passed, M failed`.
 //
-//   node scripts/test-browser.mjs [--out DIR]     (default runs/browser; the build must exist:
+//   node scripts/test_browser.mjs [--out DIR]     (default runs/browser; the build must exist:
 //   npm run test:browser builds first)            CHROMIUM=/path overrides /usr/bin/chromium
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startServer } from "./serve-playground.mjs";
+import { startServer } from "./serve_playground.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const outFlag = process.argv.indexOf("--out");

@@ -6,7 +6,7 @@
  * suite (about a second per step here), so it is this example; the suite
  * runs the same test on narrower networks (spec/models/overfit.spec.ts).
  *
- *   node --import tsx docs/examples/resnet18-overfit.ts
+ *   node --import tsx docs/examples/resnet18_overfit.ts
  *
  * Prints the loss and the time of every step, and the backend (wasm when
  * the kernels load). Exit status 1 if the loss did not fall below half its
