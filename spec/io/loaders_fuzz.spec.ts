@@ -109,7 +109,10 @@ async function check(outcome: Outcome, file: string, load: () => unknown, what: 
   const grown = after.arrayBuffers - before.arrayBuffers + Math.max(0, after.heapUsed - before.heapUsed);
   outcome.worstMs = Math.max(outcome.worstMs, ms);
   outcome.worstBytes = Math.max(outcome.worstBytes, grown);
-  assert.ok(ms < 1000, `${what}: took ${ms.toFixed(0)} ms`);
+  // A hang guard, not a speed check (benchmarks judge speed): the worst case is
+  // ~115 ms on a quiet machine, but one took over 1 s on the 2-core machine
+  // under a load of ~36, so the bound is 10 s; a loop that never ends still fails.
+  assert.ok(ms < 10_000, `${what}: took ${ms.toFixed(0)} ms`);
   assert.ok(grown < 64 * MB, `${what}: memory grew by ${(grown / MB).toFixed(1)} MB`);
 }
 
