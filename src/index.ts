@@ -3,6 +3,7 @@
  * these exports too.
  */
 export * from "./tensor.js";
+export { tidy, keep, tidyDepth, finalizedResidentCount } from "./tensor_lifetime.js";
 export * from "./random.js";
 export * from "./ops/errors.js";
 export type * from "./ops/op.js";
@@ -30,6 +31,7 @@ export { sgemm } from "./backend/sgemm.js";
 export { loadKernels, loadKernelsSync } from "./backend/load.js";
 export { kernelsUnavailableReason } from "./backend/load.js";
 export { simdSupported } from "./backend/wasm.js";
+export { toResident, residentZeros, residentPointer, kernelMemoryStats } from "./backend/resident.js";
 export { getThreads, setThreads, stopPool, threadsSupported, MAX_THREADS } from "./backend/threads.js";
 export * from "./io/vectors.js";
 export * from "./check/vectors.js";

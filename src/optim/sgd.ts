@@ -22,7 +22,7 @@
 import { describe as describeValue } from "../ops/errors.js";
 import { Tensor, zeros, type FloatArray } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
-import { sgdHyper, type SgdHyper } from "../ops/sgd_step.js";
+import { sgdHyper, sgdStepInPlace, type SgdHyper } from "../ops/sgd_step.js";
 import { sgdStepInPlaceOnBackend } from "../backend/sgd-step.js";
 import { checkLr, checkParamGroups, checkStateDict, copyAs, type Optimizer, type OptimizerStateDict, type Params, type ParamState } from "./optimizer.js";
 
@@ -113,7 +113,11 @@ export class SGD implements Optimizer {
         firstStep = this.initialBuffer === "gradient";
       }
       const own = decay === hyper.weightDecay ? hyper : { ...hyper, weightDecay: decay };
-      sgdStepInPlaceOnBackend(W, g.data as FloatArray, (this.buffers[i]?.data ?? null) as FloatArray | null, own, firstStep);
+      // A resident parameter, gradient or buffer (values in the kernels' memory) is updated through its
+      // `data` view by the reference rule (bit-equal to the kernel): the kernel's arena may grow the memory
+      // and detach a view read before the call.
+      const resident = p.value.resident || g.resident || this.buffers[i]?.resident === true;
+      (resident ? sgdStepInPlace : sgdStepInPlaceOnBackend)(W, g.data as FloatArray, (this.buffers[i]?.data ?? null) as FloatArray | null, own, firstStep);
     });
   }
 
