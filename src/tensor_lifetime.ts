@@ -21,10 +21,23 @@
  * The wasm kernel ops make their outputs resident only inside a scope, so a
  * program that never calls `tidy` gets plain tensors as before.
  */
-import { Tensor, type ResidentStorage } from "./tensor.js";
+/**
+ * What a scope holds: a resident tensor (src/tensor.ts implements it; this
+ * file imports nothing, so the tensor can import it without a cycle).
+ */
+export interface ScopedTensor {
+  /** Releases the values; `how` names who did, for the error a later read throws. */
+  dispose(how?: string): void;
+}
+
+/** The block behind a resident tensor, as far as the safety net needs it. */
+export interface ReleasableBlock {
+  /** One tensor less uses it. */
+  release(): void;
+}
 
 /** The resident tensors created in one open tidy scope. */
-type Scope = Set<Tensor>;
+type Scope = Set<ScopedTensor>;
 
 const scopes: Scope[] = [];
 
@@ -33,18 +46,18 @@ const scopes: Scope[] = [];
  * dispose. Held values are the blocks (never the tensors, which would keep
  * them alive); the tensor itself is the unregister token.
  */
-const safetyNet: FinalizationRegistry<ResidentStorage> | null =
+const safetyNet: FinalizationRegistry<ReleasableBlock> | null =
   typeof FinalizationRegistry === "function" ? new FinalizationRegistry((block) => { finalizedCount++; block.release(); }) : null;
 let finalizedCount = 0;
 
 /** Called by the Tensor constructor for a resident tensor: joins the innermost open scope and the safety net. */
-export function adoptResident(t: Tensor, block: ResidentStorage): void {
+export function adoptResident(t: ScopedTensor, block: ReleasableBlock): void {
   if (scopes.length > 0) scopes[scopes.length - 1].add(t);
   safetyNet?.register(t, block, t);
 }
 
 /** Called by `Tensor.dispose` for a resident tensor: leaves its scope and the safety net. */
-export function forgetResident(t: Tensor): void {
+export function forgetResident(t: ScopedTensor): void {
   for (let i = scopes.length - 1; i >= 0; i--) if (scopes[i].delete(t)) break;
   safetyNet?.unregister(t);
 }
@@ -93,13 +106,13 @@ export function tidy<T>(fn: () => T): T {
  * Keeps `t` past the tidy scopes now open (it will not be disposed when they
  * end: dispose it yourself, or let the safety net collect it). Returns `t`.
  */
-export function keep(t: Tensor): Tensor {
+export function keep<T extends ScopedTensor>(t: T): T {
   for (const scope of scopes) scope.delete(t);
   return t;
 }
 
 /** Pops `scope` (the innermost) and disposes its tensors except `kept`, which move to the enclosing scope. */
-function closeScope(scope: Scope, kept: Set<Tensor>): void {
+function closeScope(scope: Scope, kept: Set<ScopedTensor>): void {
   const at = scopes.lastIndexOf(scope);
   scopes.splice(at, 1);
   const parent = at > 0 ? scopes[at - 1] : null;
@@ -109,9 +122,17 @@ function closeScope(scope: Scope, kept: Set<Tensor>): void {
   }
 }
 
-/** The tensors of `scope` reachable from `root` through arrays, Maps, Sets and objects' own properties (typed arrays and tensors' insides skipped). */
-function reachableTensors(root: unknown, scope: Scope): Set<Tensor> {
-  const found = new Set<Tensor>();
+/** Whether `x` is a tensor (has `dispose` and `storage`): its insides are not searched. */
+function isTensorLike(x: object): boolean {
+  return typeof (x as { dispose?: unknown }).dispose === "function" && "storage" in x;
+}
+
+/**
+ * The tensors of `scope` reachable from `root` through arrays, Maps, Sets and
+ * objects' own properties (typed arrays and tensors' insides are not searched).
+ */
+function reachableTensors(root: unknown, scope: Scope): Set<ScopedTensor> {
+  const found = new Set<ScopedTensor>();
   if (scope.size === 0) return found;
   const seen = new Set<object>();
   const stack: unknown[] = [root];
@@ -119,10 +140,11 @@ function reachableTensors(root: unknown, scope: Scope): Set<Tensor> {
     const x = stack.pop();
     if (x === null || typeof x !== "object" || seen.has(x)) continue;
     seen.add(x);
-    if (x instanceof Tensor) {
-      if (scope.has(x)) found.add(x);
+    if (scope.has(x as ScopedTensor)) {
+      found.add(x as ScopedTensor);
       continue;
     }
+    if (isTensorLike(x)) continue;
     if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer) continue;
     if (x instanceof Map) {
       for (const [k, v] of x) stack.push(k, v);

@@ -29,6 +29,13 @@
 
 /** Alignment of every block, and the unit of block sizes (a cache line). */
 export const BLOCK_ALIGN = 64;
+/**
+ * Bytes the memory always extends past `top`: a kernel may read a few lanes
+ * past the end of an operand it was handed in place (conv forward reads up to
+ * NR floats past its input and discards them), which must not trap.
+ */
+export const TAIL_SLACK_BYTES = 64;
+
 /** A WebAssembly page. */
 export const PAGE_BYTES = 65536;
 
@@ -224,7 +231,7 @@ export class KernelMemory {
     if (end > this.limit) {
       throw new ArenaTooSmallError(`${where}: needs kernel memory up to byte ${end}, past the kernels' limit of ${this.limit} (byte offsets are 32-bit; ${this.live} bytes are live)`);
     }
-    this.reserve(end);
+    this.reserve(end + TAIL_SLACK_BYTES);
     this.topByte = end;
   }
 }
