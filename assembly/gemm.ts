@@ -197,39 +197,7 @@ export function packA(transA: bool, mc: i32, kc: i32, a: usize, lda: i32, i0: i3
  * stride ldc floats. mr ≤ MR and nr ≤ NR say how much of the tile is inside C.
  */
 export function microkernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mr: i32, nr: i32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  // One k step: broadcast 4 values of A, load 8 of B, 8 multiply-adds.
-  // (Unrolling this loop in the source made it slower: binaryen and V8 then
-  // hoist all loads of the unrolled steps, and the accumulators spill.)
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb, 16);
-    const a0 = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-    const a1 = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-    const a2 = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-    const a3 = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
-    pa += MR * 4;
-    pb += NR * 4;
-  }
-  // Rows past mr are not stored; a row shorter than NR goes through EDGE_TILE.
-  const va = f32x4.splat(alpha);
-  const ldcBytes = <usize>ldc * 4;
-  let row = c;
-  storeRow(row, f32x4.mul(va, c00), f32x4.mul(va, c01), beta, nr);
-  if (mr > 1) { row += ldcBytes; storeRow(row, f32x4.mul(va, c10), f32x4.mul(va, c11), beta, nr); }
-  if (mr > 2) { row += ldcBytes; storeRow(row, f32x4.mul(va, c20), f32x4.mul(va, c21), beta, nr); }
-  if (mr > 3) { row += ldcBytes; storeRow(row, f32x4.mul(va, c30), f32x4.mul(va, c31), beta, nr); }
+  multiplyTile(false, false, kc, pa, pb, 0, c, ldc, alpha, beta, mr, nr);
 }
 
 /**
@@ -240,37 +208,7 @@ export function microkernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, a
  * Costs one more load and add per k step than `microkernel`; the same stores.
  */
 export function microkernelIndirectB(kc: i32, pa: usize, base: usize, offsets: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mr: i32, nr: i32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const end = offsets + <usize>kc * 4;
-  while (offsets < end) {
-    const pb = base + <usize>load<u32>(offsets);
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb, 16);
-    const a0 = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-    const a1 = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-    const a2 = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-    const a3 = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
-    pa += MR * 4;
-    offsets += 4;
-  }
-  const va = f32x4.splat(alpha);
-  const ldcBytes = <usize>ldc * 4;
-  let row = c;
-  storeRow(row, f32x4.mul(va, c00), f32x4.mul(va, c01), beta, nr);
-  if (mr > 1) { row += ldcBytes; storeRow(row, f32x4.mul(va, c10), f32x4.mul(va, c11), beta, nr); }
-  if (mr > 2) { row += ldcBytes; storeRow(row, f32x4.mul(va, c20), f32x4.mul(va, c21), beta, nr); }
-  if (mr > 3) { row += ldcBytes; storeRow(row, f32x4.mul(va, c30), f32x4.mul(va, c31), beta, nr); }
+  multiplyTile(true, false, kc, pa, base, offsets, c, ldc, alpha, beta, mr, nr);
 }
 
 /**
@@ -281,11 +219,33 @@ export function microkernelIndirectB(kc: i32, pa: usize, base: usize, offsets: u
  * the store). A and B come from packed panels as in `microkernel`.
  */
 export function microkernelScatterC(kc: i32, pa: usize, pb: usize, base: usize, offsets: usize, mr: i32, nr: i32): void {
+  multiplyTile(false, true, kc, pa, pb, offsets, base, 0, 1, 1, mr, nr);
+}
+
+/**
+ * The one body of the three microkernels. `indirectB` and `scatterC` are
+ * constants at each call site, so once inlined every kernel keeps only its
+ * own loads and stores:
+ *  - B row p is the packed panel's (`b`, NR floats a step), or with
+ *    `indirectB` the NR floats at `b + offsets[p]`;
+ *  - C row r ← α·acc + β·C at `c + r·ldc` floats, or with `scatterC` the
+ *    NR floats at `c + offsets[r]` += acc (α, β, ldc unused).
+ */
+@inline
+function multiplyTile(indirectB: bool, scatterC: bool, kc: i32, pa: usize, b: usize, offsets: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mr: i32, nr: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  // One k step: broadcast 4 values of A, load 8 of B, 8 multiply-adds.
+  // (Unrolling this loop in the source made it slower: binaryen and V8 then
+  // hoist all loads of the unrolled steps, and the accumulators spill.)
+  let pb = b;
   for (let p = 0; p < kc; p++) {
+    if (indirectB) {
+      pb = b + <usize>load<u32>(offsets);
+      offsets += 4;
+    }
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     const a0 = v128.load32_splat(pa);
@@ -301,12 +261,23 @@ export function microkernelScatterC(kc: i32, pa: usize, pb: usize, base: usize, 
     c30 = f32x4.add(c30, f32x4.mul(a3, b0));
     c31 = f32x4.add(c31, f32x4.mul(a3, b1));
     pa += MR * 4;
-    pb += NR * 4;
+    if (!indirectB) pb += NR * 4;
   }
-  storeRow(base + <usize>load<u32>(offsets), c00, c01, 1, nr);
-  if (mr > 1) storeRow(base + <usize>load<u32>(offsets, 4), c10, c11, 1, nr);
-  if (mr > 2) storeRow(base + <usize>load<u32>(offsets, 8), c20, c21, 1, nr);
-  if (mr > 3) storeRow(base + <usize>load<u32>(offsets, 12), c30, c31, 1, nr);
+  if (scatterC) {
+    storeRow(c + <usize>load<u32>(offsets), c00, c01, 1, nr);
+    if (mr > 1) storeRow(c + <usize>load<u32>(offsets, 4), c10, c11, 1, nr);
+    if (mr > 2) storeRow(c + <usize>load<u32>(offsets, 8), c20, c21, 1, nr);
+    if (mr > 3) storeRow(c + <usize>load<u32>(offsets, 12), c30, c31, 1, nr);
+    return;
+  }
+  // Rows past mr are not stored; a row shorter than NR goes through EDGE_TILE.
+  const va = f32x4.splat(alpha);
+  const ldcBytes = <usize>ldc * 4;
+  let row = c;
+  storeRow(row, f32x4.mul(va, c00), f32x4.mul(va, c01), beta, nr);
+  if (mr > 1) { row += ldcBytes; storeRow(row, f32x4.mul(va, c10), f32x4.mul(va, c11), beta, nr); }
+  if (mr > 2) { row += ldcBytes; storeRow(row, f32x4.mul(va, c20), f32x4.mul(va, c21), beta, nr); }
+  if (mr > 3) { row += ldcBytes; storeRow(row, f32x4.mul(va, c30), f32x4.mul(va, c31), beta, nr); }
 }
 
 /** C row ← (lo, hi) + β·C row for its first nr ≤ NR elements (β = 0: C not read). */

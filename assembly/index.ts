@@ -2,12 +2,11 @@
 // Kernels take byte offsets into this module's memory; they allocate nothing:
 // the JS side lays out inputs, outputs and scratch in an arena above heapBase().
 export { MR, NR, KC, MC, NC, packA, packB, microkernel, gemmPacked, sgemm, sgemmScratchBytes, scaleC } from "./gemm";
-export {
-  convK, im2colPanel, col2imPanel, im2colRowsPanel,
-  conv2dForward, conv2dForwardScratchBytes,
-  conv2dBackwardInput, conv2dBackwardInputScratchBytes,
-  conv2dBackwardWeight, conv2dBackwardWeightColumns, conv2dBackwardWeightScratchBytes,
-} from "./conv";
+export { convK } from "./conv_geometry";
+export { im2colPanel, col2imPanel, im2colRowsPanel } from "./conv_panels";
+export { conv2dForward, conv2dForwardScratchBytes } from "./conv_forward";
+export { conv2dBackwardInput, conv2dBackwardInputScratchBytes } from "./conv_input_grad";
+export { conv2dBackwardWeight, conv2dBackwardWeightColumns, conv2dBackwardWeightScratchBytes } from "./conv_weight_grad";
 export { channelSums } from "./reduce";
 export { reluForward, reluBackward } from "./elementwise";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";

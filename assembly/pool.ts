@@ -1,5 +1,5 @@
 // max_pool2d forward (NCHW planes, f32) with the indices its backward needs:
-// the loops of src/ops/pool.ts's maxPool2d, which a profile of LeNet-5
+// the loops of src/ops/max_pool2d.ts's maxPool2d, which a profile of LeNet-5
 // training put at about a sixth of the time in JS.
 
 /**

@@ -1,6 +1,6 @@
 // Which thread this instance of the module runs on. With threads, every
 // thread instantiates the module over one shared memory: static data (the
-// edge-tile row of gemm.ts, the lane origins of conv.ts) is then shared too,
+// edge-tile row of gemm.ts, the lane origins of conv_panels.ts) is then shared too,
 // so each such area is MAX_THREADS slots and a thread uses slot
 // `threadIndex`. Globals are per instance, so `threadIndex` is the thread's own.
 

@@ -16,8 +16,8 @@ import { loadKernelsSync } from "../src/backend/load.js";
 import { requireKernels } from "../src/backend/wasm.js";
 import { sgemm } from "../src/backend/sgemm.js";
 import { setThreads } from "../src/backend/threads.js";
-import { conv2dKernelOp } from "../src/backend/kernel-ops.js";
-import { conv2dAttrs } from "../src/ops/conv2d.js";
+import { conv2dKernelOp } from "../src/backend/kernels/conv2d.js";
+import { conv2dAttrs } from "../src/ops/conv_geometry.js";
 import { Tensor } from "../src/tensor.js";
 import { Random } from "../src/random.js";
 

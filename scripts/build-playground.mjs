@@ -22,8 +22,8 @@ const source = join(root, "docs/playground");
 const outFlag = process.argv.indexOf("--out");
 const out = outFlag >= 0 ? process.argv[outFlag + 1] : join(source, "dist");
 
-if (!existsSync(join(root, "src/backend/kernels-wasm.generated.ts"))) {
-  console.error("build-playground: src/backend/kernels-wasm.generated.ts is missing: build the kernels first (npm run build:wasm)");
+if (!existsSync(join(root, "src/backend/kernels_wasm.generated.ts"))) {
+  console.error("build-playground: src/backend/kernels_wasm.generated.ts is missing: build the kernels first (npm run build:wasm)");
   process.exit(1);
 }
 rmSync(out, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // build/kernels.wasm (own memory, one thread) and target "threads" into
 // build/kernels-threads.wasm (imported shared memory, atomics; for
 // src/backend/threads.ts), then embeds each module's bytes as base64 in
-// src/backend/kernels-wasm.generated.ts and kernels-threads-wasm.generated.ts
+// src/backend/kernels_wasm.generated.ts and kernels_threads_wasm.generated.ts
 // so that Node, browsers, workers and bundlers load the kernels with no file
 // path to configure.
 import { execFileSync } from "node:child_process";
@@ -31,6 +31,6 @@ function buildAndEmbed(target, wasmFile, generated, name, what) {
   console.log(`build-wasm: ${wasmFile} ${bytes.length} bytes embedded`);
 }
 
-buildAndEmbed("release", "build/kernels.wasm", "src/backend/kernels-wasm.generated.ts", "kernelsWasmBase64", "The kernels module's bytes");
-buildAndEmbed("threads", "build/kernels-threads.wasm", "src/backend/kernels-threads-wasm.generated.ts", "kernelsThreadsWasmBase64",
+buildAndEmbed("release", "build/kernels.wasm", "src/backend/kernels_wasm.generated.ts", "kernelsWasmBase64", "The kernels module's bytes");
+buildAndEmbed("threads", "build/kernels-threads.wasm", "src/backend/kernels_threads_wasm.generated.ts", "kernelsThreadsWasmBase64",
   "The kernels module built for threads (imported shared memory env.memory, atomics)");

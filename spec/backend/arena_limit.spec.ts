@@ -9,8 +9,10 @@ import { Tensor } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
 import { ARENA_LIMIT_BYTES, ArenaTooSmallError, requireKernels } from "../../src/backend/wasm.js";
-import { conv2dKernelOp, convTranspose2dKernelOp, writeGeometry, GEOMETRY_BYTES } from "../../src/backend/kernel-ops.js";
-import { conv2dOp, convGeometry, conv2dAttrs } from "../../src/ops/conv2d.js";
+import { conv2dKernelOp, writeGeometry, GEOMETRY_BYTES } from "../../src/backend/kernels/conv2d.js";
+import { convTranspose2dKernelOp } from "../../src/backend/kernels/conv_transpose2d.js";
+import { conv2dOp } from "../../src/ops/conv2d.js";
+import { convGeometry, conv2dAttrs } from "../../src/ops/conv_geometry.js";
 import { convTranspose2dOp } from "../../src/ops/conv_transpose2d.js";
 import type { OpDef, Tensors } from "../../src/ops/op.js";
 

@@ -7,10 +7,11 @@ import { Tensor, type FloatArray } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
 import { requireKernels } from "../../src/backend/wasm.js";
-import { conv2dKernelOp, convTranspose2dKernelOp, linearKernelOp, writeGeometry, GEOMETRY_BYTES } from "../../src/backend/kernel-ops.js";
-import {
-  conv2dAttrs, conv2dOp, convGeometry, directConv2d, directConv2dInputGrad, directConv2dWeightGrad, type Conv2dAttrs, type ConvGeometry,
-} from "../../src/ops/conv2d.js";
+import { conv2dKernelOp, writeGeometry, GEOMETRY_BYTES } from "../../src/backend/kernels/conv2d.js";
+import { convTranspose2dKernelOp } from "../../src/backend/kernels/conv_transpose2d.js";
+import { linearKernelOp } from "../../src/backend/kernels/linear.js";
+import { conv2dOp, directConv2d, directConv2dInputGrad, directConv2dWeightGrad } from "../../src/ops/conv2d.js";
+import { conv2dAttrs, convGeometry, type Conv2dAttrs, type ConvGeometry } from "../../src/ops/conv_geometry.js";
 import { convTranspose2dOp } from "../../src/ops/conv_transpose2d.js";
 import { linearOp } from "../../src/ops/linear.js";
 import { col2im, im2col, im2colRows } from "../../src/ops/im2col.js";
@@ -36,6 +37,18 @@ function close(what: string, got: FloatArray, want: FloatArray, size: FloatArray
       assert.unreachable(`${what}[${i}] = ${got[i]}, expected ${want[i]} (tolerance ${tol.toExponential(2)}); ${context}`);
     }
   }
+}
+
+/** The kernels' ∂L/∂input and ∂L/∂weight against the direct loops in float64; sizes Σ|·| from the same loops on |dz|, |w|, |a|. */
+function closeInputWeightGrads(grads: Tensors, input: Tensor, weight: Tensor, dz: Tensor, geom: ConvGeometry, context: string): void {
+  const da = new Float64Array(input.size), daSize = new Float64Array(input.size);
+  directConv2dInputGrad(to64(dz.data), to64(weight.data), geom, da);
+  directConv2dInputGrad(abs64(dz.data), abs64(weight.data), geom, daSize);
+  close("∂L/∂input", grads.input.data as FloatArray, da, daSize, context);
+  const dw = new Float64Array(weight.size), dwSize = new Float64Array(weight.size);
+  directConv2dWeightGrad(to64(dz.data), to64(input.data), geom, dw);
+  directConv2dWeightGrad(abs64(dz.data), abs64(input.data), geom, dwSize);
+  close("∂L/∂weight", grads.weight.data as FloatArray, dw, dwSize, context);
 }
 
 interface ConvCase {
@@ -100,14 +113,7 @@ test("conv2d forward and all three gradients on the kernels equal the direct loo
 
       const dz = new Tensor(uniform(z.size, new Random(c.seed + 1)), z.shape);
       const grads = conv2dKernelOp.backward!({ output: dz }, fwd.cache, attrs);
-      const da = new Float64Array(input.size), daSize = new Float64Array(input.size);
-      directConv2dInputGrad(to64(dz.data), to64(weight.data), geom, da);
-      directConv2dInputGrad(abs64(dz.data), abs64(weight.data), geom, daSize);
-      close("∂L/∂input", grads.input.data as FloatArray, da, daSize, context);
-      const dw = new Float64Array(weight.size), dwSize = new Float64Array(weight.size);
-      directConv2dWeightGrad(to64(dz.data), to64(input.data), geom, dw);
-      directConv2dWeightGrad(abs64(dz.data), abs64(input.data), geom, dwSize);
-      close("∂L/∂weight", grads.weight.data as FloatArray, dw, dwSize, context);
+      closeInputWeightGrads(grads, input, weight, dz, geom, context);
       if (bias) {
         const P = geom.Hout * geom.Wout;
         for (let f = 0; f < geom.Cout; f++) {
@@ -145,14 +151,7 @@ test("conv2d on the kernels at the benchmark shapes' geometry and on every path 
     close("output", fwd.outputs.output.data as FloatArray, want, size, context);
     const dz = new Tensor(uniform(want.length, new Random(c.seed + 7)), fwd.outputs.output.shape);
     const grads = conv2dKernelOp.backward!({ output: dz }, fwd.cache, attrs);
-    const da = new Float64Array(input.size), daSize = new Float64Array(input.size);
-    directConv2dInputGrad(to64(dz.data), to64(weight.data), geom, da);
-    directConv2dInputGrad(abs64(dz.data), abs64(weight.data), geom, daSize);
-    close("∂L/∂input", grads.input.data as FloatArray, da, daSize, context);
-    const dw = new Float64Array(weight.size), dwSize = new Float64Array(weight.size);
-    directConv2dWeightGrad(to64(dz.data), to64(input.data), geom, dw);
-    directConv2dWeightGrad(abs64(dz.data), abs64(input.data), geom, dwSize);
-    close("∂L/∂weight", grads.weight.data as FloatArray, dw, dwSize, context);
+    closeInputWeightGrads(grads, input, weight, dz, geom, context);
   }
 });
 

@@ -54,6 +54,29 @@ test("no WebAssembly at all (node --jitless): the reason says so, the backend is
   assert.is(out.backend, "js");
 });
 
+test("a kernels module of another version than the JS glue is refused: the reason names both versions, the backend is js", () => {
+  // A stale build: the module's kernelsVersion() answers 2 where the glue expects 1 (sync and async loads).
+  const out = run(`
+    const load = await import("./src/backend/load.ts");
+    const dispatch = await import("./src/backend/dispatch.ts");
+    const RealInstance = WebAssembly.Instance, realInstantiate = WebAssembly.instantiate;
+    const stale = (instance) => ({ exports: { ...instance.exports, kernelsVersion: () => 2 } });
+    WebAssembly.Instance = function (module, imports) { return stale(new RealInstance(module, imports)); };
+    WebAssembly.instantiate = async (bytes, imports) => ({ instance: stale((await realInstantiate(bytes, imports)).instance) });
+    const sync = { loaded: load.loadKernelsSync(), reason: load.kernelsUnavailableReason() };
+    const loaded = await load.loadKernels();
+    console.log(JSON.stringify({ sync, loaded, reason: load.kernelsUnavailableReason(), backend: dispatch.getBackend(), available: dispatch.isWasmAvailable() }));
+  `);
+  const sync = out.sync as { loaded: boolean; reason: string };
+  const expected = "wasm kernels: the module is version 2, but this JS glue expects version 1 (rebuild both with npm run build:wasm)";
+  assert.is(sync.loaded, false);
+  assert.is(sync.reason, expected);
+  assert.is(out.loaded, false);
+  assert.is(out.reason, expected);
+  assert.is(out.backend, "js");
+  assert.is(out.available, false);
+});
+
 test("after a successful load there is no reason", () => {
   assert.ok(loadKernelsSync());
   assert.is(kernelsUnavailableReason(), undefined);

@@ -1,16 +1,19 @@
-// The wasm SGEMM against a naive triple loop in float64, and its packing
-// routines on their own.
+// The wasm SGEMM against the reference gemm (src/ops/gemm.ts, the stated
+// oracle) in float64, and its packing routines on their own.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fc from "fast-check";
 import { sgemm } from "../../src/backend/sgemm.js";
 import { requireKernels } from "../../src/backend/wasm.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
-import { OpError } from "../../src/ops/errors.js";
+import { getBackend, withBackend } from "../../src/backend/dispatch.js";
+import { gemm } from "../../src/ops/gemm.js";
+import { OpError } from "../../src/errors.js";
 import { Random } from "../../src/random.js";
 import { fcParams } from "../support/properties.js";
 
 assert.ok(loadKernelsSync(), "the wasm kernels load on Node 20 (WebAssembly SIMD)");
+assert.is(getBackend(), "wasm", "sgemm runs the kernel on the wasm backend");
 const kernels = requireKernels();
 const { MR, NR, KC, MC } = kernels;
 const geometry = `tile MR×NR = ${MR}×${NR}, KC = ${KC}, MC = ${MC}`;
@@ -21,8 +24,9 @@ function at(x: ArrayLike<number>, trans: boolean, ld: number, r: number, c: numb
 }
 
 /**
- * Checks sgemm against Σ_p op(A)_ip op(B)_pj summed in float64, within
- * 1e-5 + 1e-5·(|α|·Σ|a·b| + |β·c|), and that C's gaps (ldc > n) are untouched.
+ * Checks sgemm against the reference gemm on float64 copies (Σ_p op(A)_ip op(B)_pj
+ * in float64), within 1e-5 + 1e-5·(|α|·Σ|a·b| + |β·c|) (Σ|a·b| is gemm on |A|, |B|),
+ * and that C's gaps (ldc > n) are untouched.
  */
 function checkCase(m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number, pad: [number, number, number], seed: number, nanInC = false): void {
   const rng = new Random(seed);
@@ -32,6 +36,10 @@ function checkCase(m: number, n: number, k: number, transA: boolean, transB: boo
   const c = new Float32Array(m * ldc).map(() => (nanInC ? NaN : rng.uniformIn(-1, 1)));
   const before = c.slice();
   sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  const want = Float64Array.from(before);
+  gemm(transA, transB, m, n, k, alpha, Float64Array.from(a), lda, Float64Array.from(b), ldb, beta, want, ldc);
+  const size = new Float64Array(m * ldc);
+  gemm(transA, transB, m, n, k, 1, Float64Array.from(a, Math.abs), lda, Float64Array.from(b, Math.abs), ldb, 0, size, ldc);
   const where = `m=${m} n=${n} k=${k} transA=${transA} transB=${transB} α=${alpha} β=${beta} lda=${lda} ldb=${ldb} ldc=${ldc}; ${geometry}`;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < ldc; j++) {
@@ -40,17 +48,10 @@ function checkCase(m: number, n: number, k: number, transA: boolean, transB: boo
         assert.ok(Object.is(got, before[i * ldc + j]), `C[${i}, ${j}] beyond n changed; ${where}`);
         continue;
       }
-      let dot = 0, size = 0;
-      for (let p = 0; p < k; p++) {
-        const t = at(a, transA, lda, i, p) * at(b, transB, ldb, p, j);
-        dot += t;
-        size += Math.abs(t);
-      }
       const old = beta === 0 ? 0 : beta * before[i * ldc + j];
-      const want = alpha * dot + old;
-      const tol = 1e-5 + 1e-5 * (Math.abs(alpha) * size + Math.abs(old));
-      if (!(Math.abs(got - want) <= tol)) {
-        assert.unreachable(`C[${i}, ${j}] = ${got}, expected ${want} (tolerance ${tol.toExponential(2)}); ${where}`);
+      const tol = 1e-5 + 1e-5 * (Math.abs(alpha) * size[i * ldc + j] + Math.abs(old));
+      if (!(Math.abs(got - want[i * ldc + j]) <= tol)) {
+        assert.unreachable(`C[${i}, ${j}] = ${got}, expected ${want[i * ldc + j]} (tolerance ${tol.toExponential(2)}); ${where}`);
       }
     }
   }
@@ -60,7 +61,7 @@ function checkCase(m: number, n: number, k: number, transA: boolean, transB: boo
 const edges = [1, 2, 3, MR - 1, MR, MR + 1, NR - 1, NR, NR + 1, 2 * NR + 3, 13, 31, 37, 64, 97];
 const kEdges = [1, 2, 7, KC - 1, KC, KC + 1, 2 * KC + 5, 257, 300];
 
-test("sgemm matches the triple loop on random sizes, transposes, α, β and leading dimensions", () => {
+test("sgemm matches the reference gemm on random sizes, transposes, α, β and leading dimensions", () => {
   const dim = fc.oneof(fc.constantFrom(...edges), fc.integer({ min: 1, max: 300 }));
   const depth = fc.oneof(fc.constantFrom(...kEdges), fc.integer({ min: 1, max: 300 }));
   fc.assert(
@@ -120,6 +121,17 @@ test("a 2×2 product worked by hand", () => {
   assert.equal([...d], [19, 22, 43, 50]);
 });
 
+test("on the js backend sgemm is the reference gemm, bit for bit", () => {
+  const rng = new Random(21);
+  const m = 37, n = 29, k = 300;
+  const a = new Float32Array(m * k).map(() => rng.uniformIn(-1, 1)), b = new Float32Array(k * n).map(() => rng.uniformIn(-1, 1));
+  const c0 = new Float32Array(m * n).map(() => rng.uniformIn(-1, 1));
+  const reference = c0.slice(), ours = c0.slice();
+  gemm(false, false, m, n, k, 1.5, a, k, b, n, 0.5, reference, n);
+  withBackend("js", () => sgemm(false, false, m, n, k, 1.5, a, k, b, n, 0.5, ours, n));
+  assert.equal([...ours], [...reference]);
+});
+
 test("bad arguments throw OpError naming the argument", () => {
   const x = new Float32Array(4);
   assert.throws(() => sgemm(false, false, 2, 2, 2, 1, x, 1, x, 2, 0, x, 2), (e: unknown) => e instanceof OpError && /sgemm: lda: expected an integer ≥ max\(1, 2\)/.test((e as Error).message));
@@ -146,47 +158,39 @@ function pack(which: "A" | "B", trans: boolean, rows: number, cols: number, src:
   return arena.f32.slice(pd / 4, pd / 4 + outLength);
 }
 
+/**
+ * Checks one packing export against op(X) read directly: panels `width` lanes
+ * wide across op(X)'s `wide` axis (A: its mc rows, MR lanes; B: its nc
+ * columns, NR lanes), k-major, zero-padded, from the block at (r0, c0).
+ */
+function checkPacking(which: "A" | "B", trans: boolean, rows: number, cols: number, r0: number, c0: number, ldPad: number, rng: Random): void {
+  const rowsOp = r0 + rows, colsOp = c0 + cols;
+  const ld = (trans ? rowsOp : colsOp) + ldPad;
+  const x = new Float32Array((trans ? colsOp : rowsOp) * ld).map(() => rng.uniformIn(-1, 1));
+  const packed = pack(which, trans, rows, cols, x, ld, r0, c0);
+  const width = which === "A" ? MR : NR, wide = which === "A" ? rows : cols, depth = which === "A" ? cols : rows;
+  for (let q = 0; q < Math.ceil(wide / width); q++) {
+    for (let p = 0; p < depth; p++) {
+      for (let l = 0; l < width; l++) {
+        const i = q * width + l;
+        const want = i >= wide ? 0 : which === "A" ? at(x, trans, ld, r0 + i, c0 + p) : at(x, trans, ld, r0 + p, c0 + i);
+        assert.is(packed[(q * depth + p) * width + l], want, `pack${which} trans=${trans} ${rows}×${cols} panel ${q} p ${p} lane ${l}`);
+      }
+    }
+  }
+}
+
 test("packA: MR-row panels, k-major, zero-padded, from op(A) blocks at an offset", () => {
   const rng = new Random(7);
   for (const trans of [false, true]) {
-    for (const [mc, kc] of [[MR, 5], [MR * 2 + 3, 9], [1, 1], [MR - 1, KC]]) {
-      const i0 = 2, p0 = 3;
-      const rowsOp = i0 + mc, colsOp = p0 + kc;
-      const ld = (trans ? rowsOp : colsOp) + 1;
-      const a = new Float32Array((trans ? colsOp : rowsOp) * ld).map(() => rng.uniformIn(-1, 1));
-      const packed = pack("A", trans, mc, kc, a, ld, i0, p0);
-      for (let ip = 0; ip < Math.ceil(mc / MR); ip++) {
-        for (let p = 0; p < kc; p++) {
-          for (let r = 0; r < MR; r++) {
-            const i = ip * MR + r;
-            const want = i < mc ? at(a, trans, ld, i0 + i, p0 + p) : 0;
-            assert.is(packed[(ip * kc + p) * MR + r], want, `packA trans=${trans} mc=${mc} kc=${kc} panel ${ip} p ${p} lane ${r}`);
-          }
-        }
-      }
-    }
+    for (const [mc, kc] of [[MR, 5], [MR * 2 + 3, 9], [1, 1], [MR - 1, KC]]) checkPacking("A", trans, mc, kc, 2, 3, 1, rng);
   }
 });
 
 test("packB: NR-wide panels, k-major, zero-padded, from op(B) blocks at an offset", () => {
   const rng = new Random(8);
   for (const trans of [false, true]) {
-    for (const [kc, nc] of [[5, NR], [9, NR * 2 + 3], [1, 1], [KC, NR - 1]]) {
-      const p0 = 1, j0 = 4;
-      const rowsOp = p0 + kc, colsOp = j0 + nc;
-      const ld = (trans ? rowsOp : colsOp) + 2;
-      const b = new Float32Array((trans ? colsOp : rowsOp) * ld).map(() => rng.uniformIn(-1, 1));
-      const packed = pack("B", trans, kc, nc, b, ld, p0, j0);
-      for (let jp = 0; jp < Math.ceil(nc / NR); jp++) {
-        for (let p = 0; p < kc; p++) {
-          for (let l = 0; l < NR; l++) {
-            const j = jp * NR + l;
-            const want = j < nc ? at(b, trans, ld, p0 + p, j0 + j) : 0;
-            assert.is(packed[(jp * kc + p) * NR + l], want, `packB trans=${trans} kc=${kc} nc=${nc} panel ${jp} p ${p} lane ${l}`);
-          }
-        }
-      }
-    }
+    for (const [kc, nc] of [[5, NR], [9, NR * 2 + 3], [1, 1], [KC, NR - 1]]) checkPacking("B", trans, kc, nc, 1, 4, 2, rng);
   }
 });
 

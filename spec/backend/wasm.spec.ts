@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { kernelBytes, requireKernels, simdSupported } from "../../src/backend/wasm.js";
 import { loadKernels, loadKernelsSync } from "../../src/backend/load.js";
-import { getBackend, isWasmAvailable, kernelOpNames, resolveOp, setBackend } from "../../src/backend/dispatch.js";
+import { getBackend, isWasmAvailable, kernelOpNames, resolveOp, setBackend, withBackend } from "../../src/backend/dispatch.js";
 import { findOp } from "../../src/ops/registry.js";
 import { sgemm } from "../../src/backend/sgemm.js";
 import { Random } from "../../src/random.js";
@@ -37,6 +37,18 @@ test("setBackend switches what resolveOp returns; getBackend reports it", () => 
   } finally {
     setBackend(previous);
   }
+});
+
+test("withBackend sets the backend for one call and restores it, also when the call throws", () => {
+  assert.ok(loadKernelsSync());
+  const before = getBackend();
+  const other = before === "wasm" ? "js" : "wasm";
+  assert.is(withBackend(other, () => getBackend()), other);
+  assert.is(getBackend(), before);
+  assert.throws(() => withBackend(other, () => { throw new Error("inside the call"); }), /inside the call/);
+  assert.is(getBackend(), before, "restored after a throw");
+  assert.throws(() => withBackend("gpu" as "js", () => 1), /setBackend: expected "js" or "wasm"/);
+  assert.is(getBackend(), before);
 });
 
 test("arena regions are 64-byte aligned, above the module's static data, and start afresh on each layout", () => {

@@ -6,7 +6,7 @@ import { formatGradcheck, gradcheck, gradcheckSample, GRADCHECK_TOLERANCE } from
 import type { OpDef, Tensors } from "../../src/ops/op.js";
 import { tanhOp } from "../../src/ops/activations.js";
 import { linearBackward, linearOp } from "../../src/ops/linear.js";
-import { crossEntropyOp } from "../../src/ops/losses.js";
+import { crossEntropyOp } from "../../src/ops/class_losses.js";
 import { checkGradientsProperty } from "../support/properties.js";
 
 /** fast-check reports the failing assertion as the cause of its own "Property failed" error. */

@@ -11,7 +11,7 @@ import { fromArray, randn, Tensor } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
 import { Variable } from "../../src/autograd/variable.js";
 import { Linear, Sequential } from "../../src/nn/index.js";
-import { OpError } from "../../src/ops/errors.js";
+import { OpError } from "../../src/errors.js";
 import {
   Autoencoder, TiedLinear, denseAutoencoder, encodeAll, pretrainStackedAutoencoder, reconstructionError, reconstructionLoss, sparsityPenalty, trainAutoencoder,
 } from "../../src/models/autoencoder.js";

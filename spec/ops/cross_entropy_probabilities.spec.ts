@@ -6,7 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Random } from "../../src/random.js";
 import { Tensor, tensor } from "../../src/tensor.js";
-import { crossEntropy, crossEntropyBackward } from "../../src/ops/losses.js";
+import { crossEntropy, crossEntropyBackward } from "../../src/ops/class_losses.js";
 import { sampleProbabilityCase } from "../../src/ops/cross_entropy_probabilities.js";
 import { findOp } from "../../src/ops/registry.js";
 import { gradcheck, formatGradcheck } from "../../src/check/gradcheck.js";

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { fromArray, tensor } from "../../src/tensor.js";
 import { boxKernel, convolve2d, correlate2d, identityKernel, sharpenKernel, shiftKernel } from "../../src/ops/filters.js";
-import { maxPool2d } from "../../src/ops/pool.js";
+import { maxPool2d } from "../../src/ops/max_pool2d.js";
 import { checkVectors, formatCaseResult } from "../../src/check/vectors.js";
 import { assertClose } from "../support/assertions.js";
 

@@ -2,10 +2,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { fromArray, tensor, randn, Tensor, zeros } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
-import {
-  adaptiveAvgPool2d, adaptiveAvgPool2dOp, avgPool2d, avgPool2dOp, distinctValues, maxPool2d, maxPool2dBackward, maxPool2dOp,
-  maxUnpool2d, maxUnpool2dOp, pooledLength, sumPool2d, sumPool2dOp,
-} from "../../src/ops/pool.js";
+import { distinctValues } from "../../src/ops/pool_window.js";
+import { maxPool2d, maxPool2dBackward, maxPool2dOp } from "../../src/ops/max_pool2d.js";
+import { adaptiveAvgPool2d, adaptiveAvgPool2dOp, avgPool2d, avgPool2dOp, sumPool2d, sumPool2dOp } from "../../src/ops/avg_pool2d.js";
+import { maxUnpool2d, maxUnpool2dOp } from "../../src/ops/max_unpool2d.js";
+import { pooledLength } from "../../src/shapes.js";
 import { conv2d } from "../../src/ops/conv2d.js";
 import { checkGradientsProperty } from "../support/properties.js";
 import * as fc from "fast-check";

@@ -3,7 +3,7 @@
  * and elementwise closeness with a relative tolerance.
  */
 import * as assert from "uvu/assert";
-import { OpError } from "../../src/ops/errors.js";
+import { OpError } from "../../src/errors.js";
 
 /** Asserts that `fn` throws an OpError whose message matches `pattern`. */
 export function throwsOpError(fn: () => unknown, pattern: RegExp): void {

@@ -32,3 +32,11 @@ export function checkGradientsProperty(op: OpDef, runs = 25): number {
   );
   return worst;
 }
+
+/** `checkGradientsProperty` for each of `ops` (`runs` cases each), printing each op's worst error. */
+export function checkGradientsOfEach(ops: readonly OpDef[], runs: number): void {
+  for (const op of ops) {
+    const worst = checkGradientsProperty(op, runs);
+    console.log(`  gradcheck ${op.name}: worst relative error ${worst.toExponential(2)}`);
+  }
+}

@@ -11,13 +11,14 @@
  * same asynchronously. `getBackend()` says which backend is active,
  * `isWasmAvailable()` whether the kernels loaded; `setBackend("js")` returns
  * to the reference ops at any time. When loading fails, the backend stays
- * "js" and `kernelsUnavailableReason()` says why (no WebAssembly, no SIMD, or
+ * "js" and `kernelsUnavailableReason()` says why (no WebAssembly, no SIMD,
  * the engine's own compile error — e.g. a page whose Content-Security-Policy
- * lacks 'wasm-unsafe-eval').
+ * lacks 'wasm-unsafe-eval' — or a module whose `kernelsVersion()` is not the
+ * one the JS glue expects, naming both).
  */
 import { registerKernels } from "./dispatch.js";
-import { kernelOps } from "./kernel-ops.js";
-import { instantiateKernels, instantiateKernelsSync, kernelBytes, simdSupported } from "./wasm.js";
+import { kernelOps, kernelUpdates } from "./kernels/index.js";
+import { instantiateKernels, instantiateKernelsSync, kernelBytes, KernelsVersionError, simdSupported, wrapInstance } from "./wasm.js";
 
 let unavailableReason: string | undefined;
 
@@ -46,8 +47,9 @@ function missingFeature(): string | undefined {
   return undefined;
 }
 
-/** The sentence for an error the engine threw while compiling or instantiating the kernels. */
+/** The sentence for an error the engine threw while compiling or instantiating the kernels (or a version mismatch). */
 function compileFailure(err: unknown): string {
+  if (err instanceof KernelsVersionError) return err.message;
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return `compiling the kernels failed: ${message}${hint(message)}`;
 }
@@ -57,7 +59,7 @@ function reasonSync(): string {
   const missing = missingFeature();
   if (missing) return missing;
   try {
-    new WebAssembly.Instance(new WebAssembly.Module(kernelBytes() as BufferSource), {});
+    wrapInstance(new WebAssembly.Instance(new WebAssembly.Module(kernelBytes() as BufferSource), {}));
   } catch (err) {
     return compileFailure(err);
   }
@@ -69,7 +71,7 @@ async function reasonAsync(): Promise<string> {
   const missing = missingFeature();
   if (missing) return missing;
   try {
-    await WebAssembly.instantiate(kernelBytes() as BufferSource, {});
+    wrapInstance((await WebAssembly.instantiate(kernelBytes() as BufferSource, {})).instance);
   } catch (err) {
     return compileFailure(err);
   }
@@ -88,7 +90,7 @@ export function loadKernelsSync(): boolean {
     return false;
   }
   unavailableReason = undefined;
-  registerKernels(kernelOps);
+  registerKernels(kernelOps, kernelUpdates);
   return true;
 }
 
@@ -104,6 +106,6 @@ export async function loadKernels(): Promise<boolean> {
     return false;
   }
   unavailableReason = undefined;
-  registerKernels(kernelOps);
+  registerKernels(kernelOps, kernelUpdates);
   return true;
 }

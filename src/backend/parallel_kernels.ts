@@ -33,7 +33,7 @@
  */
 import { getThreads, runJobs, type Job } from "./threads.js";
 import { requireKernels } from "./wasm.js";
-import type { ConvGeometry } from "../ops/conv2d.js";
+import type { ConvGeometry } from "../ops/conv_geometry.js";
 
 /**
  * Fewest multiply-adds (m·n·k) worth splitting: about 0.1 ms of one thread's

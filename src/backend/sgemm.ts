@@ -11,12 +11,15 @@
  * scratch region of `sgemmScratchBytes(m, n, k)` in their layout) and copy
  * nothing.
  *
- * Where WebAssembly SIMD is missing, `sgemm` runs the reference `gemm`: the
- * same answer, slower.
+ * `sgemm` respects the active backend (./dispatch.ts): on "js" (and where
+ * WebAssembly SIMD is missing, so the backend is "js") it runs the reference
+ * `gemm` (the same answer within rounding, slower). Its argument checks are
+ * the reference's (`checkGemmScalars`, `checkMatrix`), under the name "sgemm".
  */
-import { describe, fail } from "../ops/errors.js";
-import { gemm } from "../ops/gemm.js";
-import { ArenaTooSmallError, instantiateKernelsSync } from "./wasm.js";
+import { describeValue, fail } from "../errors.js";
+import { checkGemmScalars, checkMatrix, gemm } from "../ops/gemm.js";
+import { getBackend } from "./dispatch.js";
+import { ArenaTooSmallError, instantiateKernelsSync, loadedKernels } from "./wasm.js";
 import { sgemmOnThreads, sgemmScratchBytesOnThreads } from "./parallel_kernels.js";
 
 const OP = "sgemm";
@@ -26,16 +29,11 @@ function extent(rows: number, cols: number, ld: number): number {
   return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
 }
 
-function checkDimension(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) fail(OP, name, "an integer ≥ 0", describe(value));
-}
-
-function checkMatrix(name: string, ldName: string, array: Float32Array, rows: number, cols: number, ld: number): number {
-  if (!(array instanceof Float32Array)) fail(OP, name, "a Float32Array", describe(array));
-  if (!Number.isInteger(ld) || ld < Math.max(1, cols)) fail(OP, ldName, `an integer ≥ max(1, ${cols}) (the row length of ${name})`, describe(ld));
-  const needed = extent(rows, cols, ld);
-  if (array.length < needed) fail(OP, name, `at least ${needed} elements (${rows} rows of ${cols}, ${ldName} = ${ld})`, `${array.length}`);
-  return needed;
+/** The reference's matrix checks (../ops/gemm.ts) for a Float32Array; returns the elements the matrix spans. */
+function checkF32Matrix(name: string, ldName: string, array: Float32Array, rows: number, cols: number, ld: number): number {
+  if (!(array instanceof Float32Array)) fail(OP, name, "a Float32Array", describeValue(array));
+  checkMatrix(OP, name, ldName, array, rows, cols, ld);
+  return extent(rows, cols, ld);
 }
 
 /**
@@ -53,24 +51,18 @@ export function sgemm(
   b: Float32Array, ldb: number,
   beta: number, c: Float32Array, ldc: number,
 ): void {
-  if (typeof transA !== "boolean") fail(OP, "transA", "true or false", describe(transA));
-  if (typeof transB !== "boolean") fail(OP, "transB", "true or false", describe(transB));
-  checkDimension("m", m);
-  checkDimension("n", n);
-  checkDimension("k", k);
-  if (typeof alpha !== "number") fail(OP, "alpha", "a number", describe(alpha));
-  if (typeof beta !== "number") fail(OP, "beta", "a number", describe(beta));
-  const aLength = checkMatrix("a", "lda", a, transA ? k : m, transA ? m : k, lda);
-  const bLength = checkMatrix("b", "ldb", b, transB ? n : k, transB ? k : n, ldb);
-  const cLength = checkMatrix("c", "ldc", c, m, n, ldc);
+  checkGemmScalars(OP, transA, transB, m, n, k, alpha, beta);
+  const aLength = checkF32Matrix("a", "lda", a, transA ? k : m, transA ? m : k, lda);
+  const bLength = checkF32Matrix("b", "ldb", b, transB ? n : k, transB ? k : n, ldb);
+  const cLength = checkF32Matrix("c", "ldc", c, m, n, ldc);
   if (m === 0 || n === 0) return;
 
-  const kernels = instantiateKernelsSync();
-  if (!kernels) {
+  const kernels = loadedKernels();
+  if (getBackend() !== "wasm" || !kernels) {
     gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
-  const { exports, arena } = kernels;
+  const { arena } = kernels;
   let regions: number[];
   try {
     regions = arena.layout([aLength * 4, bLength * 4, cLength * 4, sgemmScratchBytesOnThreads(m, n, k)]);

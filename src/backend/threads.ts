@@ -8,7 +8,7 @@
  * calls `await setThreads(n)`. With n > 1 and where shared memory and worker
  * threads exist (Node ≥ 20 today), the kernels move onto one shared
  * `WebAssembly.Memory`: the module built for threads
- * (./kernels-threads-wasm.generated.ts: imported shared memory, atomics) is
+ * (./kernels_threads_wasm.generated.ts: imported shared memory, atomics) is
  * instantiated on this thread over that memory, and again in each of n − 1
  * workers. Elsewhere — no SharedArrayBuffer (a browser page that is not
  * cross-origin isolated), or no Node worker_threads (browser Web Workers are
@@ -27,7 +27,7 @@
  * is a source string run with `eval: true`, so the pool works the same from
  * dist/ and from src/ under tsx (workers do not inherit `--import tsx`).
  */
-import { kernelsThreadsWasmBase64 } from "./kernels-threads-wasm.generated.js";
+import { kernelsThreadsWasmBase64 } from "./kernels_threads_wasm.generated.js";
 import { replaceKernels, requireKernels, wrapInstance } from "./wasm.js";
 
 /** Most threads `setThreads` accepts (the kernels hold per-thread static rows for this many: assembly/thread_local.ts). */

@@ -3,7 +3,7 @@
  * problems are laid out in.
  *
  * The module's bytes travel inside the package as base64
- * (./kernels-wasm.generated.ts, written by `npm run build:wasm`) and are
+ * (./kernels_wasm.generated.ts, written by `npm run build:wasm`) and are
  * decoded with `atob`, so Node, browsers, workers and bundlers load them with
  * no file path to configure. SIMD support is detected first by validating a
  * tiny SIMD module; without it the kernels are not loaded and every op runs
@@ -23,7 +23,7 @@
  * grows only when a problem needs more than any before it, and the
  * typed-array views are rebuilt after a grow (the old ones are detached).
  */
-import { kernelsWasmBase64 } from "./kernels-wasm.generated.js";
+import { kernelsWasmBase64 } from "./kernels_wasm.generated.js";
 import { ARENA_LIMIT_BYTES, ArenaTooSmallError, BLOCK_ALIGN, KernelMemory } from "./kernel_memory.js";
 
 /** The functions and constants the kernels module exports (pointers are byte offsets, booleans 0/1). */
@@ -219,8 +219,32 @@ export function kernelBytes(): Uint8Array {
   return bytes;
 }
 
+/**
+ * The version of the kernels' calling conventions this JS glue is written
+ * for: assembly/index.ts's `kernelsVersion()` must return it.
+ */
+export const KERNELS_VERSION = 1;
+
+/** A kernels module built for other calling conventions than this JS glue (stale build): refused. */
+export class KernelsVersionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "KernelsVersionError";
+  }
+}
+
+/** Throws KernelsVersionError, naming both versions, unless the module's kernelsVersion() is KERNELS_VERSION. */
+function checkKernelsVersion(exports: Partial<KernelExports>): void {
+  const version = typeof exports.kernelsVersion === "function" ? exports.kernelsVersion() : undefined;
+  if (version !== KERNELS_VERSION) {
+    const got = version === undefined ? "has no kernelsVersion()" : `is version ${version}`;
+    throw new KernelsVersionError(`wasm kernels: the module ${got}, but this JS glue expects version ${KERNELS_VERSION} (rebuild both with npm run build:wasm)`);
+  }
+}
+
 function wrap(instance: WebAssembly.Instance): WasmKernels {
   const exports = instance.exports as unknown as KernelExports;
+  checkKernelsVersion(exports);
   return {
     exports,
     arena: new WasmArena(exports.memory, exports.heapBase()),
@@ -235,7 +259,8 @@ let instantiated: WasmKernels | null = null;
 
 /**
  * Instantiates the kernels synchronously (Node, workers). Returns them, or
- * null when SIMD is missing or the platform refuses a synchronous compile.
+ * null when SIMD is missing, the platform refuses a synchronous compile or
+ * the module's version is not KERNELS_VERSION (../load.ts says why).
  * Later calls return the same instance.
  */
 export function instantiateKernelsSync(): WasmKernels | null {
@@ -263,7 +288,11 @@ export async function instantiateKernels(): Promise<WasmKernels | null> {
   return instantiated;
 }
 
-/** The kernels of an instance of either build (its own memory, or the threads build's shared one: ./threads.ts). */
+/**
+ * The kernels of an instance of either build (its own memory, or the threads
+ * build's shared one: ./threads.ts). Throws KernelsVersionError when the
+ * module's kernelsVersion() is not KERNELS_VERSION.
+ */
 export function wrapInstance(instance: WebAssembly.Instance): WasmKernels {
   return wrap(instance);
 }

@@ -22,7 +22,7 @@ import { Tensor, shapeString, type FloatDType } from "../tensor.js";
 import { Random } from "../random.js";
 import type { OpDef, RawAttrs, Tensors } from "../ops/op.js";
 import { findOp, referenceOps } from "../ops/registry.js";
-import { getBackend, resolveOp, setBackend, type BackendName } from "../backend/dispatch.js";
+import { getBackend, resolveOp, withBackend, type BackendName } from "../backend/dispatch.js";
 import {
   VECTORS_DEFAULT_ATOL,
   VECTORS_DEFAULT_RTOL,
@@ -284,22 +284,17 @@ export function checkCase(c: VectorCase | MalformedCase, dtype: FloatDType = "fl
  * value, or the result of `readVectors`. Throws only when the file as a whole
  * cannot be read (VectorsFileError) or the backend cannot be selected.
  * With `backend` other than the active one, the check switches to it and
- * back afterwards (through setBackend, so the backend then counts as chosen).
+ * back afterwards (`withBackend`: through setBackend, so the backend then counts as chosen).
  */
 export function checkVectors(file: VectorsFile | string | unknown, options: CheckVectorsOptions = {}): CheckReport {
   const dtype = options.dtype ?? "float32";
   if (dtype !== "float32" && dtype !== "float64") throw new Error(`checkVectors: dtype: expected "float32" or "float64", got ${JSON.stringify(dtype)}`);
   const read = isReadFile(file) ? file : readVectors(file, { dtype });
-  const previous = getBackend();
-  const switching = options.backend !== undefined && options.backend !== previous;
-  if (switching) setBackend(options.backend!);
-  try {
+  return withBackend(options.backend ?? getBackend(), () => {
     const results = read.cases.map((c) => checkCase(c, dtype));
     const passed = results.filter((r) => r.passed).length;
     return { results, passed, failed: results.length - passed, dtype, backend: getBackend() };
-  } finally {
-    if (switching) setBackend(previous);
-  }
+  });
 }
 
 /** A number in messages: a float32 value as its shortest float32 decimal, any other in full. */

@@ -25,11 +25,11 @@
  * - receptive field of the last conv layer (in execution order): the input
  *   window one of its outputs sees, along the path of convolutions and pools
  *   that gives the largest window where branches join (001, "Pooling Layer:
- *   Receptive Field Size"), computed by ../ops/receptive_field.ts.
+ *   Receptive Field Size"), computed by ../shapes.ts.
  */
 import { shapeString, sizeOf, type Shape } from "../tensor.js";
 import { AdaptiveAvgPool2d, AvgPool2d, Conv2d, ConvTranspose2d, Flatten, Linear, MaxPool2d, type Module, type Tracer } from "../nn/index.js";
-import { receptiveField, type ReceptiveFieldLayer } from "../ops/receptive_field.js";
+import { receptiveField, type ReceptiveFieldLayer } from "../shapes.js";
 
 /** Bytes per value in the memory columns: 32-bit floats. */
 export const BYTES_PER_VALUE = 4;

@@ -4,7 +4,7 @@
  * (001, "Vanishing gradients": σ′ ≤ ¼ shrinks gradients layer after layer,
  * ReLU's derivative is 1 where active.)
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
 import type { Shape } from "../tensor.js";
 import * as F from "../autograd/functional.js";
 import type { Variable } from "../autograd/variable.js";

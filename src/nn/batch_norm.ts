@@ -20,7 +20,7 @@
  * `running_mean` (zeros), `running_var` (ones) and `num_batches_tracked`
  * (int32 scalar), exactly PyTorch's state dict entries.
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
 import { Tensor, shapeString, zeros, ones, type FloatDType, type Shape } from "../tensor.js";
 import * as F from "../autograd/functional.js";
 import type { Variable } from "../autograd/variable.js";

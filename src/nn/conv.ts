@@ -6,7 +6,7 @@
  *
  * weight [Cout, Cin/groups, kh, kw], bias [Cout].
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
 import { shapeString, type Shape } from "../tensor.js";
 import type { Random } from "../random.js";
 import * as F from "../autograd/functional.js";
@@ -15,6 +15,7 @@ import { Module, type Parameter } from "./module.js";
 import { initBias, initWeight } from "./init.js";
 import type { WeightOptions } from "./linear.js";
 import { convOutputSize, expectImageBatch, pair, type Pair } from "./shapes.js";
+import { samePadding } from "../shapes.js";
 
 /** Options of Conv2d (PyTorch's names and defaults). */
 export interface Conv2dOptions extends WeightOptions {
@@ -75,8 +76,9 @@ export class Conv2d extends Module {
    */
   private opPadding(): [number, number] | "same" {
     if (this.padding !== "same") return this.padding;
-    const total = [0, 1].map((i) => this.dilation[i] * (this.kernelSize[i] - 1));
-    return total[0] % 2 === 0 && total[1] % 2 === 0 ? [total[0] / 2, total[1] / 2] : "same";
+    const [top, bottom] = samePadding(this.kernelSize[0], this.dilation[0]);
+    const [left, right] = samePadding(this.kernelSize[1], this.dilation[1]);
+    return top === bottom && left === right ? [top, left] : "same";
   }
 
   forward(x: Variable): Variable {

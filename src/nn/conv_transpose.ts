@@ -6,7 +6,7 @@
  *
  * weight [Cin, Cout/groups, kh, kw] (PyTorch's layout), bias [Cout].
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
 import type { Shape } from "../tensor.js";
 import type { Random } from "../random.js";
 import * as F from "../autograd/functional.js";

@@ -21,7 +21,7 @@
  *   training; at test time "the weights are scaled as W = pW", i.e. the
  *   outputs are multiplied by the keep probability q = 1 − p.
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
 import type { Tensor, Shape } from "../tensor.js";
 import type { Random } from "../random.js";
 import { dropoutMask, type DropoutConvention } from "../ops/dropout.js";

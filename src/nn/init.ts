@@ -4,7 +4,7 @@
  *
  * fan_in / fan_out of a weight [out, in, kh, kw] are in·kh·kw and out·kh·kw.
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
 import { Tensor, allocate, type FloatDType, type Shape, sizeOf } from "../tensor.js";
 import type { Random } from "../random.js";
 

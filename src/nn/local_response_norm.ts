@@ -7,7 +7,7 @@
  * with a window of n = `size` channels around c. α is divided by n as
  * PyTorch does (the AlexNet paper does not). No parameters.
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
 import { shapeString, type Shape } from "../tensor.js";
 import * as F from "../autograd/functional.js";
 import type { Variable } from "../autograd/variable.js";

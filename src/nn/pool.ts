@@ -7,7 +7,7 @@ import type { Shape } from "../tensor.js";
 import * as F from "../autograd/functional.js";
 import type { Variable } from "../autograd/variable.js";
 import { Module } from "./module.js";
-import { expectImageBatch, pair, poolOutputSize, type Pair } from "./shapes.js";
+import { expectImageBatch, pair, pooledShape, type Pair } from "./shapes.js";
 
 /** Options of MaxPool2d (PyTorch's names and defaults). */
 export interface MaxPool2dOptions {
@@ -48,10 +48,7 @@ export class MaxPool2d extends Module {
   }
 
   outputShape(inputShape: Shape): Shape {
-    expectImageBatch("MaxPool2d", inputShape);
-    const [n, c, h, w] = inputShape;
-    const out = [h, w].map((size, i) => poolOutputSize("MaxPool2d", size, this.kernelSize[i], this.stride[i], this.padding[i], this.dilation[i], this.ceilMode));
-    return [n, c, out[0], out[1]];
+    return pooledShape("MaxPool2d", inputShape, this.kernelSize, this.stride, this.padding, this.dilation, this.ceilMode);
   }
 
   override macs(): number {
@@ -102,10 +99,7 @@ export class AvgPool2d extends Module {
   }
 
   outputShape(inputShape: Shape): Shape {
-    expectImageBatch("AvgPool2d", inputShape);
-    const [n, c, h, w] = inputShape;
-    const out = [h, w].map((size, i) => poolOutputSize("AvgPool2d", size, this.kernelSize[i], this.stride[i], this.padding[i], 1, this.ceilMode));
-    return [n, c, out[0], out[1]];
+    return pooledShape("AvgPool2d", inputShape, this.kernelSize, this.stride, this.padding, [1, 1], this.ceilMode);
   }
 
   override macs(): number {

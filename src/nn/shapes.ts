@@ -1,11 +1,13 @@
 /**
- * Shape arithmetic shared by the spatial layers: pairs, and the output-size
- * formulas of convolution, transposed convolution and pooling (PyTorch's, so
- * that `outputShape` agrees with what the ops compute). Layers call these
- * from `outputShape` and before every forward, so a wrong input shape is
- * reported in the layer's own terms.
+ * Shape checks shared by the spatial layers: pairs, and the output sizes of
+ * convolution, transposed convolution and pooling with the layers' own
+ * errors. The formulas are ../shapes.ts's (PyTorch's, the ones the ops
+ * compute), so `outputShape` agrees with the ops. Layers call these from
+ * `outputShape` and before every forward, so a wrong input shape is reported
+ * in the layer's own terms.
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
+import { convOutputLength, convTransposeOutputLength, kernelSpan, pooledLength } from "../shapes.js";
 import { shapeString, type Shape } from "../tensor.js";
 
 /** A size given as one number (both dimensions) or as [height, width]. */
@@ -34,8 +36,8 @@ export function expectImageBatch(layer: string, inputShape: Shape, channels?: nu
  * Throws when the (padded) input is smaller than the dilated kernel.
  */
 export function convOutputSize(layer: string, size: number, kernel: number, stride: number, padding: number, dilation: number): number {
-  const span = dilation * (kernel - 1) + 1;
-  const out = Math.floor((size + 2 * padding - span) / stride) + 1;
+  const span = kernelSpan(kernel, dilation);
+  const out = convOutputLength(size, kernel, stride, 2 * padding, dilation);
   if (out < 1) throw new RangeError(`${layer}: input size ${size} with padding ${padding} is smaller than the ${dilation > 1 ? "dilated " : ""}kernel (${span})`);
   return out;
 }
@@ -45,7 +47,7 @@ export function convOutputSize(layer: string, size: number, kernel: number, stri
  * (size − 1)·stride − 2·padding + dilation·(kernel − 1) + outputPadding + 1.
  */
 export function convTransposeOutputSize(layer: string, size: number, kernel: number, stride: number, padding: number, outputPadding: number, dilation: number): number {
-  const out = (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1;
+  const out = convTransposeOutputLength(size, kernel, stride, padding, outputPadding, dilation);
   if (out < 1) throw new RangeError(`${layer}: output size would be ${out} for input size ${size} (padding ${padding} too large)`);
   return out;
 }
@@ -58,9 +60,18 @@ export function convTransposeOutputSize(layer: string, size: number, kernel: num
  */
 export function poolOutputSize(layer: string, size: number, kernel: number, stride: number, padding: number, dilation: number, ceilMode: boolean): number {
   if (2 * padding > kernel) throw new RangeError(`${layer}: padding: expected at most half the kernel size (${kernel}), got ${padding}`);
-  const numerator = size + 2 * padding - dilation * (kernel - 1) - 1;
-  let out = (ceilMode ? Math.ceil(numerator / stride) : Math.floor(numerator / stride)) + 1;
-  if (ceilMode && (out - 1) * stride >= size + padding) out--;
-  if (out < 1) throw new RangeError(`${layer}: input size ${size} with padding ${padding} is smaller than the kernel (${dilation * (kernel - 1) + 1})`);
+  const out = pooledLength(size, kernel, stride, padding, dilation, ceilMode);
+  if (out < 1) throw new RangeError(`${layer}: input size ${size} with padding ${padding} is smaller than the kernel (${kernelSpan(kernel, dilation)})`);
   return out;
+}
+
+/**
+ * The output shape of a pooling layer: input [N, C, H, W] → [N, C, Hout, Wout]
+ * with `poolOutputSize` along H and W (its errors, in the layer's terms).
+ */
+export function pooledShape(layer: string, inputShape: Shape, kernel: [number, number], stride: [number, number], padding: [number, number], dilation: [number, number], ceilMode: boolean): Shape {
+  expectImageBatch(layer, inputShape);
+  const [n, c, h, w] = inputShape;
+  const out = [h, w].map((size, i) => poolOutputSize(layer, size, kernel[i], stride[i], padding[i], dilation[i], ceilMode));
+  return [n, c, out[0], out[1]];
 }

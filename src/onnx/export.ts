@@ -12,6 +12,7 @@
  * A layer with no ONNX form here is an error naming every such layer.
  */
 import { Tensor, shapeString, ones, zeros, type Shape } from "../tensor.js";
+import { samePadding } from "../shapes.js";
 import { Module, type Tracer } from "../nn/module.js";
 import { Conv2d } from "../nn/conv.js";
 import { ConvTranspose2d } from "../nn/conv_transpose.js";
@@ -80,8 +81,9 @@ class GraphBuilder {
 /** ONNX pads [top, left, bottom, right] of a Conv2d (padding "same" puts the odd zero at the end, as PyTorch does). */
 function convPads(m: Conv2d): number[] {
   if (m.padding !== "same") return [m.padding[0], m.padding[1], m.padding[0], m.padding[1]];
-  const total = [0, 1].map((i) => m.dilation[i] * (m.kernelSize[i] - 1));
-  return [Math.floor(total[0] / 2), Math.floor(total[1] / 2), total[0] - Math.floor(total[0] / 2), total[1] - Math.floor(total[1] / 2)];
+  const [top, bottom] = samePadding(m.kernelSize[0], m.dilation[0]);
+  const [left, right] = samePadding(m.kernelSize[1], m.dilation[1]);
+  return [top, left, bottom, right];
 }
 
 /** The ONNX node(s) of one leaf layer, or null if it has no ONNX form here. */

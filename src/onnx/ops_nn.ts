@@ -7,11 +7,12 @@
  * Operators.md (opsets 7–17).
  */
 import { Tensor, allocate, shapeString, sizeOf, type FloatDType } from "../tensor.js";
+import { convTransposeOutputLength } from "../shapes.js";
 import { Variable } from "../autograd/variable.js";
 import { noGrad } from "../autograd/apply.js";
 import * as F from "../autograd/functional.js";
 import type { NodeAttributes } from "./attributes.js";
-import type { OnnxOp } from "./op_table.js";
+import type { OnnxOp } from "./onnx_op.js";
 import { broadcastBinary, broadcastShape, checkOutputSize, input, transpose } from "./ops_tensor.js";
 import { padTensor } from "./ops_spatial.js";
 
@@ -104,7 +105,7 @@ const convTranspose: OnnxOp = (ins, a) => {
     }
   }
   if (pads.length !== 4 || pads[0] !== pads[2] || pads[1] !== pads[3]) a.error(`pads ${shapeString(pads)}: nnref's transposed convolution takes symmetric pads only`);
-  const size = [0, 1].map((i) => stride[i] * (x.shape[2 + i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilation[i] + 1 - 2 * pads[i]);
+  const size = [0, 1].map((i) => convTransposeOutputLength(x.shape[2 + i], kernel[i], stride[i], pads[i], outputPadding[i], dilation[i]));
   checkOutputSize([x.shape[0], weight.shape[1] * a.int("group", 1), ...size], a.error);
   const attrs = { stride, padding: [pads[0], pads[1]] as [number, number], output_padding: outputPadding, dilation, groups: a.int("group", 1) };
   return [run(() => F.convTranspose2d(x, weight, ins[2], attrs))];

@@ -8,7 +8,7 @@
  * opsets 7–17.
  */
 import { Tensor, allocate, shapeString, sizeOf } from "../tensor.js";
-import type { OnnxOp } from "./op_table.js";
+import type { OnnxOp } from "./onnx_op.js";
 import type { NodeAttributes } from "./attributes.js";
 import { checkOutputSize, input, intValues } from "./ops_tensor.js";
 

@@ -5,7 +5,7 @@
  * not train them. Integer tensors (shapes, axes, indices) are int32 tensors.
  */
 import { Tensor, allocate, sizeOf, shapeString, type DType } from "../tensor.js";
-import type { OnnxOp } from "./op_table.js";
+import type { OnnxOp } from "./onnx_op.js";
 
 /** An axis in [-rank, rank) (or [-rank-1, rank] with `extra`), made non-negative. */
 export function normalizeAxis(axis: number, rank: number, fail: (d: string) => never, what = "axis"): number {

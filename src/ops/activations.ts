@@ -7,8 +7,10 @@
  */
 import { allocate, Tensor, randn, randu, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { checkUpstream, describe, fail, floatData, numberAttr } from "./errors.js";
-import type { OpDef } from "./op.js";
+import { checkUpstream, describeValue, fail, floatData, numberAttr } from "../errors.js";
+import type { OpDef, RawAttrs } from "./op.js";
+import { randomShape } from "./random_cases.js";
+import { mapElements, mapGradient, unaryOp } from "./unary_op.js";
 
 /** A new tensor of the dtype and shape of `like`, with `data`. */
 function withData(like: Tensor, data: FloatArray): Tensor {
@@ -22,9 +24,9 @@ function awayFromZero(shape: number[], rng: Random, dtype: FloatDType): Tensor {
   return t;
 }
 
-function randomShape(rng: Random): number[] {
-  const rank = 1 + rng.int(3);
-  return Array.from({ length: rank }, () => 1 + rng.int(5));
+/** Rank 1 to 3, dimensions 1 to 5: the activations' random shapes. */
+function activationShape(rng: Random): number[] {
+  return randomShape(rng, { minRank: 1, maxSize: 5 });
 }
 
 // ───────────────────────────── ReLU ─────────────────────────────
@@ -37,19 +39,12 @@ function randomShape(rng: Random): number[] {
 
 /** relu(x) = max(0, x), elementwise; NaN stays NaN, −0 gives +0. Any shape. */
 export function relu(x: Tensor): Tensor {
-  const a = floatData("relu", "input", x);
-  const y = allocate(x.dtype as FloatDType, a.length);
-  for (let i = 0; i < a.length; i++) y[i] = a[i] > 0 || a[i] !== a[i] ? a[i] : 0;
-  return withData(x, y);
+  return mapElements("relu", x, (a) => (a > 0 || a !== a ? a : 0));
 }
 
 /** dL/dx = dL/dy where x > 0 or x is NaN, else 0 (PyTorch's (x ≤ 0) ? 0 : dy). `dy` and `x` have the same shape. */
 export function reluBackward(dy: Tensor, x: Tensor): Tensor {
-  const g = checkUpstream("relu", dy, x.shape, x);
-  const a = x.data;
-  const dx = allocate(x.dtype as FloatDType, a.length);
-  for (let i = 0; i < a.length; i++) dx[i] = a[i] <= 0 ? 0 : g[i];
-  return withData(x, dx);
+  return mapGradient("relu", dy, x, (g, a) => (a <= 0 ? 0 : g));
 }
 
 // ───────────────────────────── sigmoid ─────────────────────────────
@@ -58,26 +53,17 @@ export function reluBackward(dy: Tensor, x: Tensor): Tensor {
 
 /** σ(x) = 1 / (1 + e^(−x)), elementwise, computed without overflow for large |x|. */
 export function sigmoid(x: Tensor): Tensor {
-  const z = floatData("sigmoid", "input", x);
-  const s = allocate(x.dtype as FloatDType, z.length);
-  for (let i = 0; i < z.length; i++) {
+  return mapElements("sigmoid", x, (z) => {
     // For z < 0 write σ(z) = e^z / (1 + e^z) so that e^(−z) never overflows.
-    if (z[i] >= 0) s[i] = 1 / (1 + Math.exp(-z[i]));
-    else {
-      const e = Math.exp(z[i]);
-      s[i] = e / (1 + e);
-    }
-  }
-  return withData(x, s);
+    if (z >= 0) return 1 / (1 + Math.exp(-z));
+    const e = Math.exp(z);
+    return e / (1 + e);
+  });
 }
 
 /** dL/dz = dL/dσ · σ(1 − σ), given the forward's output `s = σ(z)`. */
 export function sigmoidBackward(dy: Tensor, s: Tensor): Tensor {
-  const g = checkUpstream("sigmoid", dy, s.shape, s);
-  const sd = s.data;
-  const dz = allocate(s.dtype as FloatDType, sd.length);
-  for (let i = 0; i < sd.length; i++) dz[i] = g[i] * sd[i] * (1 - sd[i]);
-  return withData(s, dz);
+  return mapGradient("sigmoid", dy, s, (g, s) => g * s * (1 - s));
 }
 
 // ───────────────────────────── tanh ─────────────────────────────
@@ -86,19 +72,12 @@ export function sigmoidBackward(dy: Tensor, s: Tensor): Tensor {
 
 /** tanh(x), elementwise. Any shape. */
 export function tanh(x: Tensor): Tensor {
-  const z = floatData("tanh", "input", x);
-  const y = allocate(x.dtype as FloatDType, z.length);
-  for (let i = 0; i < z.length; i++) y[i] = Math.tanh(z[i]);
-  return withData(x, y);
+  return mapElements("tanh", x, Math.tanh);
 }
 
 /** dL/dz = dL/dy · (1 − tanh²(z)), given the forward's output `y = tanh(z)`. */
 export function tanhBackward(dy: Tensor, y: Tensor): Tensor {
-  const g = checkUpstream("tanh", dy, y.shape, y);
-  const t = y.data;
-  const dz = allocate(y.dtype as FloatDType, t.length);
-  for (let i = 0; i < t.length; i++) dz[i] = g[i] * (1 - t[i] * t[i]);
-  return withData(y, dz);
+  return mapGradient("tanh", dy, y, (g, t) => g * (1 - t * t));
 }
 
 // ───────────────────────────── leaky ReLU ─────────────────────────────
@@ -108,19 +87,12 @@ export function tanhBackward(dy: Tensor, y: Tensor): Tensor {
 
 /** leaky_relu(x) = x for x > 0, negative_slope · x otherwise; elementwise, any shape. */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  const a = floatData("leaky_relu", "input", x);
-  const y = allocate(x.dtype as FloatDType, a.length);
-  for (let i = 0; i < a.length; i++) y[i] = a[i] > 0 ? a[i] : negativeSlope * a[i];
-  return withData(x, y);
+  return mapElements("leaky_relu", x, (a) => (a > 0 ? a : negativeSlope * a));
 }
 
 /** dL/dx = dL/dy · (1 if x > 0 else negative_slope). `dy` and `x` have the same shape. */
 export function leakyReluBackward(dy: Tensor, x: Tensor, negativeSlope = 0.01): Tensor {
-  const g = checkUpstream("leaky_relu", dy, x.shape, x);
-  const a = x.data;
-  const dx = allocate(x.dtype as FloatDType, a.length);
-  for (let i = 0; i < a.length; i++) dx[i] = a[i] > 0 ? g[i] : negativeSlope * g[i];
-  return withData(x, dx);
+  return mapGradient("leaky_relu", dy, x, (g, a) => (a > 0 ? g : negativeSlope * g));
 }
 
 // ───────────────────────────── softmax and log-softmax ─────────────────────────────
@@ -153,7 +125,7 @@ export function implicitSoftmaxDim(rank: number): number {
 export function resolveDim(op: string, dim: number, rank: number): number {
   const r = Math.max(rank, 1);
   if (!Number.isInteger(dim) || dim < -r || dim >= r) {
-    fail(op, "dim", `an integer in [${-r}, ${r - 1}] for an input of rank ${rank}`, describe(dim));
+    fail(op, "dim", `an integer in [${-r}, ${r - 1}] for an input of rank ${rank}`, describeValue(dim));
   }
   return dim < 0 ? dim + r : dim;
 }
@@ -247,52 +219,30 @@ export function logSoftmaxBackward(dy: Tensor, logY: Tensor, dim?: number): Tens
 // ───────────────────────────── OpDefs ─────────────────────────────
 
 /** `relu`: input → output. No attributes. */
-export const reluOp: OpDef<Record<string, never>, Tensor> = {
+export const reluOp = unaryOp({
   name: "relu",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
-  attrs: () => ({}),
-  forward: ({ input }) => ({ outputs: { output: relu(input) }, cache: input }),
-  backward: ({ output }, x) => ({ input: reluBackward(output, x) }),
-  sample: (rng, dtype) => ({ inputs: { input: awayFromZero(randomShape(rng), rng, dtype) }, attrs: {} }),
-};
+  forward: relu,
+  backward: reluBackward,
+  sample: (rng, dtype) => ({ input: awayFromZero(activationShape(rng), rng, dtype), attrs: {} }),
+});
 
 /** `sigmoid`: input → output. No attributes. */
-export const sigmoidOp: OpDef<Record<string, never>, Tensor> = {
+export const sigmoidOp = unaryOp({
   name: "sigmoid",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
-  attrs: () => ({}),
-  forward: ({ input }) => {
-    const s = sigmoid(input);
-    return { outputs: { output: s }, cache: s };
-  },
-  backward: ({ output }, s) => ({ input: sigmoidBackward(output, s) }),
-  sample: (rng, dtype) => ({ inputs: { input: randu(randomShape(rng), rng, { low: -4, high: 4, dtype }) }, attrs: {} }),
-};
+  saves: "output",
+  forward: sigmoid,
+  backward: sigmoidBackward,
+  sample: (rng, dtype) => ({ input: randu(activationShape(rng), rng, { low: -4, high: 4, dtype }), attrs: {} }),
+});
 
 /** `tanh`: input → output. No attributes. */
-export const tanhOp: OpDef<Record<string, never>, Tensor> = {
+export const tanhOp = unaryOp({
   name: "tanh",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
-  attrs: () => ({}),
-  forward: ({ input }) => {
-    const y = tanh(input);
-    return { outputs: { output: y }, cache: y };
-  },
-  backward: ({ output }, y) => ({ input: tanhBackward(output, y) }),
-  sample: (rng, dtype) => ({ inputs: { input: randu(randomShape(rng), rng, { low: -3, high: 3, dtype }) }, attrs: {} }),
-};
+  saves: "output",
+  forward: tanh,
+  backward: tanhBackward,
+  sample: (rng, dtype) => ({ input: randu(activationShape(rng), rng, { low: -3, high: 3, dtype }), attrs: {} }),
+});
 
 /** Attributes of `leaky_relu`. */
 export interface LeakyReluAttrs {
@@ -301,21 +251,16 @@ export interface LeakyReluAttrs {
 }
 
 /** `leaky_relu`: input → output; attribute negative_slope (default 0.01). */
-export const leakyReluOp: OpDef<LeakyReluAttrs, Tensor> = {
+export const leakyReluOp = unaryOp<LeakyReluAttrs>({
   name: "leaky_relu",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
   attrs: (raw) => ({ negative_slope: raw.negative_slope === undefined ? 0.01 : numberAttr("leaky_relu", "negative_slope", raw.negative_slope) }),
-  forward: ({ input }, a) => ({ outputs: { output: leakyRelu(input, a.negative_slope) }, cache: input }),
-  backward: ({ output }, x, a) => ({ input: leakyReluBackward(output, x, a.negative_slope) }),
+  forward: (input, a) => leakyRelu(input, a.negative_slope),
+  backward: (dy, x, a) => leakyReluBackward(dy, x, a.negative_slope),
   sample: (rng, dtype) => ({
-    inputs: { input: awayFromZero(randomShape(rng), rng, dtype) },
+    input: awayFromZero(activationShape(rng), rng, dtype),
     attrs: { negative_slope: rng.bernoulli(0.3) ? 0.01 : Math.round(rng.uniformIn(-0.5, 1.5) * 1000) / 1000 },
   }),
-};
+});
 
 /** Attributes of `softmax` and `log_softmax`. */
 export interface SoftmaxAttrs {
@@ -323,52 +268,38 @@ export interface SoftmaxAttrs {
   dim: number | null;
 }
 
-function softmaxAttrs(op: string, raw: Record<string, unknown>): SoftmaxAttrs {
+function softmaxAttrs(op: string, raw: RawAttrs): SoftmaxAttrs {
   if (raw.dim === undefined || raw.dim === null) return { dim: null };
-  if (typeof raw.dim !== "number" || !Number.isInteger(raw.dim)) fail(op, "dim", "an integer", describe(raw.dim));
+  if (typeof raw.dim !== "number" || !Number.isInteger(raw.dim)) fail(op, "dim", "an integer", describeValue(raw.dim));
   return { dim: raw.dim };
 }
 
-function sampleSoftmax(rng: Random, dtype: FloatDType): { inputs: { input: Tensor }; attrs: SoftmaxAttrs } {
-  const shape = randomShape(rng);
+function sampleSoftmax(rng: Random, dtype: FloatDType): { input: Tensor; attrs: SoftmaxAttrs } {
+  const shape = activationShape(rng);
   if (rng.bernoulli(0.3)) shape.push(1 + rng.int(3));
   const dim = rng.int(2 * shape.length) - shape.length; // in [−rank, rank − 1]
-  return { inputs: { input: randn(shape, rng, { std: 2, dtype }) }, attrs: { dim } };
+  return { input: randn(shape, rng, { std: 2, dtype }), attrs: { dim } };
 }
 
 /** `softmax`: input → output along attribute dim. */
-export const softmaxOp: OpDef<SoftmaxAttrs, Tensor> = {
+export const softmaxOp = unaryOp<SoftmaxAttrs>({
   name: "softmax",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
   attrs: (raw) => softmaxAttrs("softmax", raw),
-  forward: ({ input }, a) => {
-    const y = softmax(input, a.dim ?? undefined);
-    return { outputs: { output: y }, cache: y };
-  },
-  backward: ({ output }, y, a) => ({ input: softmaxBackward(output, y, a.dim ?? undefined) }),
+  saves: "output",
+  forward: (input, a) => softmax(input, a.dim ?? undefined),
+  backward: (dy, y, a) => softmaxBackward(dy, y, a.dim ?? undefined),
   sample: sampleSoftmax,
-};
+});
 
 /** `log_softmax`: input → output along attribute dim. */
-export const logSoftmaxOp: OpDef<SoftmaxAttrs, Tensor> = {
+export const logSoftmaxOp = unaryOp<SoftmaxAttrs>({
   name: "log_softmax",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
   attrs: (raw) => softmaxAttrs("log_softmax", raw),
-  forward: ({ input }, a) => {
-    const logY = logSoftmax(input, a.dim ?? undefined);
-    return { outputs: { output: logY }, cache: logY };
-  },
-  backward: ({ output }, logY, a) => ({ input: logSoftmaxBackward(output, logY, a.dim ?? undefined) }),
+  saves: "output",
+  forward: (input, a) => logSoftmax(input, a.dim ?? undefined),
+  backward: (dy, logY, a) => logSoftmaxBackward(dy, logY, a.dim ?? undefined),
   sample: sampleSoftmax,
-};
+});
 
 /** The activation ops, for the registry. */
 export const activationOps: OpDef[] = [reluOp, sigmoidOp, tanhOp, leakyReluOp, softmaxOp, logSoftmaxOp];

@@ -8,9 +8,12 @@
  * so a shape mistake is an OpError rather than a silently broadcast result.
  */
 import { allocate, randn, shapeString, sizeOf, Tensor, type FloatArray, type FloatDType } from "../tensor.js";
-import type { Random } from "../random.js";
-import { describe, expectRank, expectSameDType, expectShape, fail, floatData, numberAttr } from "./errors.js";
+import { describeValue, expectRank, expectSameDType, expectShape, fail, floatData, numberAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
+import type { Random } from "../random.js";
+import { randomShape } from "./random_cases.js";
+import { unaryOp, type NoAttrs } from "./unary_op.js";
+import { binaryOp } from "./binary_op.js";
 
 /** A new tensor of `dtype` and `shape` from a function of the flat index. */
 function build(dtype: FloatDType, shape: readonly number[], f: (i: number) => number): Tensor {
@@ -125,7 +128,7 @@ function concatLayout(a: Tensor, b: Tensor, dim: number): { outer: number; na: n
   expectSameDType("concat", "b", a, b);
   if (a.rank < 1) fail("concat", "a", "rank ≥ 1 (a zero-dimensional tensor cannot be concatenated)", `shape ${shapeString(a.shape)}`);
   expectRank("concat", "b", b, a.rank, `(the rank of a, ${shapeString(a.shape)})`);
-  if (!Number.isInteger(dim) || dim < -a.rank || dim >= a.rank) fail("concat", "dim", `an integer in [${-a.rank}, ${a.rank - 1}] for rank ${a.rank}`, describe(dim));
+  if (!Number.isInteger(dim) || dim < -a.rank || dim >= a.rank) fail("concat", "dim", `an integer in [${-a.rank}, ${a.rank - 1}] for rank ${a.rank}`, describeValue(dim));
   const d = dim < 0 ? dim + a.rank : dim;
   for (let k = 0; k < a.rank; k++) {
     if (k !== d && a.shape[k] !== b.shape[k]) {
@@ -232,46 +235,17 @@ export function meanBackward(dy: Tensor, x: Tensor): Tensor {
 
 // ───────────────────────────── OpDefs ─────────────────────────────
 
-function randomShape(rng: Random, minRank = 0): number[] {
-  return Array.from({ length: minRank + rng.int(4 - minRank) }, () => 1 + rng.int(4));
-}
-
-type NoAttrs = Record<string, never>;
-interface AB {
-  a: Tensor;
-  b: Tensor;
+/** Two tensors a, b of one random shape. */
+function sampleSameShape(rng: Random, dtype: FloatDType): { inputs: { a: Tensor; b: Tensor }; attrs: NoAttrs } {
+  const shape = randomShape(rng);
+  return { inputs: { a: randn(shape, rng, { dtype }), b: randn(shape, rng, { dtype }) }, attrs: {} };
 }
 
 /** `add`: a, b (same shape) → output. */
-export const addOp: OpDef<NoAttrs, AB> = {
-  name: "add",
-  inputs: ["a", "b"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["a", "b"],
-  attrs: () => ({}),
-  forward: ({ a, b }) => ({ outputs: { output: add(a, b) }, cache: { a, b } }),
-  backward: ({ output }, c) => addBackward(output, c.a),
-  sample: (rng, dtype) => {
-    const shape = randomShape(rng);
-    return { inputs: { a: randn(shape, rng, { dtype }), b: randn(shape, rng, { dtype }) }, attrs: {} };
-  },
-};
+export const addOp = binaryOp({ name: "add", inputs: ["a", "b"], forward: add, backward: (dy, a) => addBackward(dy, a), sample: sampleSameShape });
 
 /** `mul`: a, b (same shape) → output. */
-export const mulOp: OpDef<NoAttrs, AB> = {
-  name: "mul",
-  inputs: ["a", "b"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["a", "b"],
-  attrs: () => ({}),
-  forward: ({ a, b }) => ({ outputs: { output: mul(a, b) }, cache: { a, b } }),
-  backward: ({ output }, c) => mulBackward(output, c.a, c.b),
-  sample: addOp.sample,
-};
+export const mulOp = binaryOp({ name: "mul", inputs: ["a", "b"], forward: mul, backward: mulBackward, sample: sampleSameShape });
 
 /** Attributes of `mul_scalar`. */
 export interface MulScalarAttrs {
@@ -280,35 +254,25 @@ export interface MulScalarAttrs {
 }
 
 /** `mul_scalar`: input → output = value · input. */
-export const mulScalarOp: OpDef<MulScalarAttrs, Tensor> = {
+export const mulScalarOp = unaryOp<MulScalarAttrs>({
   name: "mul_scalar",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
   attrs: (raw) => ({ value: numberAttr("mul_scalar", "value", raw.value) }),
-  forward: ({ input }, a) => ({ outputs: { output: mulScalar(input, a.value) }, cache: input }),
-  backward: ({ output }, x, a) => ({ input: mulScalarBackward(output, x, a.value) }),
-  sample: (rng, dtype) => ({ inputs: { input: randn(randomShape(rng), rng, { dtype }) }, attrs: { value: Math.round(rng.uniformIn(-3, 3) * 1000) / 1000 } }),
-};
+  forward: (input, a) => mulScalar(input, a.value),
+  backward: (dy, x, a) => mulScalarBackward(dy, x, a.value),
+  sample: (rng, dtype) => ({ input: randn(randomShape(rng), rng, { dtype }), attrs: { value: Math.round(rng.uniformIn(-3, 3) * 1000) / 1000 } }),
+});
 
 /** `scale_channels`: input [N, C, …], scale [N, C] → output [N, C, …]. */
-export const scaleChannelsOp: OpDef<NoAttrs, { input: Tensor; scale: Tensor }> = {
+export const scaleChannelsOp = binaryOp({
   name: "scale_channels",
   inputs: ["input", "scale"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input", "scale"],
-  attrs: () => ({}),
-  forward: ({ input, scale }) => ({ outputs: { output: scaleChannels(input, scale) }, cache: { input, scale } }),
-  backward: ({ output }, c) => scaleChannelsBackward(output, c.input, c.scale),
+  forward: scaleChannels,
+  backward: scaleChannelsBackward,
   sample: (rng, dtype) => {
-    const shape = [1 + rng.int(3), 1 + rng.int(4), ...randomShape(rng, 0).slice(0, 2)];
+    const shape = [1 + rng.int(3), 1 + rng.int(4), ...randomShape(rng).slice(0, 2)];
     return { inputs: { input: randn(shape, rng, { dtype }), scale: randn(shape.slice(0, 2), rng, { dtype }) }, attrs: {} };
   },
-};
+});
 
 /** Attributes of `concat`. */
 export interface ConcatAttrs {
@@ -317,29 +281,25 @@ export interface ConcatAttrs {
 }
 
 /** `concat`: a, b (equal except along dim) → output; attribute dim. */
-export const concatOp: OpDef<ConcatAttrs, AB> = {
+export const concatOp = binaryOp<ConcatAttrs>({
   name: "concat",
   inputs: ["a", "b"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["a", "b"],
   attrs: (raw) => {
     if (raw.dim === undefined) return { dim: 0 };
-    if (typeof raw.dim !== "number" || !Number.isInteger(raw.dim)) fail("concat", "dim", "an integer", describe(raw.dim));
+    if (typeof raw.dim !== "number" || !Number.isInteger(raw.dim)) fail("concat", "dim", "an integer", describeValue(raw.dim));
     return { dim: raw.dim };
   },
-  forward: ({ a, b }, attrs) => ({ outputs: { output: concat(a, b, attrs.dim) }, cache: { a, b } }),
-  backward: ({ output }, c, attrs) => concatBackward(output, c.a, c.b, attrs.dim),
+  forward: (a, b, attrs) => concat(a, b, attrs.dim),
+  backward: (dy, a, b, attrs) => concatBackward(dy, a, b, attrs.dim),
   sample: (rng, dtype) => {
-    const shapeA = randomShape(rng, 1);
+    const shapeA = randomShape(rng, { minRank: 1 });
     const d = rng.int(shapeA.length);
     const shapeB = [...shapeA];
     shapeB[d] = 1 + rng.int(3);
     const dim = rng.bernoulli(0.5) ? d : d - shapeA.length;
     return { inputs: { a: randn(shapeA, rng, { dtype }), b: randn(shapeB, rng, { dtype }) }, attrs: { dim } };
   },
-};
+});
 
 /** Attributes of `reshape`. */
 export interface ReshapeAttrs {
@@ -350,57 +310,40 @@ export interface ReshapeAttrs {
 function reshapeAttrs(raw: RawAttrs): ReshapeAttrs {
   const s = raw.shape;
   if (!Array.isArray(s) || s.some((d) => typeof d !== "number" || !Number.isInteger(d) || d < -1) || s.filter((d) => d === -1).length > 1) {
-    fail("reshape", "shape", "an array of non-negative integers with at most one −1", describe(s));
+    fail("reshape", "shape", "an array of non-negative integers with at most one −1", describeValue(s));
   }
   return { shape: [...(s as number[])] };
 }
 
 /** `reshape`: input → output with attribute shape (e.g. flatten [N, C, H, W] → [N, −1]). */
-export const reshapeOp: OpDef<ReshapeAttrs, Tensor> = {
+export const reshapeOp = unaryOp<ReshapeAttrs>({
   name: "reshape",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
   attrs: reshapeAttrs,
-  forward: ({ input }, a) => ({ outputs: { output: reshape(input, a.shape) }, cache: input }),
-  backward: ({ output }, x, a) => ({ input: reshapeBackward(output, x, a.shape) }),
+  forward: (input, a) => reshape(input, a.shape),
+  backward: (dy, x, a) => reshapeBackward(dy, x, a.shape),
   sample: (rng, dtype) => {
-    const shape = randomShape(rng, 1);
+    const shape = randomShape(rng, { minRank: 1 });
     const size = sizeOf(shape);
     const target = rng.bernoulli(0.5) ? [shape[0], -1] : [size];
-    return { inputs: { input: randn(shape, rng, { dtype }) }, attrs: { shape: target } };
+    return { input: randn(shape, rng, { dtype }), attrs: { shape: target } };
   },
-};
+});
 
 /** `sum`: input → scalar output Σ input. */
-export const sumOp: OpDef<NoAttrs, Tensor> = {
+export const sumOp = unaryOp({
   name: "sum",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
-  attrs: () => ({}),
-  forward: ({ input }) => ({ outputs: { output: sum(input) }, cache: input }),
-  backward: ({ output }, x) => ({ input: sumBackward(output, x) }),
-  sample: (rng, dtype) => ({ inputs: { input: randn(randomShape(rng), rng, { dtype }) }, attrs: {} }),
-};
+  forward: sum,
+  backward: sumBackward,
+  sample: (rng, dtype) => ({ input: randn(randomShape(rng), rng, { dtype }), attrs: {} }),
+});
 
 /** `mean`: input → scalar output, the mean of input. */
-export const meanOp: OpDef<NoAttrs, Tensor> = {
+export const meanOp = unaryOp({
   name: "mean",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
-  attrs: () => ({}),
-  forward: ({ input }) => ({ outputs: { output: mean(input) }, cache: input }),
-  backward: ({ output }, x) => ({ input: meanBackward(output, x) }),
-  sample: sumOp.sample,
-};
+  forward: mean,
+  backward: meanBackward,
+  sample: (rng, dtype) => ({ input: randn(randomShape(rng), rng, { dtype }), attrs: {} }),
+});
 
 /** The arithmetic ops, for the registry. */
 export const arithOps: OpDef[] = [addOp, mulOp, mulScalarOp, scaleChannelsOp, concatOp, reshapeOp, sumOp, meanOp];

@@ -16,9 +16,10 @@
  */
 import { Tensor, randu, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { checkUpstream, describe, fail, intAttr } from "./errors.js";
+import { checkUpstream, describeValue, fail, intAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
-import { checkSameStride, conv2d, conv2dBackward, convGeometry, convPaddingAttr, type ConvCache, type ConvGrads, type ConvPaddingMode, type Conv2dOpOptions } from "./conv2d.js";
+import { conv2d, conv2dBackward, convOp, type ConvCache, type ConvGrads } from "./conv2d.js";
+import { checkSameStride, convGeometry, convPaddingAttr, type ConvPaddingMode, type Conv2dOpOptions } from "./conv_geometry.js";
 
 const OP = "conv1d";
 
@@ -43,7 +44,7 @@ export interface Conv1dOpOptions {
 function singleAttr(name: string, value: unknown, min: number): number {
   if (typeof value === "number") return intAttr(OP, name, value, min);
   if (Array.isArray(value) && value.length === 1) return intAttr(OP, `${name}[0]`, value[0], min);
-  return fail(OP, name, `an integer ≥ ${min} or a list of one`, describe(value));
+  return fail(OP, name, `an integer ≥ ${min} or a list of one`, describeValue(value));
 }
 
 /** Validates raw conv1d attributes and fills PyTorch's defaults. Throws OpError. */
@@ -147,21 +148,9 @@ export function sampleConv1d(rng: Random, dtype: FloatDType): { inputs: { [name:
 }
 
 /** `conv1d`: input, weight, bias? → output; grads for input, weight, bias. */
-export const conv1dOp: OpDef<Conv1dAttrs, ConvCache> = {
-  name: OP,
-  inputs: ["input", "weight", "bias"],
-  optional: ["bias"],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input", "weight", "bias"],
-  attrs: conv1dAttrs,
-  forward: ({ input, weight, bias }, attrs) => ({
-    outputs: { output: conv1d(input, weight, bias, attrs) },
-    cache: { input, weight, bias },
-  }),
-  backward: ({ output }, { input, weight, bias }, attrs) => ({ ...conv1dBackward(output, input, weight, bias, attrs) }),
-  sample: sampleConv1d,
-};
+export const conv1dOp: OpDef<Conv1dAttrs, ConvCache> = convOp<Conv1dAttrs>({
+  name: OP, attrs: conv1dAttrs, forward: conv1d, backward: conv1dBackward, sample: sampleConv1d,
+});
 
 /** The conv1d ops, for the registry. */
 export const conv1dOps: OpDef[] = [conv1dOp];

@@ -21,191 +21,16 @@
  * convolution of 001, "Deeplab: Atrous Convolution + Structured Prediction".
  * With groups = Cin = Cout each filter sees one channel (depthwise).
  *
- * The im2col + GEMM form of the same op (what the wasm kernels do) is in
- * ./im2col.ts; conv1d (./conv1d.ts) and conv_transpose2d
- * (./conv_transpose2d.ts) run on the loops of this file.
+ * The attributes, their checks and the geometry (sizes, strides, padding) the
+ * loops read are in ./conv_geometry.ts. The im2col + GEMM form of the same op
+ * (what the wasm kernels do) is in ./im2col.ts; conv1d (./conv1d.ts) and
+ * conv_transpose2d (./conv_transpose2d.ts) run on the loops of this file.
  */
-import { allocate, shapeString, sizeOf, Tensor, randu, type FloatArray, type FloatDType } from "../tensor.js";
+import { allocate, sizeOf, Tensor, randu, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { checkUpstream, describe, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, pairAttr } from "./errors.js";
+import { checkUpstream } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
-
-// ───────────────────────────── attributes ─────────────────────────────
-
-/** PyTorch's string paddings: "valid" = no padding; "same" = output size equals input size (stride 1 only). */
-export type ConvPaddingMode = "valid" | "same";
-
-/** Validated conv2d attributes (plain JSON, PyTorch's defaults filled in). */
-export interface Conv2dAttrs {
-  stride: [number, number];
-  /** Zeros added on each side, [top/bottom, left/right], or "valid" / "same". */
-  padding: [number, number] | ConvPaddingMode;
-  dilation: [number, number];
-  groups: number;
-}
-
-/** conv2d options as a caller writes them: one number stands for both dimensions. Defaults: stride 1, padding 0, dilation 1, groups 1. */
-export interface Conv2dOpOptions {
-  stride?: number | readonly [number, number];
-  padding?: number | readonly [number, number] | ConvPaddingMode;
-  dilation?: number | readonly [number, number];
-  groups?: number;
-}
-
-/**
- * The attributes the shared geometry reads, for 1 or 2 spatial dimensions
- * (`stride.length` tells which): conv1d passes one-element arrays.
- */
-export interface ConvSpatialAttrs {
-  stride: readonly number[];
-  padding: readonly number[] | ConvPaddingMode;
-  dilation: readonly number[];
-  groups: number;
-}
-
-/** Validates `padding` for `op`: "valid", "same", or integers ≥ 0 (one number, or `rank` of them). */
-export function convPaddingAttr(op: string, value: unknown, rank: 1 | 2): number[] | ConvPaddingMode {
-  if (value === "valid" || value === "same") return value;
-  if (typeof value === "string") fail(op, "padding", `"valid", "same" or an integer ≥ 0`, describe(value));
-  if (rank === 2) return pairAttr(op, "padding", value, 0);
-  if (typeof value === "number") return [intAttr(op, "padding", value, 0)];
-  if (Array.isArray(value) && value.length === 1) return [intAttr(op, "padding[0]", value[0], 0)];
-  return fail(op, "padding", `"valid", "same" or an integer ≥ 0`, describe(value));
-}
-
-/** Checks that padding "same" comes with stride 1 (PyTorch refuses strided "same" convolutions). */
-export function checkSameStride(op: string, padding: unknown, stride: readonly number[]): void {
-  if (padding === "same" && stride.some((s) => s !== 1)) {
-    fail(op, "padding", `stride 1 with padding "same" (as PyTorch)`, `stride ${describe(stride.length === 1 ? stride[0] : stride)}`);
-  }
-}
-
-/** Validates raw conv2d attributes and fills PyTorch's defaults. Throws OpError. */
-export function conv2dAttrs(raw: RawAttrs | Conv2dOpOptions): Conv2dAttrs {
-  const op = "conv2d";
-  const r = raw as RawAttrs;
-  const stride = pairAttr(op, "stride", r.stride ?? 1, 1);
-  const padding = convPaddingAttr(op, r.padding ?? 0, 2) as [number, number] | ConvPaddingMode;
-  const dilation = pairAttr(op, "dilation", r.dilation ?? 1, 1);
-  const groups = intAttr(op, "groups", r.groups ?? 1, 1);
-  checkSameStride(op, padding, stride);
-  return { stride, padding, dilation, groups };
-}
-
-// ───────────────────────────── geometry ─────────────────────────────
-
-/**
- * Everything the loops need to know about one convolution, always in 2-D
- * (conv1d has H = kh = 1). The input a is [N, Cin, H, W], the weight w
- * [Cout, Cin/groups, kh, kw], the output z [N, Cout, Hout, Wout]; all
- * contiguous row-major. Output pixel (i, j) reads input pixels
- * (i·strideH − padTop + x·dilationH, j·strideW − padLeft + y·dilationW) for
- * kernel taps (x, y); the padding at the bottom and right is whatever lies
- * past the input up to the last output's window (for "same" with an even
- * kernel it is one more than at the top/left, as in PyTorch).
- */
-export interface ConvGeometry {
-  N: number;
-  groups: number;
-  Cin: number;
-  H: number;
-  W: number;
-  Cout: number;
-  kh: number;
-  kw: number;
-  Hout: number;
-  Wout: number;
-  strideH: number;
-  strideW: number;
-  dilationH: number;
-  dilationW: number;
-  padTop: number;
-  padLeft: number;
-}
-
-/** A validated convolution: its geometry and the output's shape. */
-export interface ConvSetup {
-  geom: ConvGeometry;
-  /** [N, Cout, Hout, Wout] (or [N, Cout, L] for 1-D; without N when the input is unbatched). */
-  outputShape: number[];
-  /** The input had no batch dimension. */
-  unbatched: boolean;
-}
-
-/** Zeros before and after one spatial dimension for `padding`. "same": d(k − 1) in total, the odd one after (PyTorch). */
-function padsOf(padding: readonly number[] | ConvPaddingMode, t: number, k: number, d: number): [number, number] {
-  if (padding === "valid") return [0, 0];
-  if (padding === "same") {
-    const total = d * (k - 1);
-    const before = Math.floor(total / 2);
-    return [before, total - before];
-  }
-  return [padding[t], padding[t]];
-}
-
-/**
- * Validates a convolution's tensors against its attributes (for `op`, in 1 or
- * 2 spatial dimensions) and returns its geometry. Throws OpError naming the
- * argument: wrong rank, dtype mix, channels not divisible by groups, weight
- * channels ≠ Cin/groups, bias shape, output size < 1.
- */
-export function convGeometry(op: string, input: Tensor, weight: Tensor, bias: Tensor | undefined, attrs: ConvSpatialAttrs): ConvSetup {
-  const dims = attrs.stride.length as 1 | 2;
-  const names = dims === 2 ? ["H", "W"] : ["L"];
-  floatData(op, "input", input);
-  floatData(op, "weight", weight);
-  expectRank(op, "input", input, [dims + 1, dims + 2], dims === 2 ? "[N, C, H, W] or unbatched [C, H, W]" : "[N, C, L] or unbatched [C, L]");
-  expectRank(op, "weight", weight, dims + 2, dims === 2 ? "[Cout, Cin/groups, kh, kw]" : "[Cout, Cin/groups, k]");
-  expectSameDType(op, "weight", input, weight);
-  const unbatched = input.rank === dims + 1;
-  const shape = unbatched ? [1, ...input.shape] : [...input.shape];
-  const [N, Cin] = shape;
-  const spatial = shape.slice(2);
-  const [Cout, CinPerGroup] = weight.shape;
-  const kernel = weight.shape.slice(2);
-  const groups = attrs.groups;
-
-  if (Cin < 1 || spatial.some((s) => s < 1)) fail(op, "input", "channel and spatial sizes ≥ 1", `shape ${shapeString(input.shape)}`);
-  if (Cout < 1 || CinPerGroup < 1 || kernel.some((k) => k < 1)) fail(op, "weight", "all sizes ≥ 1", `shape ${shapeString(weight.shape)}`);
-  if (Cin % groups !== 0) fail(op, "groups", `a divisor of the input's ${Cin} channels`, `${groups}`);
-  if (Cout % groups !== 0) fail(op, "weight", `output channels (dimension 0) divisible by groups = ${groups}`, `shape ${shapeString(weight.shape)}`);
-  if (CinPerGroup !== Cin / groups) {
-    fail(op, "weight", `Cin/groups = ${Cin}/${groups} = ${Cin / groups} input channels in dimension 1`, `shape ${shapeString(weight.shape)}`);
-  }
-  if (bias !== undefined) {
-    floatData(op, "bias", bias);
-    expectSameDType(op, "bias", input, bias);
-    expectShape(op, "bias", bias, [Cout], "one per output channel");
-  }
-
-  const out: number[] = [];
-  const before: number[] = [];
-  for (let t = 0; t < dims; t++) {
-    const k = kernel[t], s = attrs.stride[t], d = attrs.dilation[t];
-    const [p0, p1] = padsOf(attrs.padding, t, k, d);
-    // Output size: ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1 (with p0 + p1 for 2p).
-    const size = Math.floor((spatial[t] + p0 + p1 - d * (k - 1) - 1) / s) + 1;
-    if (size < 1) {
-      fail(op, "input", `${names[t]} + padding ≥ d·(k − 1) + 1 = ${d * (k - 1) + 1} (output size ≥ 1)`,
-        `${names[t]} = ${spatial[t]} with padding ${p0} + ${p1} (output size ${size})`);
-    }
-    out.push(size);
-    before.push(p0);
-  }
-
-  const two = (values: readonly number[], trivial: number): [number, number] => (dims === 2 ? [values[0], values[1]] : [trivial, values[0]]);
-  const [H, W] = two(spatial, 1);
-  const [kh, kw] = two(kernel, 1);
-  const [Hout, Wout] = two(out, 1);
-  const [strideH, strideW] = two(attrs.stride, 1);
-  const [dilationH, dilationW] = two(attrs.dilation, 1);
-  const [padTop, padLeft] = two(before, 0);
-  return {
-    geom: { N, groups, Cin, H, W, Cout, kh, kw, Hout, Wout, strideH, strideW, dilationH, dilationW, padTop, padLeft },
-    outputShape: unbatched ? [Cout, ...out] : [N, Cout, ...out],
-    unbatched,
-  };
-}
+import { conv2dAttrs, convGeometry, outputIndexFor, tapInput, type Conv2dAttrs, type Conv2dOpOptions, type ConvGeometry } from "./conv_geometry.js";
 
 // ───────────────────────────── the loops ─────────────────────────────
 
@@ -215,7 +40,7 @@ export function convGeometry(op: string, input: Tensor, weight: Tensor, bias: Te
  * [N, Cout, Hout, Wout]; `b` may be undefined (no bias).
  */
 export function directConv2d(a: FloatArray, w: FloatArray, b: FloatArray | undefined, geom: ConvGeometry, z: FloatArray): void {
-  const { N, groups, Cin, H, W, Cout, kh, kw, Hout, Wout, strideH, strideW, dilationH, dilationW, padTop, padLeft } = geom;
+  const { N, groups, Cin, Cout, kh, kw, Hout, Wout } = geom;
   const CinG = Cin / groups, CoutG = Cout / groups;
   for (let n = 0; n < N; n++) {
     for (let f = 0; f < Cout; f++) {
@@ -226,15 +51,7 @@ export function directConv2d(a: FloatArray, w: FloatArray, b: FloatArray | undef
           for (let c = 0; c < CinG; c++) {
             const channel = g * CinG + c;
             for (let x = 0; x < kh; x++) {
-              const row = i * strideH - padTop + x * dilationH;
-              const rowInside = row >= 0 && row < H;
-              for (let y = 0; y < kw; y++) {
-                const col = j * strideW - padLeft + y * dilationW;
-                // Zero padding: a padded pixel is a 0 that still multiplies its weight, so an infinite
-                // weight gives 0·∞ = NaN there, as im2col (PyTorch's slow_conv2d, the kernels) computes it.
-                const pixel = rowInside && col >= 0 && col < W ? a[((n * Cin + channel) * H + row) * W + col] : 0;
-                sum += w[((f * CinG + c) * kh + x) * kw + y] * pixel;
-              }
+              for (let y = 0; y < kw; y++) sum += w[((f * CinG + c) * kh + x) * kw + y] * tapInput(a, geom, n, channel, i, j, x, y);
             }
           }
           z[((n * Cout + f) * Hout + i) * Wout + j] = sum;
@@ -268,15 +85,11 @@ export function directConv2dInputGrad(dz: FloatArray, w: FloatArray, geom: ConvG
           let sum = init ? init[channel] : 0;
           for (let f = g * CoutG; f < (g + 1) * CoutG; f++) {
             for (let x = 0; x < kh; x++) {
-              const iTimesStride = r + padTop - x * dilationH;
-              if (iTimesStride % strideH !== 0) continue; // no output row reads row r with tap x
-              const i = iTimesStride / strideH;
-              if (i < 0 || i >= Hout) continue;
+              const i = outputIndexFor(r, x, strideH, padTop, dilationH, Hout);
+              if (i < 0) continue; // no output row reads row r with tap x
               for (let y = 0; y < kw; y++) {
-                const jTimesStride = q + padLeft - y * dilationW;
-                if (jTimesStride % strideW !== 0) continue;
-                const j = jTimesStride / strideW;
-                if (j < 0 || j >= Wout) continue;
+                const j = outputIndexFor(q, y, strideW, padLeft, dilationW, Wout);
+                if (j < 0) continue;
                 sum += w[((f * CinG + c) * kh + x) * kw + y] * dz[((n * Cout + f) * Hout + i) * Wout + j];
               }
             }
@@ -297,7 +110,7 @@ export function directConv2dInputGrad(dz: FloatArray, w: FloatArray, geom: ConvG
  * Writes dw [Cout, Cin/groups, kh, kw].
  */
 export function directConv2dWeightGrad(dz: FloatArray, a: FloatArray, geom: ConvGeometry, dw: FloatArray): void {
-  const { N, groups, Cin, H, W, Cout, kh, kw, Hout, Wout, strideH, strideW, dilationH, dilationW, padTop, padLeft } = geom;
+  const { N, groups, Cin, Cout, kh, kw, Hout, Wout } = geom;
   const CinG = Cin / groups, CoutG = Cout / groups;
   for (let f = 0; f < Cout; f++) {
     const g = Math.floor(f / CoutG);
@@ -308,14 +121,7 @@ export function directConv2dWeightGrad(dz: FloatArray, a: FloatArray, geom: Conv
           let sum = 0;
           for (let n = 0; n < N; n++) {
             for (let i = 0; i < Hout; i++) {
-              const row = i * strideH - padTop + x * dilationH;
-              const rowInside = row >= 0 && row < H;
-              for (let j = 0; j < Wout; j++) {
-                const col = j * strideW - padLeft + y * dilationW;
-                // A padded pixel is 0 and still multiplies (0·∞ = NaN for an infinite upstream), as in the forward.
-                const pixel = rowInside && col >= 0 && col < W ? a[((n * Cin + channel) * H + row) * W + col] : 0;
-                sum += dz[((n * Cout + f) * Hout + i) * Wout + j] * pixel;
-              }
+              for (let j = 0; j < Wout; j++) sum += dz[((n * Cout + f) * Hout + i) * Wout + j] * tapInput(a, geom, n, channel, i, j, x, y);
             }
           }
           dw[((f * CinG + c) * kh + x) * kw + y] = sum;
@@ -430,22 +236,40 @@ export function sampleConv2d(rng: Random, dtype: FloatDType): { inputs: { [name:
   return { inputs, attrs: { stride, padding, dilation, groups } };
 }
 
+/** A convolution op's maths, without the OpDef plumbing (conv2d, conv1d, conv_transpose2d). */
+export interface ConvOpSpec<A> {
+  /** The vectors-format name, e.g. "conv2d". */
+  name: string;
+  /** Validates raw attributes and fills PyTorch's defaults. */
+  attrs: (raw: RawAttrs) => A;
+  forward(input: Tensor, weight: Tensor, bias: Tensor | undefined, attrs: A): Tensor;
+  backward(dz: Tensor, input: Tensor, weight: Tensor, bias: Tensor | undefined, attrs: A): ConvGrads;
+  sample(rng: Random, dtype: FloatDType): { inputs: { [name: string]: Tensor }; attrs: A };
+}
+
+/** The OpDef of a convolution: input, weight, bias? → output; grads for input, weight, bias; the cache is its tensor arguments. */
+export function convOp<A>(spec: ConvOpSpec<A>): OpDef<A, ConvCache> {
+  return {
+    name: spec.name,
+    inputs: ["input", "weight", "bias"],
+    optional: ["bias"],
+    outputs: ["output"],
+    differentiableOutputs: ["output"],
+    grads: ["input", "weight", "bias"],
+    attrs: spec.attrs,
+    forward: ({ input, weight, bias }, attrs) => ({
+      outputs: { output: spec.forward(input, weight, bias, attrs) },
+      cache: { input, weight, bias },
+    }),
+    backward: ({ output }, { input, weight, bias }, attrs) => ({ ...spec.backward(output, input, weight, bias, attrs) }),
+    sample: spec.sample,
+  };
+}
+
 /** `conv2d`: input, weight, bias? → output; grads for input, weight, bias. */
-export const conv2dOp: OpDef<Conv2dAttrs, ConvCache> = {
-  name: "conv2d",
-  inputs: ["input", "weight", "bias"],
-  optional: ["bias"],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input", "weight", "bias"],
-  attrs: conv2dAttrs,
-  forward: ({ input, weight, bias }, attrs) => ({
-    outputs: { output: conv2d(input, weight, bias, attrs) },
-    cache: { input, weight, bias },
-  }),
-  backward: ({ output }, { input, weight, bias }, attrs) => ({ ...conv2dBackward(output, input, weight, bias, attrs) }),
-  sample: sampleConv2d,
-};
+export const conv2dOp: OpDef<Conv2dAttrs, ConvCache> = convOp<Conv2dAttrs>({
+  name: "conv2d", attrs: conv2dAttrs, forward: conv2d, backward: conv2dBackward, sample: sampleConv2d,
+});
 
 /** The conv2d ops, for the registry. */
 export const conv2dOps: OpDef[] = [conv2dOp];

@@ -30,12 +30,14 @@
  */
 import { allocate, shapeString, sizeOf, Tensor, randu, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { checkUpstream, describe, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, pairAttr } from "./errors.js";
+import { convTransposeOutputLength } from "../shapes.js";
+import { checkUpstream, describeValue, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, pairAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
 import {
-  convBiasGrad, directConv2d, directConv2dInputGrad, directConv2dWeightGrad,
-  type ConvCache, type ConvGrads, type ConvSetup,
+  convBiasGrad, convOp, directConv2d, directConv2dInputGrad, directConv2dWeightGrad,
+  type ConvCache, type ConvGrads,
 } from "./conv2d.js";
+import type { ConvSetup } from "./conv_geometry.js";
 
 const OP = "conv_transpose2d";
 
@@ -69,7 +71,7 @@ export function convTranspose2dAttrs(raw: RawAttrs | ConvTranspose2dOpOptions): 
   const groups = intAttr(OP, "groups", r.groups ?? 1, 1);
   for (let t = 0; t < 2; t++) {
     if (!(output_padding[t] < stride[t] || output_padding[t] < dilation[t])) {
-      fail(OP, "output_padding", `each entry smaller than the stride or the dilation (stride ${describe(stride)}, dilation ${describe(dilation)})`, describe(output_padding));
+      fail(OP, "output_padding", `each entry smaller than the stride or the dilation (stride ${describeValue(stride)}, dilation ${describeValue(dilation)})`, describeValue(output_padding));
     }
   }
   return { stride, padding, output_padding, dilation, groups };
@@ -105,8 +107,7 @@ export function convTranspose2dGeometry(input: Tensor, weight: Tensor, bias: Ten
   const sizes = [H, W], kernel = [kh, kw], names = ["H", "W"];
   const out: number[] = [];
   for (let t = 0; t < 2; t++) {
-    // (H − 1)·s − 2p + d·(k − 1) + output_padding + 1
-    const size = (sizes[t] - 1) * stride[t] - 2 * padding[t] + dilation[t] * (kernel[t] - 1) + output_padding[t] + 1;
+    const size = convTransposeOutputLength(sizes[t], kernel[t], stride[t], padding[t], output_padding[t], dilation[t]);
     if (size < 1) {
       fail(OP, "input", `(${names[t]} − 1)·s − 2p + d·(k − 1) + output_padding + 1 ≥ 1`,
         `${names[t]} = ${sizes[t]}, s = ${stride[t]}, p = ${padding[t]}, d = ${dilation[t]}, k = ${kernel[t]}, output_padding = ${output_padding[t]} (output size ${size})`);
@@ -187,21 +188,9 @@ export function sampleConvTranspose2d(rng: Random, dtype: FloatDType): { inputs:
 }
 
 /** `conv_transpose2d`: input, weight, bias? → output; grads for input, weight, bias. */
-export const convTranspose2dOp: OpDef<ConvTranspose2dAttrs, ConvCache> = {
-  name: OP,
-  inputs: ["input", "weight", "bias"],
-  optional: ["bias"],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input", "weight", "bias"],
-  attrs: convTranspose2dAttrs,
-  forward: ({ input, weight, bias }, attrs) => ({
-    outputs: { output: convTranspose2d(input, weight, bias, attrs) },
-    cache: { input, weight, bias },
-  }),
-  backward: ({ output }, { input, weight, bias }, attrs) => ({ ...convTranspose2dBackward(output, input, weight, bias, attrs) }),
-  sample: sampleConvTranspose2d,
-};
+export const convTranspose2dOp: OpDef<ConvTranspose2dAttrs, ConvCache> = convOp<ConvTranspose2dAttrs>({
+  name: OP, attrs: convTranspose2dAttrs, forward: convTranspose2d, backward: convTranspose2dBackward, sample: sampleConvTranspose2d,
+});
 
 /** The conv_transpose2d ops, for the registry. */
 export const convTranspose2dOps: OpDef[] = [convTranspose2dOp];

@@ -1,7 +1,7 @@
 /**
  * Cross-entropy against class probabilities — one-hot or soft targets — as
  * PyTorch's F.cross_entropy computes it when the target is a float tensor of
- * the input's shape (PyTorch ≥ 1.10). `cross_entropy` (./losses.ts) comes
+ * the input's shape (PyTorch ≥ 1.10). `cross_entropy` (./class_losses.ts) comes
  * here for a float target; an int32 target holds class indices instead.
  *
  * The lectures write the loss with the target as a vector: 001 Introduction
@@ -27,7 +27,7 @@
  */
 import { allocate, fromArray, randn, shapeString, sizeOf, Tensor, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { expectNoNaN, expectSameDType, expectShape, fail, floatData } from "./errors.js";
+import { expectNoNaN, expectSameDType, expectShape, fail, floatData } from "../errors.js";
 import { logSoftmax, softmax } from "./activations.js";
 import type { Tensors } from "./op.js";
 

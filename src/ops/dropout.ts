@@ -20,7 +20,7 @@
  */
 import { allocate, randn, Tensor, type FloatArray, type FloatDType, type Shape } from "../tensor.js";
 import type { Random } from "../random.js";
-import { boolAttr, choiceAttr, expectSameDType, expectShape, fail, floatData, numberAttr } from "./errors.js";
+import { boolAttr, choiceAttr, expectSameDType, expectShape, fail, floatData, numberAttr } from "../errors.js";
 import type { OpDef, RawAttrs, Tensors } from "./op.js";
 
 /** Where the 1/q or q scaling happens: "inverted" (training, PyTorch) or "lecture" (test time, 001). */

@@ -23,8 +23,9 @@
  */
 import { allocate, Tensor, randn, shapeString, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { checkUpstream, describe, expectRank, expectSameDType, fail, floatData, intAttr, numberAttr, OpError } from "./errors.js";
+import { checkUpstream, describeValue, expectRank, expectSameDType, fail, floatData, intAttr, numberAttr, OpError } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
+import { binaryOp } from "./binary_op.js";
 
 /** Padding of correlate2d / convolve2d: "valid" (none), "same" (odd kernels), or zeros on each side. */
 export type FilterPadding = "valid" | "same" | number;
@@ -39,7 +40,7 @@ export function filterAttrs(op: string, raw: RawAttrs): FilterAttrs {
   const p = raw.padding ?? "valid";
   if (p === "valid" || p === "same") return { padding: p };
   if (typeof p === "number") return { padding: intAttr(op, "padding", p, 0) };
-  return fail(op, "padding", `"valid", "same" or an integer ≥ 0`, describe(p));
+  return fail(op, "padding", `"valid", "same" or an integer ≥ 0`, describeValue(p));
 }
 
 /** Image and kernel sizes and the padding in zeros per side, checked. */
@@ -84,56 +85,7 @@ function filterGeometry(op: string, input: Tensor, kernel: Tensor, padding: Filt
 // function of f and of h, so the backward is two sums with the same indices:
 //   ∂L/∂f(i + k, j + l) += ∂L/∂g(i, j) · h(k, l)
 //   ∂L/∂h(k, l)         += ∂L/∂g(i, j) · f(i + k, j + l)
-
-/** Correlation g(i, j) = Σ f(i + k − p, j + l − p) h(k, l). input [H, W], kernel [kh, kw] → [H + 2p − kh + 1, W + 2p − kw + 1]. */
-export function correlate2d(input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): Tensor {
-  const op = "correlate2d";
-  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
-  const f = input.data, h = kernel.data;
-  const out = allocate(input.dtype as FloatDType, g.Ho * g.Wo);
-  for (let i = 0; i < g.Ho; i++) {
-    for (let j = 0; j < g.Wo; j++) {
-      let sum = 0;
-      for (let k = 0; k < g.kh; k++) {
-        const r = i + k - g.ph;
-        if (r < 0 || r >= g.H) continue; // a padded zero
-        for (let l = 0; l < g.kw; l++) {
-          const c = j + l - g.pw;
-          if (c >= 0 && c < g.W) sum += f[r * g.W + c] * h[k * g.kw + l];
-        }
-      }
-      out[i * g.Wo + j] = sum;
-    }
-  }
-  return new Tensor(out, [g.Ho, g.Wo]);
-}
-
-/** Backward of correlate2d: dL/d(input) [H, W] and dL/d(kernel) [kh, kw] from dL/dg. */
-export function correlate2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): { input: Tensor; kernel: Tensor } {
-  const op = "correlate2d";
-  const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
-  const up = checkUpstream(op, dy, [g.Ho, g.Wo], input);
-  const f = input.data, h = kernel.data;
-  const df = allocate(input.dtype as FloatDType, input.size);
-  const dh = allocate(input.dtype as FloatDType, kernel.size);
-  for (let i = 0; i < g.Ho; i++) {
-    for (let j = 0; j < g.Wo; j++) {
-      const u = up[i * g.Wo + j];
-      for (let k = 0; k < g.kh; k++) {
-        const r = i + k - g.ph;
-        if (r < 0 || r >= g.H) continue;
-        for (let l = 0; l < g.kw; l++) {
-          const c = j + l - g.pw;
-          if (c < 0 || c >= g.W) continue;
-          df[r * g.W + c] += u * h[k * g.kw + l];
-          dh[k * g.kw + l] += u * f[r * g.W + c];
-        }
-      }
-    }
-  }
-  return { input: new Tensor(df, input.shape), kernel: new Tensor(dh, kernel.shape) };
-}
-
+//
 // ───────────────────────────── convolution ─────────────────────────────
 // 000: g(i, j) = Σ_{k,l} f(i − k, j − l) h(k, l) — the image read backwards
 // under the kernel, i.e. the kernel flipped in both axes. The offset
@@ -141,22 +93,42 @@ export function correlate2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, p
 // meets the padded image's top-left corner. Backward, with the same indices:
 //   ∂L/∂f(i − k + o, j − l + o) += ∂L/∂g(i, j) · h(k, l)
 //   ∂L/∂h(k, l)                 += ∂L/∂g(i, j) · f(i − k + o, j − l + o)
+//
+// Both read the image at f(i + σk + oₕ, j + σl + o_w): correlation with
+// σ = +1 and o = −p, convolution with σ = −1 and o = k − 1 − p. One loop of
+// each (forward and backward) serves both.
 
-/** Convolution g(i, j) = Σ f(i − k + kh − 1 − p, j − l + kw − 1 − p) h(k, l). input [H, W], kernel [kh, kw] → as correlate2d. */
-export function convolve2d(input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): Tensor {
-  const op = "convolve2d";
+/** Where the kernel's tap (k, l) reads the image: row i + sign·k + rowOffset, column j + sign·l + colOffset. */
+interface Taps {
+  sign: 1 | -1;
+  rowOffset: number;
+  colOffset: number;
+}
+
+/** Correlation's taps: f(i + k − p, j + l − p). */
+function correlationTaps(g: FilterGeometry): Taps {
+  return { sign: 1, rowOffset: -g.ph, colOffset: -g.pw };
+}
+
+/** Convolution's taps: f(i − k + (kh − 1 − p), j − l + (kw − 1 − p)). */
+function convolutionTaps(g: FilterGeometry): Taps {
+  return { sign: -1, rowOffset: g.kh - 1 - g.ph, colOffset: g.kw - 1 - g.pw };
+}
+
+/** g(i, j) = Σ_{k,l} f(row, col) h(k, l) at `op`'s taps, f zero outside the image → [Ho, Wo]. */
+function filterForward(op: string, tapsOf: (g: FilterGeometry) => Taps, input: Tensor, kernel: Tensor, padding: FilterPadding): Tensor {
   const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
   const f = input.data, h = kernel.data;
-  const oh = g.kh - 1 - g.ph, ow = g.kw - 1 - g.pw;
+  const { sign, rowOffset, colOffset } = tapsOf(g);
   const out = allocate(input.dtype as FloatDType, g.Ho * g.Wo);
   for (let i = 0; i < g.Ho; i++) {
     for (let j = 0; j < g.Wo; j++) {
       let sum = 0;
       for (let k = 0; k < g.kh; k++) {
-        const r = i - k + oh;
-        if (r < 0 || r >= g.H) continue;
+        const r = i + sign * k + rowOffset;
+        if (r < 0 || r >= g.H) continue; // a padded zero
         for (let l = 0; l < g.kw; l++) {
-          const c = j - l + ow;
+          const c = j + sign * l + colOffset;
           if (c >= 0 && c < g.W) sum += f[r * g.W + c] * h[k * g.kw + l];
         }
       }
@@ -166,23 +138,22 @@ export function convolve2d(input: Tensor, kernel: Tensor, padding: FilterPadding
   return new Tensor(out, [g.Ho, g.Wo]);
 }
 
-/** Backward of convolve2d: dL/d(input) [H, W] and dL/d(kernel) [kh, kw] from dL/dg. */
-export function convolve2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): { input: Tensor; kernel: Tensor } {
-  const op = "convolve2d";
+/** ∂L/∂f(row, col) += u · h(k, l) and ∂L/∂h(k, l) += u · f(row, col) at `op`'s taps, u = ∂L/∂g(i, j). */
+function filterBackward(op: string, tapsOf: (g: FilterGeometry) => Taps, dy: Tensor, input: Tensor, kernel: Tensor, padding: FilterPadding): { input: Tensor; kernel: Tensor } {
   const g = filterGeometry(op, input, kernel, filterAttrs(op, { padding }).padding);
   const up = checkUpstream(op, dy, [g.Ho, g.Wo], input);
   const f = input.data, h = kernel.data;
-  const oh = g.kh - 1 - g.ph, ow = g.kw - 1 - g.pw;
+  const { sign, rowOffset, colOffset } = tapsOf(g);
   const df = allocate(input.dtype as FloatDType, input.size);
   const dh = allocate(input.dtype as FloatDType, kernel.size);
   for (let i = 0; i < g.Ho; i++) {
     for (let j = 0; j < g.Wo; j++) {
       const u = up[i * g.Wo + j];
       for (let k = 0; k < g.kh; k++) {
-        const r = i - k + oh;
+        const r = i + sign * k + rowOffset;
         if (r < 0 || r >= g.H) continue;
         for (let l = 0; l < g.kw; l++) {
-          const c = j - l + ow;
+          const c = j + sign * l + colOffset;
           if (c < 0 || c >= g.W) continue;
           df[r * g.W + c] += u * h[k * g.kw + l];
           dh[k * g.kw + l] += u * f[r * g.W + c];
@@ -191,6 +162,26 @@ export function convolve2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, pa
     }
   }
   return { input: new Tensor(df, input.shape), kernel: new Tensor(dh, kernel.shape) };
+}
+
+/** Correlation g(i, j) = Σ f(i + k − p, j + l − p) h(k, l). input [H, W], kernel [kh, kw] → [H + 2p − kh + 1, W + 2p − kw + 1]. */
+export function correlate2d(input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): Tensor {
+  return filterForward("correlate2d", correlationTaps, input, kernel, padding);
+}
+
+/** Backward of correlate2d: dL/d(input) [H, W] and dL/d(kernel) [kh, kw] from dL/dg. */
+export function correlate2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): { input: Tensor; kernel: Tensor } {
+  return filterBackward("correlate2d", correlationTaps, dy, input, kernel, padding);
+}
+
+/** Convolution g(i, j) = Σ f(i − k + kh − 1 − p, j − l + kw − 1 − p) h(k, l). input [H, W], kernel [kh, kw] → as correlate2d. */
+export function convolve2d(input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): Tensor {
+  return filterForward("convolve2d", convolutionTaps, input, kernel, padding);
+}
+
+/** Backward of convolve2d: dL/d(input) [H, W] and dL/d(kernel) [kh, kw] from dL/dg. */
+export function convolve2dBackward(dy: Tensor, input: Tensor, kernel: Tensor, padding: FilterPadding = "valid"): { input: Tensor; kernel: Tensor } {
+  return filterBackward("convolve2d", convolutionTaps, dy, input, kernel, padding);
 }
 
 /** The kernel turned by 180°: flip(h)(k, l) = h(kh − 1 − k, kw − 1 − l). */
@@ -211,7 +202,7 @@ export function flipKernel(kernel: Tensor): Tensor {
 
 function checkSize(name: string, size: number, odd = true): number {
   const k = intAttr(name, "size", size, 1);
-  if (odd && k % 2 === 0) fail(name, "size", "an odd integer (the kernel needs a centre)", describe(size));
+  if (odd && k % 2 === 0) fail(name, "size", "an odd integer (the kernel needs a centre)", describeValue(size));
   return k;
 }
 
@@ -233,7 +224,7 @@ export type ShiftDirection = "left" | "right" | "up" | "down";
  */
 export function shiftKernel(direction: ShiftDirection, dtype: FloatDType = "float64"): Tensor {
   const where: Record<ShiftDirection, [number, number]> = { left: [1, 0], right: [1, 2], up: [0, 1], down: [2, 1] };
-  if (!(direction in where)) fail("shiftKernel", "direction", `one of "left", "right", "up", "down"`, describe(direction));
+  if (!(direction in where)) fail("shiftKernel", "direction", `one of "left", "right", "up", "down"`, describeValue(direction));
   const h = allocate(dtype, 9);
   const [r, c] = where[direction];
   h[r * 3 + c] = 1;
@@ -374,8 +365,6 @@ export function normalizedCorrelate2d(image: Tensor, template: Tensor): Tensor {
 
 // ───────────────────────────── OpDefs ─────────────────────────────
 
-interface FilterCache { input: Tensor; kernel: Tensor }
-
 function sampleFilterCase(rng: Random, dtype: FloatDType): { inputs: { input: Tensor; kernel: Tensor }; attrs: FilterAttrs } {
   const kh = 1 + rng.int(4), kw = 1 + rng.int(4);
   const choice = rng.int(3);
@@ -388,32 +377,24 @@ function sampleFilterCase(rng: Random, dtype: FloatDType): { inputs: { input: Te
 }
 
 /** `correlate2d`: input [H, W], kernel [kh, kw] → output. Grads: input, kernel. */
-export const correlate2dOp: OpDef<FilterAttrs, FilterCache> = {
+export const correlate2dOp = binaryOp<FilterAttrs>({
   name: "correlate2d",
   inputs: ["input", "kernel"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input", "kernel"],
   attrs: (raw) => filterAttrs("correlate2d", raw),
-  forward: ({ input, kernel }, a) => ({ outputs: { output: correlate2d(input, kernel, a.padding) }, cache: { input, kernel } }),
-  backward: ({ output }, c, a) => correlate2dBackward(output, c.input, c.kernel, a.padding),
+  forward: (input, kernel, a) => correlate2d(input, kernel, a.padding),
+  backward: (dy, input, kernel, a) => correlate2dBackward(dy, input, kernel, a.padding),
   sample: sampleFilterCase,
-};
+});
 
 /** `convolve2d`: input [H, W], kernel [kh, kw] → output (the kernel flipped). Grads: input, kernel. */
-export const convolve2dOp: OpDef<FilterAttrs, FilterCache> = {
+export const convolve2dOp = binaryOp<FilterAttrs>({
   name: "convolve2d",
   inputs: ["input", "kernel"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input", "kernel"],
   attrs: (raw) => filterAttrs("convolve2d", raw),
-  forward: ({ input, kernel }, a) => ({ outputs: { output: convolve2d(input, kernel, a.padding) }, cache: { input, kernel } }),
-  backward: ({ output }, c, a) => convolve2dBackward(output, c.input, c.kernel, a.padding),
+  forward: (input, kernel, a) => convolve2d(input, kernel, a.padding),
+  backward: (dy, input, kernel, a) => convolve2dBackward(dy, input, kernel, a.padding),
   sample: sampleFilterCase,
-};
+});
 
 /** The image-filter ops, for the registry. */
 export const filterOps: OpDef[] = [correlate2dOp, convolve2dOp];

@@ -22,26 +22,43 @@
  * does not propagate); α = 0 means A and B are not read.
  */
 import type { FloatArray } from "../tensor.js";
-import { describe, fail } from "./errors.js";
+import { describeValue, fail } from "../errors.js";
 
 const OP = "gemm";
 
-function dimension(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) fail(OP, name, "an integer ≥ 0", describe(value));
+function dimension(op: string, name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) fail(op, name, "an integer ≥ 0", describeValue(value));
 }
 
-/** Checks a leading dimension and that the array holds `rows` rows of `cols` (row-major, `ld` apart). */
-function checkMatrix(name: string, ldName: string, array: FloatArray, rows: number, cols: number, ld: number): void {
-  if (!Number.isInteger(ld) || ld < Math.max(1, cols)) fail(OP, ldName, `an integer ≥ max(1, ${cols}) (the row length of ${name})`, describe(ld));
+/**
+ * Checks the scalar arguments of a GEMM call named `op` ("gemm", or the
+ * kernels' "sgemm"): transposes, sizes m, n, k and α, β. Throws OpError.
+ */
+export function checkGemmScalars(op: string, transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, beta: number): void {
+  if (typeof transA !== "boolean") fail(op, "transA", "true or false", describeValue(transA));
+  if (typeof transB !== "boolean") fail(op, "transB", "true or false", describeValue(transB));
+  dimension(op, "m", m);
+  dimension(op, "n", n);
+  dimension(op, "k", k);
+  if (typeof alpha !== "number") fail(op, "alpha", "a number", describeValue(alpha));
+  if (typeof beta !== "number") fail(op, "beta", "a number", describeValue(beta));
+}
+
+/**
+ * Checks a leading dimension and that the array holds `rows` rows of `cols`
+ * (row-major, `ld` apart) for the GEMM call named `op`. Throws OpError.
+ */
+export function checkMatrix(op: string, name: string, ldName: string, array: FloatArray, rows: number, cols: number, ld: number): void {
+  if (!Number.isInteger(ld) || ld < Math.max(1, cols)) fail(op, ldName, `an integer ≥ max(1, ${cols}) (the row length of ${name})`, describeValue(ld));
   if (rows === 0 || cols === 0) return;
   const needed = (rows - 1) * ld + cols;
-  if (array.length < needed) fail(OP, name, `at least ${needed} elements (${rows} rows of ${cols}, ${ldName} = ${ld})`, `${array.length}`);
+  if (array.length < needed) fail(op, name, `at least ${needed} elements (${rows} rows of ${cols}, ${ldName} = ${ld})`, `${array.length}`);
 }
 
 function arrayType(array: unknown): string {
   if (array instanceof Float32Array) return "Float32Array";
   if (array instanceof Float64Array) return "Float64Array";
-  return describe(array);
+  return describeValue(array);
 }
 
 /**
@@ -60,21 +77,15 @@ export function gemm(
   b: FloatArray, ldb: number,
   beta: number, c: FloatArray, ldc: number,
 ): void {
-  if (typeof transA !== "boolean") fail(OP, "transA", "true or false", describe(transA));
-  if (typeof transB !== "boolean") fail(OP, "transB", "true or false", describe(transB));
-  dimension("m", m);
-  dimension("n", n);
-  dimension("k", k);
-  if (typeof alpha !== "number") fail(OP, "alpha", "a number", describe(alpha));
-  if (typeof beta !== "number") fail(OP, "beta", "a number", describe(beta));
+  checkGemmScalars(OP, transA, transB, m, n, k, alpha, beta);
   const kind = arrayType(c);
   if (kind !== "Float32Array" && kind !== "Float64Array") fail(OP, "c", "a Float32Array or Float64Array", kind);
   if (arrayType(a) !== kind) fail(OP, "a", `a ${kind} (the type of c)`, arrayType(a));
   if (arrayType(b) !== kind) fail(OP, "b", `a ${kind} (the type of c)`, arrayType(b));
   // Stored shapes: A is [m, k] or, transposed, [k, m]; B is [k, n] or [n, k].
-  checkMatrix("a", "lda", a, transA ? k : m, transA ? m : k, lda);
-  checkMatrix("b", "ldb", b, transB ? n : k, transB ? k : n, ldb);
-  checkMatrix("c", "ldc", c, m, n, ldc);
+  checkMatrix(OP, "a", "lda", a, transA ? k : m, transA ? m : k, lda);
+  checkMatrix(OP, "b", "ldb", b, transB ? n : k, transB ? k : n, ldb);
+  checkMatrix(OP, "c", "ldc", c, m, n, ldc);
 
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {

@@ -31,9 +31,10 @@
  * to the pixel im2col took it from, adding where windows overlap.
  */
 import { allocate, sizeOf, Tensor, type FloatArray, type FloatDType } from "../tensor.js";
-import { checkUpstream, describe, fail } from "./errors.js";
+import { checkUpstream, describeValue, fail } from "../errors.js";
 import { gemm } from "./gemm.js";
-import { conv2dAttrs, convBiasGrad, convGeometry, type Conv2dOpOptions, type ConvGeometry, type ConvGrads } from "./conv2d.js";
+import { convBiasGrad, type ConvGrads } from "./conv2d.js";
+import { conv2dAttrs, convGeometry, outputIndexFor, tapInput, type Conv2dOpOptions, type ConvGeometry } from "./conv_geometry.js";
 
 /** Rows of the column matrix: Cin/groups · kh · kw. */
 export function im2colRows(geom: ConvGeometry): number {
@@ -46,8 +47,8 @@ export function im2colColumns(geom: ConvGeometry): number {
 }
 
 function checkImageAndGroup(op: string, n: number, g: number, geom: ConvGeometry): void {
-  if (!Number.isInteger(n) || n < 0 || n >= geom.N) fail(op, "n", `an image index in [0, ${geom.N})`, describe(n));
-  if (!Number.isInteger(g) || g < 0 || g >= geom.groups) fail(op, "g", `a group index in [0, ${geom.groups})`, describe(g));
+  if (!Number.isInteger(n) || n < 0 || n >= geom.N) fail(op, "n", `an image index in [0, ${geom.N})`, describeValue(n));
+  if (!Number.isInteger(g) || g < 0 || g >= geom.groups) fail(op, "g", `a group index in [0, ${geom.groups})`, describeValue(g));
 }
 
 function checkLength(op: string, name: string, array: FloatArray, needed: number, what: string): void {
@@ -60,7 +61,7 @@ function checkLength(op: string, name: string, array: FloatArray, needed: number
  * comment) and returns it; allocates cols, of a's element type, when not given.
  */
 export function im2col(a: FloatArray, n: number, g: number, geom: ConvGeometry, cols?: FloatArray): FloatArray {
-  const { N, Cin, H, W, kh, kw, Hout, Wout, strideH, strideW, dilationH, dilationW, padTop, padLeft, groups } = geom;
+  const { N, Cin, H, W, kh, kw, Hout, Wout, groups } = geom;
   checkImageAndGroup("im2col", n, g, geom);
   checkLength("im2col", "a", a, N * Cin * H * W, "the input [N, Cin, H, W]");
   const K = im2colRows(geom), P = Hout * Wout;
@@ -73,12 +74,7 @@ export function im2col(a: FloatArray, n: number, g: number, geom: ConvGeometry, 
       for (let y = 0; y < kw; y++) {
         const rowOfCols = (c * kh + x) * kw + y;
         for (let i = 0; i < Hout; i++) {
-          for (let j = 0; j < Wout; j++) {
-            const r = i * strideH - padTop + x * dilationH;
-            const q = j * strideW - padLeft + y * dilationW;
-            const inside = r >= 0 && r < H && q >= 0 && q < W;
-            out[rowOfCols * P + i * Wout + j] = inside ? a[((n * Cin + channel) * H + r) * W + q] : 0;
-          }
+          for (let j = 0; j < Wout; j++) out[rowOfCols * P + i * Wout + j] = tapInput(a, geom, n, channel, i, j, x, y);
         }
       }
     }
@@ -111,15 +107,11 @@ export function col2im(cols: FloatArray, n: number, g: number, geom: ConvGeometr
       for (let q = 0; q < W; q++) {
         let sum = 0;
         for (let x = 0; x < kh; x++) {
-          const iTimesStride = r + padTop - x * dilationH;
-          if (iTimesStride % strideH !== 0) continue;
-          const i = iTimesStride / strideH;
-          if (i < 0 || i >= Hout) continue;
+          const i = outputIndexFor(r, x, strideH, padTop, dilationH, Hout);
+          if (i < 0) continue;
           for (let y = 0; y < kw; y++) {
-            const jTimesStride = q + padLeft - y * dilationW;
-            if (jTimesStride % strideW !== 0) continue;
-            const j = jTimesStride / strideW;
-            if (j < 0 || j >= Wout) continue;
+            const j = outputIndexFor(q, y, strideW, padLeft, dilationW, Wout);
+            if (j < 0) continue;
             sum += cols[((c * kh + x) * kw + y) * P + i * Wout + j];
           }
         }

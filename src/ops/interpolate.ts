@@ -20,8 +20,9 @@
  */
 import { allocate, Tensor, randn, shapeString, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { boolAttr, checkUpstream, describe, expectRank, fail, floatData, intAttr, numberAttr } from "./errors.js";
+import { boolAttr, checkUpstream, describeValue, expectRank, fail, floatData, intAttr, numberAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
+import { unaryOp } from "./unary_op.js";
 
 /** Validated attributes of `interpolate_bilinear`: exactly one of size and scale_factor is non-null. */
 export interface InterpolateBilinearAttrs {
@@ -51,17 +52,17 @@ export function interpolateBilinearAttrs(raw: RawAttrs): InterpolateBilinearAttr
     const v = raw.size;
     if (typeof v === "number") return { size: [intAttr(op, "size", v, 1), v], scale_factor: null, align_corners };
     if (Array.isArray(v) && v.length === 2) return { size: [intAttr(op, "size[0]", v[0], 1), intAttr(op, "size[1]", v[1], 1)], scale_factor: null, align_corners };
-    return fail(op, "size", "an integer ≥ 1 or a pair [H', W'] of them", describe(v));
+    return fail(op, "size", "an integer ≥ 1 or a pair [H', W'] of them", describeValue(v));
   }
   const v = raw.scale_factor;
   const positive = (x: unknown, name: string): number => {
     const s = numberAttr(op, name, x);
-    if (s <= 0) fail(op, name, "a number > 0", describe(x));
+    if (s <= 0) fail(op, name, "a number > 0", describeValue(x));
     return s;
   };
   if (typeof v === "number") return { size: null, scale_factor: [positive(v, "scale_factor"), v], align_corners };
   if (Array.isArray(v) && v.length === 2) return { size: null, scale_factor: [positive(v[0], "scale_factor[0]"), positive(v[1], "scale_factor[1]")], align_corners };
-  return fail(op, "scale_factor", "a number > 0 or a pair of them", describe(v));
+  return fail(op, "scale_factor", "a number > 0 or a pair of them", describeValue(v));
 }
 
 /** The two input neighbours of every output index along one axis, and their weights. */
@@ -112,7 +113,7 @@ function bilinearGeometry(input: Tensor, a: InterpolateBilinearAttrs): BilinearG
   if (H < 1 || W < 1) fail(op, "input", "a height and width of at least 1", `shape ${shapeString(input.shape)}`);
   const Ho = a.size ? a.size[0] : Math.floor(H * a.scale_factor![0]);
   const Wo = a.size ? a.size[1] : Math.floor(W * a.scale_factor![1]);
-  if (Ho < 1 || Wo < 1) fail(op, "scale_factor", `factors that give an output of at least 1×1 from ${H}×${W}`, `${describe(a.scale_factor)} (output ${Ho}×${Wo})`);
+  if (Ho < 1 || Wo < 1) fail(op, "scale_factor", `factors that give an output of at least 1×1 from ${H}×${W}`, `${describeValue(a.scale_factor)} (output ${Ho}×${Wo})`);
   return {
     N, C, H, W, Ho, Wo,
     rows: linearTaps(H, Ho, a.align_corners, a.scale_factor ? a.scale_factor[0] : null),
@@ -175,21 +176,16 @@ function sampleAttrs(rng: Random): InterpolateBilinearAttrs {
 }
 
 /** `interpolate_bilinear`: input → output. Grads: input. */
-export const interpolateBilinearOp: OpDef<InterpolateBilinearAttrs, Tensor> = {
+export const interpolateBilinearOp = unaryOp<InterpolateBilinearAttrs>({
   name: "interpolate_bilinear",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
   attrs: interpolateBilinearAttrs,
-  forward: ({ input }, a) => ({ outputs: { output: interpolateBilinear(input, a) }, cache: input }),
-  backward: ({ output }, input, a) => ({ input: interpolateBilinearBackward(output, input, a) }),
+  forward: interpolateBilinear,
+  backward: interpolateBilinearBackward,
   sample: (rng, dtype) => {
     const shape = [1 + rng.int(2), 1 + rng.int(2), 1 + rng.int(5), 1 + rng.int(5)];
-    return { inputs: { input: randn(shape, rng, { dtype }) }, attrs: sampleAttrs(rng) };
+    return { input: randn(shape, rng, { dtype }), attrs: sampleAttrs(rng) };
   },
-};
+});
 
 /** The interpolation ops, for the registry. */
 export const interpolateOps: OpDef[] = [interpolateBilinearOp];

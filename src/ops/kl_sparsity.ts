@@ -26,9 +26,9 @@
  * the formula does (no clamping).
  */
 import { allocate, fromArray, randu, Tensor, type FloatDType } from "../tensor.js";
-import type { Random } from "../random.js";
-import { checkUpstream, expectRank, fail, floatData, numberAttr } from "./errors.js";
+import { checkUpstream, expectRank, fail, floatData, numberAttr } from "../errors.js";
 import type { OpDef, RawAttrs } from "./op.js";
+import { unaryOp } from "./unary_op.js";
 
 /** Checks activations [m, H] in [0, 1]; returns m, H and the data. */
 function activations(input: Tensor): { m: number; H: number; a: ArrayLike<number> } {
@@ -91,22 +91,17 @@ function klSparsityAttrs(raw: RawAttrs): KlSparsityAttrs {
 }
 
 /** `kl_sparsity`: input (activations [m, H] in [0, 1]) → scalar output; attribute rho. */
-export const klSparsityOp: OpDef<KlSparsityAttrs, Tensor> = {
+export const klSparsityOp = unaryOp<KlSparsityAttrs>({
   name: "kl_sparsity",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
   attrs: klSparsityAttrs,
-  forward: ({ input }, a) => ({ outputs: { output: klSparsity(input, a.rho) }, cache: input }),
-  backward: ({ output }, input, a) => ({ input: klSparsityBackward(output, input, a.rho) }),
+  forward: (input, a) => klSparsity(input, a.rho),
+  backward: (dy, input, a) => klSparsityBackward(dy, input, a.rho),
   // Activations in [0.05, 0.95], so every ρ̂_j stays ≥ 0.05 away from 0 and 1 (smooth for h = 1e-3).
-  sample: (rng: Random, dtype: FloatDType) => ({
-    inputs: { input: randu([1 + rng.int(4), 1 + rng.int(4)], rng, { low: 0.05, high: 0.95, dtype }) },
+  sample: (rng, dtype) => ({
+    input: randu([1 + rng.int(4), 1 + rng.int(4)], rng, { low: 0.05, high: 0.95, dtype }),
     attrs: { rho: Math.round(rng.uniformIn(0.02, 0.5) * 1000) / 1000 },
   }),
-};
+});
 
 /** The sparsity op, for the registry. */
 export const klSparsityOps: OpDef[] = [klSparsityOp];

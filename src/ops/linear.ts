@@ -15,7 +15,7 @@
  */
 import { allocate, randn, shapeString, Tensor, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { checkUpstream, expectRank, expectSameDType, expectShape, fail, floatData } from "./errors.js";
+import { checkUpstream, expectRank, expectSameDType, expectShape, fail, floatData } from "../errors.js";
 import type { OpDef, Tensors } from "./op.js";
 
 /** The sizes of a linear call after validation. */
@@ -110,16 +110,19 @@ export function linearBackward(dy: Tensor, input: Tensor, weight: Tensor, hasBia
     }
   }
   const grads: LinearGrads = { input: new Tensor(dx, input.shape), weight: new Tensor(dW, weight.shape) };
-  if (hasBias) {
-    const db = allocate(dtype, outFeatures);
-    for (let j = 0; j < outFeatures; j++) {
-      let sum = 0;
-      for (let r = 0; r < rows; r++) sum += g[r * outFeatures + j];
-      db[j] = sum;
-    }
-    grads.bias = new Tensor(db, [outFeatures]);
-  }
+  if (hasBias) grads.bias = new Tensor(linearBiasGrad(g, rows, outFeatures, dtype), [outFeatures]);
   return grads;
+}
+
+/** The bias gradient of `linear`: db = Σ over the rows of dy [rows, out] → [out], summed in float64 (the kernels call it too). */
+export function linearBiasGrad(g: FloatArray, rows: number, outFeatures: number, dtype: FloatDType): FloatArray {
+  const db = allocate(dtype, outFeatures);
+  for (let j = 0; j < outFeatures; j++) {
+    let sum = 0;
+    for (let r = 0; r < rows; r++) sum += g[r * outFeatures + j];
+    db[j] = sum;
+  }
+  return db;
 }
 
 /** What the backward of `linear` needs. */

@@ -7,8 +7,9 @@
  * with at least one dimension after C.
  */
 import { allocate, Tensor, randn, randu, shapeString, type FloatArray, type FloatDType } from "../tensor.js";
-import { boolAttr, checkUpstream, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, numberAttr } from "./errors.js";
+import { boolAttr, checkUpstream, expectRank, expectSameDType, expectShape, fail, floatData, intAttr, numberAttr } from "../errors.js";
 import type { OpDef, RawAttrs, Tensors } from "./op.js";
+import { unaryOp } from "./unary_op.js";
 
 /** The input as N × C × S: `S` values per (sample, channel). */
 function channelLayout(x: Tensor): { N: number; C: number; S: number } {
@@ -375,23 +376,18 @@ export const batchNormOp: OpDef<BatchNormAttrs, BatchNormCache> = {
 };
 
 /** `local_response_norm`: input → output. Grads: input. */
-export const localResponseNormOp: OpDef<LocalResponseNormAttrs, Tensor> = {
+export const localResponseNormOp = unaryOp<LocalResponseNormAttrs>({
   name: "local_response_norm",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
   attrs: localResponseNormAttrs,
-  forward: ({ input }, a) => ({ outputs: { output: localResponseNorm(input, a) }, cache: input }),
-  backward: ({ output }, input, a) => ({ input: localResponseNormBackward(output, input, a) }),
+  forward: localResponseNorm,
+  backward: localResponseNormBackward,
   sample: (rng, dtype) => {
     const C = 1 + rng.int(6);
     const shape = rng.bernoulli(0.7) ? [1 + rng.int(2), C, 1 + rng.int(3), 1 + rng.int(3)] : [1 + rng.int(2), C, 1 + rng.int(4)];
     const attrs = localResponseNormAttrs({ size: 1 + rng.int(5), alpha: 0.1 + 2 * rng.uniform(), beta: 0.5 + 0.5 * rng.uniform(), k: 0.5 + 1.5 * rng.uniform() });
-    return { inputs: { input: randn(shape, rng, { dtype }) }, attrs };
+    return { input: randn(shape, rng, { dtype }), attrs };
   },
-};
+});
 
 /** The normalization ops, for the registry. */
 export const normOps: OpDef[] = [batchNormOp, localResponseNormOp];

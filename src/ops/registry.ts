@@ -13,12 +13,17 @@ import { arithOps } from "./arith.js";
 import { conv2dOps } from "./conv2d.js";
 import { convTranspose2dOps } from "./conv_transpose2d.js";
 import { conv1dOps } from "./conv1d.js";
-import { poolOps } from "./pool.js";
+import { maxPool2dOp } from "./max_pool2d.js";
+import { adaptiveAvgPool2dOp, avgPool2dOp, sumPool2dOp } from "./avg_pool2d.js";
+import { maxUnpool2dOp } from "./max_unpool2d.js";
 import { filterOps } from "./filters.js";
 import { normOps } from "./norm.js";
 import { interpolateOps } from "./interpolate.js";
 import { transposeOps } from "./transpose.js";
 import { klSparsityOps } from "./kl_sparsity.js";
+
+/** The pooling ops (./max_pool2d.ts, ./avg_pool2d.ts, ./max_unpool2d.ts). */
+export const poolOps: OpDef[] = [maxPool2dOp, avgPool2dOp, sumPool2dOp, adaptiveAvgPool2dOp, maxUnpool2dOp];
 
 const all: OpDef[] = [...activationOps, ...linearOps, ...lossOps, ...sgdStepOps, ...dropoutOps, ...arithOps, ...conv2dOps, ...convTranspose2dOps, ...conv1dOps, ...poolOps, ...filterOps, ...normOps, ...interpolateOps, ...transposeOps, ...klSparsityOps];
 

@@ -21,7 +21,7 @@
  */
 import { allocate, randn, shapeString, Tensor, type FloatArray, type FloatDType } from "../tensor.js";
 import type { Random } from "../random.js";
-import { boolAttr, expectSameDType, expectShape, fail, floatData, numberAttr } from "./errors.js";
+import { boolAttr, expectSameDType, expectShape, fail, floatData, numberAttr } from "../errors.js";
 import type { OpDef, RawAttrs, Tensors } from "./op.js";
 
 /** SGD hyper-parameters, PyTorch's names in camelCase. */

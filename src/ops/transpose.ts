@@ -9,9 +9,9 @@
  *   dL/dinput[i, j] = dL/doutput[j, i]   (the upstream, transposed back)
  */
 import { allocate, randn, Tensor, type FloatDType } from "../tensor.js";
-import type { Random } from "../random.js";
-import { expectRank, expectSameDType, expectShape, floatData } from "./errors.js";
+import { expectRank, expectSameDType, expectShape, floatData } from "../errors.js";
 import type { OpDef } from "./op.js";
+import { unaryOp } from "./unary_op.js";
 
 /** Aᵀ: input [R, C] → output [C, R] (a copy). */
 export function transpose(input: Tensor): Tensor {
@@ -33,18 +33,12 @@ export function transposeBackward(dy: Tensor, input: Tensor): Tensor {
 }
 
 /** `transpose`: input [R, C] → output [C, R]; no attributes. */
-export const transposeOp: OpDef<Record<string, never>, Tensor> = {
+export const transposeOp = unaryOp({
   name: "transpose",
-  inputs: ["input"],
-  optional: [],
-  outputs: ["output"],
-  differentiableOutputs: ["output"],
-  grads: ["input"],
-  attrs: () => ({}),
-  forward: ({ input }) => ({ outputs: { output: transpose(input) }, cache: input }),
-  backward: ({ output }, input) => ({ input: transposeBackward(output, input) }),
-  sample: (rng: Random, dtype: FloatDType) => ({ inputs: { input: randn([1 + rng.int(5), 1 + rng.int(5)], rng, { dtype }) }, attrs: {} }),
-};
+  forward: transpose,
+  backward: transposeBackward,
+  sample: (rng, dtype) => ({ input: randn([1 + rng.int(5), 1 + rng.int(5)], rng, { dtype }), attrs: {} }),
+});
 
 /** The transpose op, for the registry. */
 export const transposeOps: OpDef[] = [transposeOp];

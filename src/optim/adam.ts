@@ -18,7 +18,7 @@
  * `adamStepInPlace` is the pure rule on flat arrays; `Adam` keeps m, v and t
  * per parameter and loops.
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
 import { Tensor, zeros, type FloatArray } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
 import { checkLr, checkParamGroups, checkStateDict, copyAs, type Optimizer, type OptimizerStateDict, type Params, type ParamState } from "./optimizer.js";

@@ -8,7 +8,7 @@
  * Gradients are replaced by scaled copies (never changed in place: a gradient
  * tensor may be shared with the graph).
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
 import { Tensor, allocate, type FloatDType } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
 

@@ -8,7 +8,7 @@
  * reads (parameter, gradient, state) and writes (parameter, state); the
  * wrapper only keeps the state per parameter and loops.
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
 import { Tensor, shapeString } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
 

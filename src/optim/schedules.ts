@@ -11,7 +11,7 @@
  *   AlexNet's recipe (000, "Case Study: AlexNet": "learning rate 1e-2, reduced
  *   by 10 manually when val accuracy plateaus"), as PyTorch's ReduceLROnPlateau.
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
 
 /** Anything with a settable step size (every Optimizer). */
 export interface HasLr {

@@ -8,7 +8,8 @@
  *
  * This class only keeps a momentum buffer per parameter and loops; the rule
  * itself lives once, in the op (`sgdStepInPlace`), which runs as a wasm
- * kernel for float32 on the wasm backend (../backend/sgd-step.ts: bit-equal).
+ * kernel for float32 on the wasm backend (../backend/kernels/sgd.ts, chosen by
+ * the dispatch: bit-equal).
  *
  * The lecture's momentum, V_{t+1} = μV_t + (1 − μ)∇L(W_t), W_{t+1} = W_t − ε_t V_{t+1}
  * (001), is `dampening = momentum = μ` started from V₀ = 0:
@@ -19,11 +20,11 @@
  * parameters alone, or to give each layer its own λ, pass parameter groups
  * (`weightDecayGroups(model, 2λ)`, as PyTorch's param groups).
  */
-import { describe as describeValue } from "../ops/errors.js";
+import { describeValue } from "../errors.js";
 import { Tensor, zeros, type FloatArray } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
 import { sgdHyper, sgdStepInPlace, type SgdHyper } from "../ops/sgd_step.js";
-import { sgdStepInPlaceOnBackend } from "../backend/sgd-step.js";
+import { resolveUpdate } from "../backend/dispatch.js";
 import { checkLr, checkParamGroups, checkStateDict, copyAs, type Optimizer, type OptimizerStateDict, type Params, type ParamState } from "./optimizer.js";
 
 /** Options of SGD (PyTorch's names in camelCase). */
@@ -117,7 +118,7 @@ export class SGD implements Optimizer {
       // `data` view by the reference rule (bit-equal to the kernel): the kernel's arena may grow the memory
       // and detach a view read before the call.
       const resident = p.value.resident || g.resident || this.buffers[i]?.resident === true;
-      (resident ? sgdStepInPlace : sgdStepInPlaceOnBackend)(W, g.data as FloatArray, (this.buffers[i]?.data ?? null) as FloatArray | null, own, firstStep);
+      (resident ? sgdStepInPlace : resolveUpdate("sgd_step", sgdStepInPlace))(W, g.data as FloatArray, (this.buffers[i]?.data ?? null) as FloatArray | null, own, firstStep);
     });
   }
 

@@ -1,9 +1,10 @@
 /**
- * The one error type ops throw on bad input, and the checks that raise it.
+ * The one error type ops throw on bad input, and the checks that raise it —
+ * the ground floor every other floor validates with.
  * Every message names the op, the argument, what was expected and what came:
  *   `conv2d: input: expected rank 4 [N, C, H, W], got shape [3, 4]`
  */
-import { shapeString, type FloatArray, type Tensor } from "../tensor.js";
+import { shapeString, type FloatArray, type Tensor } from "./tensor.js";
 
 /** Thrown by every op for invalid inputs or attributes. */
 export class OpError extends Error {
@@ -25,7 +26,7 @@ export function fail(op: string, argument: string, expected: string, got: string
 }
 
 /** How a value is shown after "got" in messages. */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (typeof value === "number") return String(value); // NaN and ±Infinity, which JSON would print as null
   if (typeof value === "object" && value !== null && "shape" in value && "dtype" in value) {
@@ -41,15 +42,15 @@ export function describe(value: unknown): string {
 
 /** Checks that `t` is a float tensor and returns its data. */
 export function floatData(op: string, name: string, t: Tensor | undefined): FloatArray {
-  if (t === undefined || t === null || typeof t !== "object" || !("dtype" in t)) fail(op, name, "a tensor", describe(t));
-  if (t.dtype !== "float32" && t.dtype !== "float64") fail(op, name, "a float32 or float64 tensor", describe(t));
+  if (t === undefined || t === null || typeof t !== "object" || !("dtype" in t)) fail(op, name, "a tensor", describeValue(t));
+  if (t.dtype !== "float32" && t.dtype !== "float64") fail(op, name, "a float32 or float64 tensor", describeValue(t));
   return t.data as FloatArray;
 }
 
 /** Checks that `t` is an int32 tensor (class indices) and returns its data. */
 export function intData(op: string, name: string, t: Tensor | undefined): Int32Array {
-  if (t === undefined || t === null || typeof t !== "object" || !("dtype" in t)) fail(op, name, "a tensor of class indices", describe(t));
-  if (t.dtype !== "int32") fail(op, name, "an int32 tensor of class indices", describe(t));
+  if (t === undefined || t === null || typeof t !== "object" || !("dtype" in t)) fail(op, name, "a tensor of class indices", describeValue(t));
+  if (t.dtype !== "int32") fail(op, name, "an int32 tensor of class indices", describeValue(t));
   return t.data as Int32Array;
 }
 
@@ -89,7 +90,7 @@ export function checkUpstream(op: string, dy: Tensor, outputShape: readonly numb
 
 /** Checks an integer attribute ≥ min and returns it. */
 export function intAttr(op: string, name: string, value: unknown, min: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) fail(op, name, `an integer ≥ ${min}`, describe(value));
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) fail(op, name, `an integer ≥ ${min}`, describeValue(value));
   return value;
 }
 
@@ -97,21 +98,21 @@ export function intAttr(op: string, name: string, value: unknown, min: number): 
 export function numberAttr(op: string, name: string, value: unknown, min = -Infinity, max = Infinity): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
     const range = min === -Infinity && max === Infinity ? "a finite number" : `a number in [${min}, ${max}]`;
-    fail(op, name, range, describe(value));
+    fail(op, name, range, describeValue(value));
   }
   return value;
 }
 
 /** Checks a boolean attribute and returns it. */
 export function boolAttr(op: string, name: string, value: unknown): boolean {
-  if (typeof value !== "boolean") fail(op, name, "true or false", describe(value));
+  if (typeof value !== "boolean") fail(op, name, "true or false", describeValue(value));
   return value;
 }
 
 /** Checks that a string attribute is one of `choices` and returns it. */
 export function choiceAttr<T extends string>(op: string, name: string, value: unknown, choices: readonly T[]): T {
   if (typeof value !== "string" || !(choices as readonly string[]).includes(value)) {
-    fail(op, name, `one of ${choices.map((c) => JSON.stringify(c)).join(", ")}`, describe(value));
+    fail(op, name, `one of ${choices.map((c) => JSON.stringify(c)).join(", ")}`, describeValue(value));
   }
   return value as T;
 }
@@ -122,7 +123,7 @@ export function pairAttr(op: string, name: string, value: unknown, min: number):
   if (Array.isArray(value) && value.length === 2) {
     return [intAttr(op, `${name}[0]`, value[0], min), intAttr(op, `${name}[1]`, value[1], min)];
   }
-  return fail(op, name, `an integer ≥ ${min} or a pair of them`, describe(value));
+  return fail(op, name, `an integer ≥ ${min} or a pair of them`, describeValue(value));
 }
 
 /** Throws if any element is NaN (for inputs where NaN would silently spread, e.g. targets). */

@@ -1,4 +1,4 @@
-// The SGD update's kernel (assembly/sgd.ts through src/backend/sgd-step.ts)
+// The SGD update's kernel (assembly/sgd.ts through src/backend/kernels/sgd.ts)
 // against the reference sgdStepInPlace: bit-equal params and buffers for
 // every combination of momentum, dampening, weight decay, Nesterov and first
 // step, odd lengths, and NaN/±Infinity/−0 in the data.
@@ -7,8 +7,8 @@ import * as assert from "uvu/assert";
 import * as fc from "fast-check";
 import { Random } from "../../src/random.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
-import { getBackend, setBackend } from "../../src/backend/dispatch.js";
-import { SGD_CHUNK, sgdStepInPlaceF32, sgdStepInPlaceOnBackend } from "../../src/backend/sgd-step.js";
+import { resolveUpdate, withBackend } from "../../src/backend/dispatch.js";
+import { SGD_CHUNK, sgdStepInPlaceF32 } from "../../src/backend/kernels/sgd.js";
 import { sgdHyper, sgdStepInPlace } from "../../src/ops/sgd_step.js";
 import { fcParams } from "../support/properties.js";
 
@@ -96,15 +96,17 @@ test("sgd step kernel: a large array (the MLP's first weight) bit-equal; float64
   const hyper = sgdHyper({ lr: 0.05, momentum: 0.9, weightDecay: 5e-4 });
   const Wr = W.slice(), Vr = V.slice(), Wk = W.slice(), Vk = V.slice();
   sgdStepInPlace(Wr, g, Vr, hyper, false);
-  const before = getBackend();
-  setBackend("wasm");
-  sgdStepInPlaceOnBackend(Wk, g, Vk, hyper, false);
-  assert.is(bitsDiffer(Wk, Wr), 0);
-  assert.is(bitsDiffer(Vk, Vr), 0);
-  const W64 = Float64Array.from([1, 2]), g64 = Float64Array.from([0.1, 0.2]);
-  sgdStepInPlaceOnBackend(W64, g64, null, sgdHyper({ lr: 0.1 }), false);
-  assert.equal([...W64], [1 - 0.1 * 0.1, 2 - 0.1 * 0.2]); // float64 arithmetic, no rounding to float32
-  setBackend(before);
+  withBackend("wasm", () => {
+    const step = resolveUpdate("sgd_step", sgdStepInPlace);
+    assert.is.not(step, sgdStepInPlace, "the dispatch hands out the kernel on the wasm backend");
+    step(Wk, g, Vk, hyper, false);
+    assert.is(bitsDiffer(Wk, Wr), 0);
+    assert.is(bitsDiffer(Vk, Vr), 0);
+    const W64 = Float64Array.from([1, 2]), g64 = Float64Array.from([0.1, 0.2]);
+    step(W64, g64, null, sgdHyper({ lr: 0.1 }), false);
+    assert.equal([...W64], [1 - 0.1 * 0.1, 2 - 0.1 * 0.2]); // float64 arithmetic, no rounding to float32
+  });
+  withBackend("js", () => assert.is(resolveUpdate("sgd_step", sgdStepInPlace), sgdStepInPlace, "the js backend runs the reference"));
 });
 
 test("sgd step kernel: a missing or short momentum buffer throws the reference's error", () => {

@@ -1,11 +1,11 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fc from "fast-check";
-import { full, zeros, type Tensor } from "../../src/tensor.js";
-import { conv1d, conv1dBackward } from "../../src/ops/conv1d.js";
-import { receptiveField, receptiveField1d, type ReceptiveFieldLayer1d } from "../../src/ops/receptive_field.js";
-import { fcParams } from "../support/properties.js";
-import { throwsOpError } from "../support/assertions.js";
+import { full, zeros, type Tensor } from "../src/tensor.js";
+import { conv1d, conv1dBackward } from "../src/ops/conv1d.js";
+import { receptiveField, receptiveField1d, type ReceptiveFieldLayer1d } from "../src/shapes.js";
+import { fcParams } from "./support/properties.js";
+import { throwsOpError } from "./support/assertions.js";
 
 test('001, "Pooling Layer: Receptive Field Size": K×K conv (stride 1) + P×P pool → a (K + P − 1)×(K + P − 1) patch', () => {
   for (const K of [1, 3, 5, 7]) {

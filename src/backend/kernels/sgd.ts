@@ -1,18 +1,19 @@
 /**
- * The SGD update on the active backend: `sgdStepInPlace` of
- * ../ops/sgd_step.ts (the one statement of the rule) for the reference, its
- * kernel (assembly/sgd.ts: the same f64 arithmetic in the same order, so the
- * results are bit-equal) for float32 arrays when the wasm backend is active.
+ * The SGD update's kernel: `sgdStepInPlace` of ../../ops/sgd_step.ts (the one
+ * statement of the rule) run by assembly/sgd.ts for float32 arrays (the same
+ * f64 arithmetic in the same order, so the results are bit-equal). It is an
+ * in-place update: ./index.ts registers it with ../dispatch.ts, and the
+ * optimizer asks the dispatch (`resolveUpdate("sgd_step", sgdStepInPlace)`),
+ * which hands it out on the wasm backend only.
  *
  * The kernel copies param, grad and buffer into the arena and param and
  * buffer back, SGD_CHUNK elements at a time; for the MLP's 100,352 weights
  * that is about 0.12 ms against 0.25–0.4 ms for the JS loop over float32
  * arrays (V8 converts each element to a double and back).
  */
-import type { FloatArray } from "../tensor.js";
-import { sgdStepInPlace, type SgdHyper } from "../ops/sgd_step.js";
-import { getBackend } from "./dispatch.js";
-import { loadedKernels } from "./wasm.js";
+import type { FloatArray } from "../../tensor.js";
+import { sgdStepInPlace, type SgdHyper } from "../../ops/sgd_step.js";
+import { loadedKernels } from "../wasm.js";
 
 /**
  * Elements per kernel call: the three 8 KB regions stay in L1 between
@@ -55,12 +56,12 @@ export function sgdStepInPlaceF32(param: Float32Array, grad: Float32Array, buffe
 }
 
 /**
- * `sgdStepInPlace` as the active backend runs it: the kernel for float32
- * arrays on the wasm backend, the reference otherwise. Same arguments, same
- * results (bit for bit).
+ * `sgdStepInPlace` on the kernels where it can run there: float32 arrays go
+ * to `sgdStepInPlaceF32`, anything else to the reference. Same arguments,
+ * same results (bit for bit); the dispatch calls it on the wasm backend.
  */
-export function sgdStepInPlaceOnBackend(param: FloatArray, grad: FloatArray, buffer: FloatArray | null, hyper: SgdHyper, firstStep: boolean): void {
-  if (getBackend() === "wasm" && param instanceof Float32Array && grad instanceof Float32Array && (buffer === null || buffer instanceof Float32Array)) {
+export function sgdStepInPlaceKernel(param: FloatArray, grad: FloatArray, buffer: FloatArray | null, hyper: SgdHyper, firstStep: boolean): void {
+  if (param instanceof Float32Array && grad instanceof Float32Array && (buffer === null || buffer instanceof Float32Array)) {
     sgdStepInPlaceF32(param, grad, buffer, hyper, firstStep);
   } else {
     sgdStepInPlace(param, grad, buffer, hyper, firstStep);

@@ -1,0 +1,28 @@
+/**
+ * Every kernel the wasm backend registers with ../dispatch.ts (../load.ts
+ * does it once the module loads): the ops, each its reference OpDef from
+ * ../../ops/ with the float32 work done by assembly/, and the in-place
+ * update rules. One file per op family, as in src/ops/:
+ *   conv2d.ts            conv2d forward and backward (im2col/col2im + GEMM)
+ *   conv_transpose2d.ts  conv_transpose2d through conv2d's adjoint
+ *   linear.ts            linear: three SGEMMs
+ *   activations.ts       relu
+ *   pool.ts              max_pool2d
+ *   sgd.ts               the SGD update in place (optimizer steps)
+ *   arena.ts             copying results out of the arena; the reference fallback
+ * The public `sgemm()` is ../sgemm.ts.
+ */
+import type { OpDef } from "../../ops/op.js";
+import type { UpdateRule } from "../dispatch.js";
+import { conv2dKernelOp } from "./conv2d.js";
+import { convTranspose2dKernelOp } from "./conv_transpose2d.js";
+import { linearKernelOp } from "./linear.js";
+import { reluKernelOp } from "./activations.js";
+import { maxPool2dKernelOp } from "./pool.js";
+import { sgdStepInPlaceKernel } from "./sgd.js";
+
+/** Every op with a kernel, for `registerKernels`. */
+export const kernelOps: OpDef[] = [conv2dKernelOp, convTranspose2dKernelOp, linearKernelOp, reluKernelOp, maxPool2dKernelOp];
+
+/** Every in-place update rule with a kernel, by the name the optimizers resolve. */
+export const kernelUpdates: Readonly<Record<string, UpdateRule>> = { sgd_step: sgdStepInPlaceKernel };

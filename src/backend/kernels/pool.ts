@@ -1,0 +1,70 @@
+/**
+ * max_pool2d on the WebAssembly kernels (assembly/pool.ts), forward and
+ * backward. Attributes, the input's rank and the output size are checked by
+ * the reference's own functions (`maxPool2dAttrs` in ../../ops/max_pool2d.ts,
+ * `pooledPlanes` in ../../ops/pool_window.ts), the upstream by errors.ts's `checkUpstream`
+ * as the reference does. Float64 inputs run the reference.
+ */
+import { Tensor } from "../../tensor.js";
+import { checkUpstream } from "../../errors.js";
+import type { OpDef, Tensors } from "../../ops/op.js";
+import { maxPool2dAttrs, maxPool2dOp, type MaxPool2dAttrs } from "../../ops/max_pool2d.js";
+import { pooledPlanes } from "../../ops/pool_window.js";
+import { requireKernels } from "../wasm.js";
+import { copyOutF32, copyOutI32, orReference } from "./arena.js";
+
+interface MaxPoolCache {
+  input: Tensor;
+  indices: Tensor;
+}
+
+/**
+ * max_pool2d's backward on the kernels: dy [..., Ho, Wo] added at the
+ * forward's arg-max `indices` of each window → dx of the input's shape (a new
+ * array). dy is checked by errors.ts's `checkUpstream` with the arguments
+ * the reference's `maxPool2dBackward` passes it (a spec holds the messages
+ * equal).
+ */
+export function maxPool2dBackwardF32(dy: Tensor, input: Tensor, indices: Tensor): Float32Array {
+  const g = checkUpstream("max_pool2d", dy, indices.shape, input) as Float32Array;
+  const H = input.shape[input.rank - 2], W = input.shape[input.rank - 1];
+  const planes = input.size / Math.max(1, H * W);
+  const { exports, arena } = requireKernels();
+  const [pdy, pi, pdx] = arena.layout([g.length * 4, g.length * 4, input.size * 4]);
+  arena.f32.set(g, pdy / 4);
+  arena.i32.set(indices.data as Int32Array, pi / 4);
+  exports.maxPool2dBackward(pdy, pi, planes, g.length / Math.max(1, planes), H * W, pdx);
+  return copyOutF32(pdx, input.size);
+}
+
+/**
+ * max_pool2d on the kernels (float32), the reference for float64. Validates
+ * with the reference's own functions: `maxPool2dAttrs`, then `pooledPlanes`
+ * (the input's rank and the output size), in the reference's order.
+ */
+export const maxPool2dKernelOp: OpDef<MaxPool2dAttrs, MaxPoolCache> = orReference(maxPool2dOp, {
+  ...maxPool2dOp,
+  forward(inputs, attrs) {
+    const { input } = inputs;
+    if (!input || input.dtype !== "float32") return maxPool2dOp.forward(inputs, attrs);
+    const op = "max_pool2d";
+    const a = maxPool2dAttrs(attrs as unknown as Record<string, unknown>);
+    const { planes, H, W, lead, Ho, Wo } = pooledPlanes(op, input, a.kernel_size, a.stride, a.padding, a.dilation, a.ceil_mode);
+    const [kH, kW] = a.kernel_size, [sH, sW] = a.stride, [pH, pW] = a.padding, [dH, dW] = a.dilation;
+    const { exports, arena } = requireKernels();
+    const outLength = planes * Ho * Wo;
+    const [px, py, pi] = arena.layout([input.size * 4, outLength * 4, outLength * 4]);
+    arena.f32.set(input.data as Float32Array, px / 4);
+    exports.maxPool2dForward(px, planes, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Ho, Wo, py, pi);
+    const shape = [...lead, Ho, Wo];
+    const output = new Tensor(copyOutF32(py, outLength), shape);
+    const indices = new Tensor(copyOutI32(pi, outLength), shape);
+    const outputs: Tensors = a.return_indices ? { output, indices } : { output };
+    return { outputs, cache: { input, indices } };
+  },
+  backward(upstream, cache, attrs) {
+    const { input, indices } = cache;
+    if (input.dtype !== "float32") return maxPool2dOp.backward!(upstream, cache, attrs);
+    return { input: new Tensor(maxPool2dBackwardF32(upstream.output, input, indices), input.shape) };
+  },
+});
