@@ -18,7 +18,7 @@ import type { OpDef } from "../src/ops/op.js";
 import { SGD } from "../src/optim/sgd.js";
 
 assert.ok(loadKernelsSync(), "the kernels load");
-const live = (): number => kernelMemoryStats()!.liveBytes;
+const live = (): number => kernelMemoryStats()!.residentBytes;
 
 test("dispose frees a resident tensor's block; reading it afterwards throws an error naming it", () => {
   const before = live();

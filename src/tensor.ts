@@ -94,6 +94,19 @@ export class TensorDisposedError extends Error {
   }
 }
 
+/** The wasm kernels' memories that hold resident tensors (registered by src/backend/resident.ts): typed arrays over them are never wrapped as plain tensors. */
+const kernelMemories: WebAssembly.Memory[] = [];
+
+/** Registers a memory whose views `new Tensor` copies instead of wrapping (the backend calls it for each kernels' memory). */
+export function registerKernelMemory(memory: WebAssembly.Memory): void {
+  if (!kernelMemories.includes(memory)) kernelMemories.push(memory);
+}
+
+function viewsKernelMemory(data: DataArray): boolean {
+  for (const memory of kernelMemories) if (data.buffer === memory.buffer) return true;
+  return false;
+}
+
 function isTypedData(data: unknown): data is DataArray {
   return data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array;
 }
@@ -124,6 +137,8 @@ export class Tensor {
 
   /**
    * Wraps `data` (not copied) with `shape`; throws if their sizes disagree.
+   * (Only a typed array over the wasm kernels' memory — a resident tensor's
+   * `data` — is copied: use `reshape` for a view of a resident tensor.)
    * A ResidentStorage (float32 in the kernels' memory) is for the backend:
    * src/backend/resident.ts makes such tensors.
    */
@@ -131,7 +146,8 @@ export class Tensor {
     checkShape(shape, "Tensor");
     if (isTypedData(data)) {
       this.dtype = dtypeOf(data);
-      this.plain = data;
+      // A view of the kernels' memory is copied: a plain tensor must not alias memory that a grow detaches or a free reuses.
+      this.plain = kernelMemories.length !== 0 && viewsKernelMemory(data) ? data.slice() : data;
       this.block = null;
     } else if (data !== null && typeof data === "object" && typeof (data as ResidentStorage).view === "function") {
       this.dtype = "float32";

@@ -18,7 +18,7 @@
  *
  * Only float32 is ever resident; float64 and int32 tensors stay plain.
  */
-import { Tensor, shapeString, sizeOf, type ResidentStorage, type Shape } from "../tensor.js";
+import { Tensor, registerKernelMemory, shapeString, sizeOf, type ResidentStorage, type Shape } from "../tensor.js";
 import type { KernelMemory, KernelMemoryStats } from "./kernel_memory.js";
 import { loadedKernels, requireKernels } from "./wasm.js";
 
@@ -39,6 +39,7 @@ export class KernelBlock implements ResidentStorage {
     this.heap = heap;
     this.length = length;
     this.ptr = heap.alloc(length * 4);
+    registerKernelMemory(heap.memory); // from now on `new Tensor` copies views of this memory instead of wrapping them
     this.cached = new Float32Array(heap.memory.buffer, this.ptr, length);
     this.generation = heap.generation;
   }
@@ -111,8 +112,16 @@ export function residentPointer(t: Tensor): number {
   return kernels !== null && block.heap === kernels.arena.heap ? block.ptr : -1;
 }
 
-/** The allocator's counts for the kernels' current memory (live bytes and blocks, top, memory size, grows); null before the kernels load. */
-export function kernelMemoryStats(): KernelMemoryStats | null {
+/** The allocator's counts for the kernels' current memory, and the part of the live bytes held by resident tensors. */
+export interface ResidentMemoryStats extends KernelMemoryStats {
+  /** Live bytes in resident tensors' blocks (the live bytes less the arena's call block): what a leak check counts. */
+  readonly residentBytes: number;
+}
+
+/** The allocator's counts for the kernels' current memory (live and resident bytes, blocks, top, memory size, grows); null before the kernels load. */
+export function kernelMemoryStats(): ResidentMemoryStats | null {
   const kernels = loadedKernels();
-  return kernels === null ? null : kernels.arena.heap.stats();
+  if (kernels === null) return null;
+  const stats = kernels.arena.heap.stats();
+  return { ...stats, residentBytes: stats.liveBytes - kernels.arena.callBlockBytes };
 }

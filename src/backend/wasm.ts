@@ -107,6 +107,11 @@ export class WasmArena {
     return this.heap.generation;
   }
 
+  /** Bytes of the block calls are laid out in (0 before the first layout); the rest of the live bytes are resident tensors. */
+  get callBlockBytes(): number {
+    return this.scratchPtr >= 0 ? this.scratchBytes : 0;
+  }
+
   /** Current size of the memory in bytes. */
   get byteLength(): number {
     return this.memory.buffer.byteLength;
