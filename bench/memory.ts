@@ -1,6 +1,7 @@
 /**
  * Memory over time, with tensors resident in the kernels' memory: the wasm
- * memory's size, the allocator's live bytes (src/backend/kernel_memory.ts)
+ * memory's size, the allocator's live bytes (src/backend/kernel_memory.ts:
+ * the resident weights, SGD buffers and the arena's call block)
  * and the JS heap (after a full GC) — per epoch over ten training epochs of
  * LeNet-5 (`nnref train lenet5`'s loop on the embedded data, batch 64), and
  * per 100 calls over 1,000 inference calls of ResNet-18 at batch 1 (eval,
@@ -24,6 +25,7 @@ import { resnet18 } from "../src/models/index.js";
 import { noGrad } from "../src/autograd/apply.js";
 import { Variable } from "../src/autograd/variable.js";
 import { tidy } from "../src/tensor_lifetime.js";
+import { makeParametersResident } from "../src/nn/resident_parameters.js";
 import { randn } from "../src/tensor.js";
 import { Random } from "../src/random.js";
 
@@ -57,6 +59,7 @@ function summary(samples: Array<{ wasm: number; live: number; heap: number }>): 
 async function training(gc: () => void): Promise<void> {
   const data = await loadEmbeddedDataset();
   const trainer = recipeTrainer(data, { model: "lenet5", seed: 0 });
+  makeParametersResident(trainer.model);
   console.log(`LeNet-5, 10 epochs on the embedded data (${data.train.count} training + ${data.test.count} test images per epoch), batch 64, wasm backend`);
   console.log(`${HEADER}  test accuracy`);
   const samples: Array<{ wasm: number; live: number; heap: number }> = [];
@@ -67,6 +70,7 @@ async function training(gc: () => void): Promise<void> {
 function inference(gc: () => void): void {
   const rng = new Random(1);
   const model = resnet18(rng, { inputSize: [3, size, size] }).eval();
+  makeParametersResident(model);
   const x = new Variable(randn([1, 3, size, size], rng));
   console.log(`ResNet-18, 1,000 forward calls at batch 1, 3×${size}×${size}, eval, noGrad, one tidy scope per call`);
   console.log(`${HEADER}  ms/call`);

@@ -27,6 +27,7 @@ import { loadEmbeddedDataset } from "../src/data/node_files.js";
 import { epochBatches, type Batch } from "../src/data/batches.js";
 import { recipeTrainer } from "../src/train/recipe.js";
 import { setThreads } from "../src/backend/threads.js";
+import { makeParametersResident } from "../src/nn/resident_parameters.js";
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -36,6 +37,8 @@ const option = (name: string): string | undefined => {
 const only = option("--only");
 /** --threads N: nnref's kernels on N threads (TF.js stays on one: its pool is off in Node). */
 const threads = Number(option("--threads") ?? 1);
+/** --plain: parameters stay plain arrays, copied into the kernels' arena on every call (for before/after). */
+const plain = args.includes("--plain");
 const BATCH = 64;
 /** Timed steps per model after the warm-up (LeNet-5, MLP). */
 const STEPS: Record<string, number> = { lenet5: 150, mlp: 600 };
@@ -53,6 +56,8 @@ async function nnrefRate(model: string): Promise<number> {
   if ((await setThreads(threads)) !== threads) throw new Error(`--threads ${threads}: threads are unavailable here`);
   const data = await loadEmbeddedDataset();
   const trainer = recipeTrainer(data, { model, seed: 0, batchSize: BATCH });
+  // Weights (and SGD's buffers) resident in the kernels' memory: read and updated in place. --plain: copied per call.
+  if (!plain) makeParametersResident(trainer.model);
   const batches: Batch[] = [...epochBatches(data.train, { batchSize: BATCH, standardization: trainer.standardization, rng: trainer.rng, dropLast: true })];
   let i = 0;
   return imagesPerSecond(() => { trainer.step(batches[i++ % batches.length]); }, STEPS[model]);
@@ -177,6 +182,6 @@ if (args.includes("--memory")) {
 } else {
   const processes = Number(option("--processes") ?? 3);
   console.log(`training throughput, images/s (batch ${BATCH}, SGD momentum; nnref ${threads} thread${threads > 1 ? "s" : ""}, TF.js one), nnref wasm vs TF.js WASM, median over ${processes} process(es); Node ${process.version}`);
-  const rows = medianOverProcesses(import.meta.url, [...(only ? ["--only", only] : []), "--threads", String(threads)], processes);
+  const rows = medianOverProcesses(import.meta.url, [...(only ? ["--only", only] : []), "--threads", String(threads), ...(plain ? ["--plain"] : [])], processes);
   printTable("train step (forward, cross-entropy, backward, SGD step)", ["nnref", "TF.js", "× TF.js"], rows);
 }
