@@ -22,7 +22,9 @@ export function benchOptions(args = process.argv.slice(2)) {
   };
   const only = option("--only");
   const wanted = (group: string): boolean => only === undefined || only.split(",").includes(group);
-  return { args, option, only, wanted, threads: Number(option("--threads") ?? 1) };
+  /** --plain: nnref's parameters stay plain arrays, copied into the kernels' arena on every call (the before of resident tensors). */
+  const plain = args.includes("--plain");
+  return { args, option, only, wanted, threads: Number(option("--threads") ?? 1), plain };
 }
 
 /**

@@ -11,6 +11,7 @@
  *   cd bench && npm ci && npm run models                    # 3 processes, both models
  *   npm run models -- --processes 1 --only resnet18         # quick look
  *   npm run models -- --threads 2                           # nnref's kernels on 2 threads
+ *   npm run models -- --plain                               # nnref without resident tensors (before/after)
  *
  * TF.js's side is written the way tf.layers builds these networks: a
  * convolution with a bias carries it (and a following ReLU) fused in one
@@ -24,6 +25,8 @@ import { loadKernelsSync } from "../src/backend/load.js";
 import { setThreads } from "../src/backend/threads.js";
 import { setBackend } from "../src/backend/dispatch.js";
 import { noGrad } from "../src/autograd/apply.js";
+import { tidy } from "../src/tensor_lifetime.js";
+import { makeParametersResident } from "../src/nn/resident_parameters.js";
 import { Variable } from "../src/autograd/variable.js";
 import { randn, type Tensor } from "../src/tensor.js";
 import { Random } from "../src/random.js";
@@ -31,7 +34,7 @@ import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, ReL
 import { BasicBlock, NamedSequential, resnet18, summarize, vgg16 } from "../src/models/index.js";
 
 const options = benchOptions();
-const { option, threads, wanted } = options;
+const { option, threads, wanted, plain } = options;
 const RUNS = Number(option("--runs") ?? 5);
 
 /** Median wall time of `runs` calls of `fn` in ms, after a warm-up by time. */
@@ -129,7 +132,13 @@ async function measure(): Promise<Row[]> {
     const x = randn([1, 3, 224, 224], rng);
     const input = new Variable(x);
     let ours: Tensor | null = null;
-    const nnrefMs = medianOfRuns(() => { ours = noGrad(() => model.forward(input)).value; }, RUNS);
+    // Weights resident in the kernels' memory (read in place), each forward in a tidy scope (activations resident,
+    // freed at its end); --plain runs the copying path instead (for before/after).
+    if (!plain) makeParametersResident(model);
+    const nnrefMs = medianOfRuns(() => {
+      ours?.dispose();
+      ours = plain ? noGrad(() => model.forward(input)).value : tidy(() => noGrad(() => model.forward(input)).value);
+    }, RUNS);
 
     const forward = tfForward(tf, model);
     const xTf = tf.transpose(tf.tensor4d(x.data as Float32Array, [1, 3, 224, 224]), [0, 2, 3, 1]);
@@ -158,7 +167,7 @@ async function measure(): Promise<Row[]> {
   return rows;
 }
 
-const rows = await childOrMedians(options, import.meta.url, measure, ["--runs", String(RUNS), "--threads", String(threads)], (processes) =>
+const rows = await childOrMedians(options, import.meta.url, measure, ["--runs", String(RUNS), "--threads", String(threads), ...(plain ? ["--plain"] : [])], (processes) =>
   `nnref models (${threads} thread${threads > 1 ? "s" : ""}) vs TF.js WASM (one thread), forward of one 224×224 image, median over ${processes} process(es); Node ${process.version}`);
 if (rows) {
   printTable("forward, batch 1 (× TF.js > 1: nnref faster)", ["nnref ms", "TF.js ms", "nnref GFLOP/s", "TF.js GFLOP/s", "× TF.js"], rows);

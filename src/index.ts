@@ -3,6 +3,7 @@
  * these exports too.
  */
 export * from "./tensor.js";
+export { tidy, keep, tidyDepth, finalizedResidentCount } from "./tensor_lifetime.js";
 export * from "./random.js";
 export * from "./errors.js";
 /** @deprecated The old name of `describeValue` (kept so the public API keeps every name). */
@@ -37,6 +38,8 @@ export { sgemm } from "./backend/sgemm.js";
 export { loadKernels, loadKernelsSync } from "./backend/load.js";
 export { kernelsUnavailableReason } from "./backend/load.js";
 export { simdSupported } from "./backend/wasm.js";
+export { toResident, residentZeros, residentPointer, kernelMemoryStats } from "./backend/resident.js";
+export { makeParametersResident } from "./nn/resident_parameters.js";
 export { getThreads, setThreads, stopPool, threadsSupported, MAX_THREADS } from "./backend/threads.js";
 export { threadsUnavailableReason } from "./backend/threads.js";
 export * from "./io/vectors.js";

@@ -5,8 +5,12 @@
  *
  * No hidden state: a Tensor is its `data`, its `shape` and its `dtype`.
  * Gradients, graph nodes and parameters live elsewhere (src/autograd, src/nn).
+ * A float32 tensor's data may instead live in the wasm kernels' memory
+ * ("resident", src/backend/resident.ts); how long it lives is
+ * src/tensor_lifetime.ts (`dispose`, `tidy`, a FinalizationRegistry net).
  */
 import type { Random } from "./random.js";
+import { adoptResident, forgetResident } from "./tensor_lifetime.js";
 
 /** Element type of a tensor. */
 export type DType = "float32" | "float64" | "int32";
@@ -65,30 +69,147 @@ function checkShape(shape: Shape, where: string): void {
   }
 }
 
-/** A dense row-major array with a shape. Construct with the helpers below. */
+/**
+ * Float32 values kept outside the JS heap, in the wasm kernels' memory
+ * (src/backend/resident.ts implements it over src/backend/kernel_memory.ts).
+ * Several tensors may share one block (reshape is a view); it is freed when
+ * the last of them is disposed (or collected: src/tensor_lifetime.ts).
+ */
+export interface ResidentStorage {
+  /** Number of float32 values. */
+  readonly length: number;
+  /** The values as a Float32Array over the kernels' memory, rebuilt after the memory grew (an older view is detached). */
+  view(): Float32Array;
+  /** One more tensor uses the block. */
+  retain(): void;
+  /** One tensor less uses it; the last release frees the block. */
+  release(): void;
+}
+
+/** Reading the data of a tensor after `dispose()` (or after the `tidy` scope that created it ended). */
+export class TensorDisposedError extends Error {
+  constructor(tensor: string, how: string) {
+    super(`${tensor} was disposed (${how}) and its values freed: read tensors before disposing them, return them from tidy() to keep them, or keep(t)`);
+    this.name = "TensorDisposedError";
+  }
+}
+
+/** The wasm kernels' memories that hold resident tensors (registered by src/backend/resident.ts): typed arrays over them are never wrapped as plain tensors. */
+const kernelMemories: WebAssembly.Memory[] = [];
+
+/** Registers a memory whose views `new Tensor` copies instead of wrapping (the backend calls it for each kernels' memory). */
+export function registerKernelMemory(memory: WebAssembly.Memory): void {
+  if (!kernelMemories.includes(memory)) kernelMemories.push(memory);
+}
+
+function viewsKernelMemory(data: DataArray): boolean {
+  for (const memory of kernelMemories) if (data.buffer === memory.buffer) return true;
+  return false;
+}
+
+function isTypedData(data: unknown): data is DataArray {
+  return data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array;
+}
+
+/**
+ * A dense row-major array with a shape. Construct with the helpers below.
+ *
+ * Its values are a plain typed array, or (float32 on the wasm backend only) a
+ * block of the kernels' memory (`resident`, see src/backend/resident.ts).
+ * Either way `data` is a Float32Array / Float64Array / Int32Array that the
+ * reference ops read and write: for a resident tensor, a view of the block,
+ * so writes reach it. Hold the tensor, not its `data`, across a kernel call:
+ * a grow of the memory detaches older views (`data` then gives a new one).
+ */
 export class Tensor {
-  /** The elements in row-major order; `data.length === size`. */
-  readonly data: DataArray;
   /** One entry per dimension; `[]` for a scalar. */
   readonly shape: Shape;
-  /** Derived from `data`: "float32", "float64" or "int32". */
+  /** "float32", "float64" or "int32". */
   readonly dtype: DType;
+  /** Number of elements. */
+  readonly size: number;
+  /** The values of a plain tensor (null when resident or disposed). */
+  private plain: DataArray | null;
+  /** The block of a resident tensor (null when plain or disposed). */
+  private block: ResidentStorage | null;
+  /** How it was disposed, for the error; null while alive. */
+  private disposedHow: string | null = null;
 
-  /** Wraps `data` (not copied) with `shape`; throws if their sizes disagree. */
-  constructor(data: DataArray, shape: Shape) {
+  /**
+   * Wraps `data` (not copied) with `shape`; throws if their sizes disagree.
+   * (Only a typed array over the wasm kernels' memory — a resident tensor's
+   * `data` — is copied: use `reshape` for a view of a resident tensor.)
+   * A ResidentStorage (float32 in the kernels' memory) is for the backend:
+   * src/backend/resident.ts makes such tensors.
+   */
+  constructor(data: DataArray | ResidentStorage, shape: Shape) {
     checkShape(shape, "Tensor");
-    this.dtype = dtypeOf(data);
+    if (isTypedData(data)) {
+      this.dtype = dtypeOf(data);
+      // A view of the kernels' memory is copied: a plain tensor must not alias memory that a grow detaches or a free reuses.
+      this.plain = kernelMemories.length !== 0 && viewsKernelMemory(data) ? data.slice() : data;
+      this.block = null;
+    } else if (data !== null && typeof data === "object" && typeof (data as ResidentStorage).view === "function") {
+      this.dtype = "float32";
+      this.plain = null;
+      this.block = data as ResidentStorage;
+    } else {
+      throw new TypeError(`Tensor: expected Float32Array, Float64Array or Int32Array data, got ${Object.prototype.toString.call(data)}`);
+    }
+    this.size = data.length;
     if (sizeOf(shape) !== data.length) {
       throw new RangeError(`Tensor: shape ${shapeString(shape)} needs ${sizeOf(shape)} elements, got data of length ${data.length}`);
     }
-    this.data = data;
     this.shape = Object.freeze([...shape]);
+    if (this.block !== null) {
+      this.block.retain();
+      adoptResident(this, this.block);
+    }
   }
 
-  /** Number of elements. */
-  get size(): number { return this.data.length; }
+  /**
+   * The elements in row-major order; `data.length === size`. For a resident
+   * tensor, a view of its block in the kernels' memory (valid until the
+   * memory next grows: read `data` again rather than keeping it). Throws a
+   * TensorDisposedError after `dispose()`.
+   */
+  get data(): DataArray {
+    const plain = this.plain;
+    if (plain !== null) return plain;
+    if (this.block !== null) return this.block.view();
+    throw new TensorDisposedError(this.toString(), this.disposedHow ?? "disposed");
+  }
+
   /** Number of dimensions. */
   get rank(): number { return this.shape.length; }
+
+  /** Whether the values live in the wasm kernels' memory (src/backend/resident.ts) rather than a JS typed array. */
+  get resident(): boolean { return this.block !== null; }
+
+  /** The block of a resident tensor, null for a plain (or disposed) one: for the backend. */
+  get storage(): ResidentStorage | null { return this.block; }
+
+  /** Whether `dispose()` (or the end of its tidy scope) has released this tensor. */
+  get disposed(): boolean { return this.disposedHow !== null; }
+
+  /**
+   * Releases the values: a resident tensor's block goes back to the kernels'
+   * memory once no other tensor shares it (a reshape does); a plain one's
+   * array is left to the garbage collector. Reading `data` afterwards throws
+   * TensorDisposedError. Disposing twice does nothing. `how` says who
+   * disposed it, for that error (default "dispose()").
+   */
+  dispose(how = "by dispose()"): void {
+    if (this.disposedHow !== null) return;
+    this.disposedHow = how;
+    this.plain = null;
+    const block = this.block;
+    this.block = null;
+    if (block !== null) {
+      forgetResident(this);
+      block.release();
+    }
+  }
 
   /** The same data under another shape of equal size (a view: no copy). One entry may be -1. */
   reshape(shape: Shape): Tensor {
@@ -100,10 +221,11 @@ export class Tensor {
       s[unknown] = this.size / known;
     }
     if (sizeOf(s) !== this.size) throw new RangeError(`reshape: expected a shape of ${this.size} elements for ${shapeString(this.shape)}, got ${shapeString(shape)}`);
-    return new Tensor(this.data, s);
+    // A resident tensor's view shares its block (freed when both are disposed).
+    return new Tensor(this.block ?? this.data, s);
   }
 
-  /** A deep copy. */
+  /** A deep copy (a plain tensor, also of a resident one). */
   clone(): Tensor {
     return new Tensor(this.data.slice() as DataArray, this.shape);
   }

@@ -22,6 +22,8 @@
  * before it touches a gradient — it would otherwise silently add the same
  * gradients again. `backward({ retainGraph: true })` keeps the caches, so the
  * graph may be backpropagated again (its gradients then add up, as above).
+ * Freeing disposes what the nodes saved that lives in the wasm kernels'
+ * memory (resident tensors, src/tensor_lifetime.ts).
  */
 import { Tensor, allocate, type FloatArray, type FloatDType, type Shape } from "../tensor.js";
 import type { OpDef } from "../ops/op.js";
@@ -158,6 +160,26 @@ function addInto(a: Tensor | undefined, b: Tensor): Tensor {
   return new Tensor(out, a.shape);
 }
 
+/**
+ * Disposes the resident tensors (src/backend/resident.ts) that `node`'s op
+ * saved for its backward beyond its inputs and outputs — what freeing the
+ * graph releases (a plain array is left to the garbage collector). Looks at
+ * the cache itself and one level into it (an object or array of tensors).
+ * A saved view of an input (a reshape) shares the input's block: disposing
+ * the view drops only its own hold, so the input's values stay.
+ */
+function disposeSavedTensors(node: Node): void {
+  const cache = node.cache;
+  if (cache === null || typeof cache !== "object") return;
+  const candidates: unknown[] = cache instanceof Tensor ? [cache] : Array.isArray(cache) ? cache : Object.values(cache);
+  let exempt: Set<Tensor> | null = null;
+  for (const t of candidates) {
+    if (!(t instanceof Tensor) || !t.resident) continue;
+    exempt ??= new Set([...Object.values(node.inputs), ...Object.values(node.outputs)].map((v) => v.value));
+    if (!exempt.has(t)) t.dispose("when backward freed the graph that saved it");
+  }
+}
+
 /** Nodes reachable from `root`, ordered so that every node comes after all nodes that consume its outputs. */
 function reverseTopologicalOrder(root: Variable): Node[] {
   const order: Node[] = [];
@@ -214,6 +236,7 @@ function backpropagate(root: Variable, seed: Tensor, retainGraph: boolean): void
     for (const [name, input] of Object.entries(node.inputs)) if (input.requiresGrad && node.op.grads.includes(name)) needed.add(name);
     const grads = node.op.backward(upstream, node.cache, node.attrs, needed);
     if (!retainGraph) {
+      disposeSavedTensors(node);
       node.cache = undefined;
       node.freed = true;
     }

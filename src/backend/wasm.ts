@@ -14,14 +14,17 @@
  * for browser main threads, which may refuse to compile synchronously).
  * Registering the kernel ops with the dispatch is the job of ./load.ts.
  *
- * The arena: the kernels allocate nothing. The JS side copies inputs into the
- * module's memory above `heapBase()`, calls a kernel with byte offsets, and
- * copies results out. Every call lays its regions out afresh from the
- * arena's start (`WasmArena.layout`), so nothing leaks from one call to the
- * next; memory grows only when a problem needs more than any before it, and
- * the typed-array views are rebuilt after a grow (the old ones are detached).
+ * The arena: the kernels allocate nothing. The JS side owns the module's
+ * memory above `heapBase()` through one allocator (./kernel_memory.ts):
+ * resident tensors live in its blocks (./resident.ts), and each call lays its
+ * regions out afresh in one block the arena keeps for calls
+ * (`WasmArena.layout`), copies inputs there, calls a kernel with byte offsets,
+ * and copies results out; nothing leaks from one call to the next. Memory
+ * grows only when a problem needs more than any before it, and the
+ * typed-array views are rebuilt after a grow (the old ones are detached).
  */
 import { kernelsWasmBase64 } from "./kernels_wasm.generated.js";
+import { ARENA_LIMIT_BYTES, ArenaTooSmallError, BLOCK_ALIGN, KernelMemory } from "./kernel_memory.js";
 
 /** The functions and constants the kernels module exports (pointers are byte offsets, booleans 0/1). */
 export interface KernelExports {
@@ -64,48 +67,49 @@ export interface KernelExports {
 }
 
 /** Alignment of every arena region (a cache line). */
-const ALIGN = 64;
-const PAGE = 65536;
+const ALIGN = BLOCK_ALIGN;
+
+export { ARENA_LIMIT_BYTES, ArenaTooSmallError };
 
 /**
- * The arena ends below 2³¹ bytes: the kernels compute byte offsets in i32,
- * so every offset into their memory must be a positive i32.
- */
-export const ARENA_LIMIT_BYTES = 2 ** 31 - PAGE;
-
-/**
- * A call whose regions do not fit the kernels' memory (past ARENA_LIMIT_BYTES,
- * or the memory could not grow). The kernel ops catch it and run the
- * reference instead (./kernels/arena.ts's orReference), so both backends answer alike; it
- * reaches a caller only from direct arena use.
- */
-export class ArenaTooSmallError extends RangeError {
-  constructor(message: string) {
-    super(message);
-    this.name = "ArenaTooSmallError";
-  }
-}
-
-/**
- * The part of the kernels' memory the JS side owns, from `heapBase()` up.
+ * The part of the kernels' memory the JS side owns, from `heapBase()` up,
+ * managed by one allocator (`heap`, ./kernel_memory.ts): resident tensors'
+ * blocks (./resident.ts) and the block this arena lays each call out in.
  * `layout` hands out byte offsets for one call; `f32` / `i32` are views of
- * the whole memory, valid until the next `layout` that grows it.
+ * the whole memory, valid until the next `layout` (or allocation) that grows it.
  */
 export class WasmArena {
   /** The kernels' memory. */
   readonly memory: WebAssembly.Memory;
-  /** First byte of the arena (64-byte aligned, above the module's static data). */
-  readonly base: number;
-  /** How many times the memory has grown (for tests and diagnostics). */
-  grows = 0;
+  /** The allocator over it (resident blocks and the call scratch block). */
+  readonly heap: KernelMemory;
   private f32View: Float32Array;
   private i32View: Int32Array;
+  private viewGeneration = 0;
+  /** The block each call is laid out in (-1 before the first layout), and its size in bytes. */
+  private scratchPtr = -1;
+  private scratchBytes = 0;
 
   constructor(memory: WebAssembly.Memory, heapBase: number) {
     this.memory = memory;
-    this.base = Math.ceil(heapBase / ALIGN) * ALIGN;
+    this.heap = new KernelMemory(memory, heapBase);
     this.f32View = new Float32Array(memory.buffer);
     this.i32View = new Int32Array(memory.buffer);
+  }
+
+  /** First byte of the arena (64-byte aligned, above the module's static data). */
+  get base(): number {
+    return this.heap.base;
+  }
+
+  /** How many times the memory has grown (for tests and diagnostics). */
+  get grows(): number {
+    return this.heap.generation;
+  }
+
+  /** Bytes of the block calls are laid out in (0 before the first layout); the rest of the live bytes are resident tensors. */
+  get callBlockBytes(): number {
+    return this.scratchPtr >= 0 ? this.scratchBytes : 0;
   }
 
   /** Current size of the memory in bytes. */
@@ -115,56 +119,68 @@ export class WasmArena {
 
   /** A Float32Array over the whole memory (rebuilt after a grow). */
   get f32(): Float32Array {
-    if (this.f32View.buffer !== this.memory.buffer) this.refreshViews();
+    if (this.viewGeneration !== this.heap.generation || this.f32View.buffer !== this.memory.buffer) this.refreshViews();
     return this.f32View;
   }
 
   /** An Int32Array over the whole memory (rebuilt after a grow). */
   get i32(): Int32Array {
-    if (this.i32View.buffer !== this.memory.buffer) this.refreshViews();
+    if (this.viewGeneration !== this.heap.generation || this.i32View.buffer !== this.memory.buffer) this.refreshViews();
     return this.i32View;
   }
 
   /**
    * Byte offsets of consecutive regions of the given sizes (bytes), each
-   * 64-byte aligned, starting at the arena's base. Grows the memory when the
-   * regions do not fit. The offsets are valid until the next `layout`: each
-   * call into the kernels lays out its own problem from the start. Sizes add
-   * up in float64; a layout ending past ARENA_LIMIT_BYTES throws
-   * ArenaTooSmallError before anything grows.
+   * 64-byte aligned, in the arena's call block. The offsets are valid until
+   * the next `layout`: each call into the kernels lays out its own problem
+   * from the block's start, and resident blocks are never inside it. The
+   * block grows (in place when the space after it is free, else it moves)
+   * when the regions do not fit. Sizes add up in float64; a layout that could
+   * not fit below ARENA_LIMIT_BYTES throws ArenaTooSmallError before anything
+   * grows.
    */
   layout(sizes: readonly number[]): number[] {
     const offsets: number[] = [];
-    let end = this.base;
+    let total = 0;
     for (const size of sizes) {
       if (!Number.isInteger(size) || size < 0) throw new RangeError(`WasmArena.layout: expected sizes of whole bytes ≥ 0, got ${size}`);
-      offsets.push(end);
-      end += Math.ceil(size / ALIGN) * ALIGN;
+      offsets.push(total);
+      total += Math.ceil(size / ALIGN) * ALIGN;
     }
-    if (end > ARENA_LIMIT_BYTES) {
-      throw new ArenaTooSmallError(`WasmArena.layout: the call needs ${end} bytes of kernel memory, more than the kernels' limit of ${ARENA_LIMIT_BYTES} (byte offsets are 32-bit)`);
+    if (this.base + total > ARENA_LIMIT_BYTES) {
+      throw new ArenaTooSmallError(`WasmArena.layout: the call needs ${this.base + total} bytes of kernel memory, more than the kernels' limit of ${ARENA_LIMIT_BYTES} (byte offsets are 32-bit)`);
     }
-    this.reserve(end);
+    const start = this.callBlock(total);
+    for (let i = 0; i < offsets.length; i++) offsets[i] += start;
     return offsets;
   }
 
   /** Makes the memory at least `bytes` long (whole pages), rebuilding the views if it grew. */
   reserve(bytes: number): void {
-    const have = this.memory.buffer.byteLength;
-    if (bytes <= have) return;
-    const pages = Math.ceil((bytes - have) / PAGE);
-    try {
-      this.memory.grow(pages);
-    } catch (e) {
-      throw new ArenaTooSmallError(`wasm kernels: cannot grow memory to ${bytes} bytes (${(e as Error).message})`);
+    this.heap.reserve(bytes);
+  }
+
+  /** The start of a call block of at least `bytes` bytes: the current one, extended in place, or a new one. */
+  private callBlock(bytes: number): number {
+    if (this.scratchPtr >= 0) {
+      if (bytes <= this.scratchBytes) return this.scratchPtr;
+      if (this.heap.extendInPlace(this.scratchPtr, bytes)) {
+        this.scratchBytes = this.heap.sizeOf(this.scratchPtr)!;
+        return this.scratchPtr;
+      }
+      this.heap.free(this.scratchPtr);
+      this.scratchPtr = -1;
+      this.scratchBytes = 0;
     }
-    this.grows++;
-    this.refreshViews();
+    this.scratchPtr = this.heap.alloc(bytes);
+    this.scratchBytes = this.heap.sizeOf(this.scratchPtr)!;
+    return this.scratchPtr;
   }
 
   private refreshViews(): void {
     this.f32View = new Float32Array(this.memory.buffer);
     this.i32View = new Int32Array(this.memory.buffer);
+    this.viewGeneration = this.heap.generation;
   }
 }
 

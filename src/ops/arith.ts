@@ -193,8 +193,9 @@ function resolveShape(shape: readonly number[], size: number, from: readonly num
  * the input too). Copying cost the MLP's flatten 3–5% of a training step.
  */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  const d = floatData("reshape", "input", x);
-  return new Tensor(d, resolveShape(shape, x.size, x.shape));
+  floatData("reshape", "input", x);
+  // Tensor.reshape: a resident input's view shares its block (a plain wrapper of its data would not survive a memory grow).
+  return x.reshape(resolveShape(shape, x.size, x.shape));
 }
 
 /** Backward of `reshape`: the upstream gradient under the input's shape (a copy: gradients may be scaled in place, e.g. by clipping). */

@@ -25,6 +25,8 @@ import { Tensor, zeros, type FloatArray } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
 import { sgdHyper, sgdStepInPlace, type SgdHyper } from "../ops/sgd_step.js";
 import { resolveUpdate } from "../backend/dispatch.js";
+import { residentZeros } from "../backend/resident.js";
+import { keep } from "../tensor_lifetime.js";
 import { checkLr, checkParamGroups, checkStateDict, copyAs, type Optimizer, type OptimizerStateDict, type Params, type ParamState } from "./optimizer.js";
 
 /** Options of SGD (PyTorch's names in camelCase). */
@@ -103,18 +105,20 @@ export class SGD implements Optimizer {
     this.params.forEach((p, i) => {
       if (!p.grad) return;
       const decay = this.weightDecays[i];
-      const W = p.value.data as FloatArray;
       const g = p.grad;
       if (g.size !== p.value.size || g.dtype !== p.value.dtype) {
         throw new RangeError(`SGD: params[${i}]: gradient ${g.dtype} [${g.shape.join(", ")}] does not match the parameter ${p.value.dtype} [${p.shape.join(", ")}]`);
       }
       let firstStep = false;
       if (hyper.momentum !== 0 && this.buffers[i] === null) {
-        this.buffers[i] = zeros(p.shape, p.value.dtype);
+        // A resident parameter gets a resident buffer (kept past any tidy scope): the kernel then updates both in place.
+        this.buffers[i] = p.value.resident ? keep(residentZeros(p.shape)) : zeros(p.shape, p.value.dtype);
         firstStep = this.initialBuffer === "gradient";
       }
       const own = decay === hyper.weightDecay ? hyper : { ...hyper, weightDecay: decay };
-      resolveUpdate("sgd_step", sgdStepInPlace)(W, g.data as FloatArray, (this.buffers[i]?.data ?? null) as FloatArray | null, own, firstStep);
+      // Resident tensors' data are views of the kernels' memory: the kernel updates them there, in place.
+      // Read them only now: allocating the buffer above may have grown the memory and detached older views.
+      resolveUpdate("sgd_step", sgdStepInPlace)(p.value.data as FloatArray, g.data as FloatArray, (this.buffers[i]?.data ?? null) as FloatArray | null, own, firstStep);
     });
   }
 

@@ -26,6 +26,7 @@
 import type { Random } from "../random.js";
 import { Variable } from "../autograd/variable.js";
 import * as F from "../autograd/functional.js";
+import { tidy } from "../tensor_lifetime.js";
 import type { Module } from "../nn/module.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import type { ImageDataset, TrainTestData } from "../data/dataset.js";
@@ -142,17 +143,24 @@ export class Trainer {
   }
 
   /**
-   * One step on one batch: forward, cross-entropy, backward, optimizer step.
-   * Returns the batch's mean loss and the logits (for running metrics).
+   * One step on one batch: forward, cross-entropy, backward, optimizer step,
+   * in one tidy scope (src/tensor_lifetime.ts). Returns the batch's mean loss
+   * and the logits [B, classes] (a plain copy, cut from the graph; for
+   * running metrics). Parameter gradients made in the step are disposed when
+   * it ends, once the optimizer has used them.
    */
   step(batch: Batch): { loss: number; logits: Variable } {
     this.model.train();
-    const logits = this.model.forward(new Variable(batch.input));
-    const loss = F.crossEntropy(logits, batch.target);
-    this.optimizer.zeroGrad();
-    loss.backward();
-    this.optimizer.step();
-    return { loss: loss.value.data[0], logits };
+    // One tidy scope per step: on the wasm backend the activations and gradients stay in the kernels'
+    // memory (resident) while the step runs and are freed when it ends; the logits come back as a plain copy.
+    return tidy(() => {
+      const logits = this.model.forward(new Variable(batch.input));
+      const loss = F.crossEntropy(logits, batch.target);
+      this.optimizer.zeroGrad();
+      loss.backward();
+      this.optimizer.step();
+      return { loss: loss.value.data[0], logits: new Variable(logits.value.clone()) };
+    });
   }
 
   /** Loss, accuracy and top-k error of the model on `d`, in eval mode, without gradients (`evaluateClassifier`). */

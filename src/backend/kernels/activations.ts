@@ -9,26 +9,24 @@ import { checkUpstream, floatData } from "../../errors.js";
 import type { OpDef } from "../../ops/op.js";
 import { reluOp } from "../../ops/activations.js";
 import { requireKernels } from "../wasm.js";
-import { copyOutF32, orReference } from "./arena.js";
+import { finishOutput, inputBytes, orReference, outputBytes, outputPointer, placeInput, planOutput } from "./arena.js";
 
-/** relu on the kernels: x [any shape] (flat float32) → a new array max(x, 0) (NaN stays NaN, −0 gives +0, as the reference). */
-export function reluF32(x: Float32Array): Float32Array {
+/** relu on the kernels: x [any shape] (float32) → max(x, 0) of its shape (NaN stays NaN, −0 gives +0, as the reference); resident inside a tidy scope (./arena.ts). */
+export function reluF32(x: Tensor): Tensor {
   const { exports, arena } = requireKernels();
-  const [px, py] = arena.layout([x.length * 4, x.length * 4]);
-  arena.f32.set(x, px / 4);
-  exports.reluForward(px, x.length, py);
-  return copyOutF32(py, x.length);
+  const y = planOutput(x.shape);
+  const [px, py] = arena.layout([inputBytes(x), outputBytes(y)]);
+  exports.reluForward(placeInput(x, px), x.size, outputPointer(y, py));
+  return finishOutput(y, py);
 }
 
-/** relu's backward on the kernels: dx = (x ≤ 0) ? 0 : dy (a new array; dy passes at NaN, as the reference). */
-export function reluBackwardF32(dy: Float32Array, x: Float32Array): Float32Array {
+/** relu's backward on the kernels: dy and x of one shape → dx = (x ≤ 0) ? 0 : dy (dy passes at NaN, as the reference). */
+export function reluBackwardF32(dy: Tensor, x: Tensor): Tensor {
   const { exports, arena } = requireKernels();
-  const [pdy, px, pdx] = arena.layout([dy.length * 4, x.length * 4, x.length * 4]);
-  const heap = arena.f32;
-  heap.set(dy, pdy / 4);
-  heap.set(x, px / 4);
-  exports.reluBackward(pdy, px, x.length, pdx);
-  return copyOutF32(pdx, x.length);
+  const dx = planOutput(x.shape);
+  const [pdy, px, pdx] = arena.layout([inputBytes(dy), inputBytes(x), outputBytes(dx)]);
+  exports.reluBackward(placeInput(dy, pdy), placeInput(x, px), x.size, outputPointer(dx, pdx));
+  return finishOutput(dx, pdx);
 }
 
 /** relu on the kernels (float32), the reference for float64; the reference's checks and messages. */
@@ -38,12 +36,12 @@ export const reluKernelOp: OpDef<Record<string, never>, Tensor> = orReference(re
     const { input } = inputs;
     floatData("relu", "input", input);
     if (input.dtype !== "float32") return reluOp.forward(inputs, attrs);
-    return { outputs: { output: new Tensor(reluF32(input.data as Float32Array), input.shape) }, cache: input };
+    return { outputs: { output: reluF32(input) }, cache: input };
   },
   backward(upstream, x, attrs) {
     if (x.dtype !== "float32") return reluOp.backward!(upstream, x, attrs);
     // errors.ts's checkUpstream: the checks of activations.ts's private helper, in its order.
-    const dy = checkUpstream("relu", upstream.output, x.shape, x) as Float32Array;
-    return { input: new Tensor(reluBackwardF32(dy, x.data as Float32Array), x.shape) };
+    checkUpstream("relu", upstream.output, x.shape, x);
+    return { input: reluBackwardF32(upstream.output, x) };
   },
 });

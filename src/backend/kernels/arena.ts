@@ -1,10 +1,73 @@
 /**
- * What every kernel op shares: copying results out of the kernels' arena
- * (../wasm.ts) into new arrays, and `orReference`, which runs the reference
- * op for a call whose problem does not fit the arena.
+ * What every kernel op shares: how a call takes its tensor operands and gives
+ * its results, copying results out of the kernels' arena (../wasm.ts) into
+ * new arrays, and `orReference`, which runs the reference op for a call whose
+ * problem does not fit the arena.
+ *
+ * Operands and results with resident tensors (../resident.ts): an input
+ * already in the kernels' memory is passed in place by its byte offset (no
+ * region, no copy); a plain one gets a region of the call's layout and is
+ * copied there. Inside a tidy scope (../../tensor_lifetime.ts) a float32
+ * result is a new resident tensor the kernel writes in place, so the next
+ * kernel op reads it without a copy; outside any scope it is written in the
+ * layout and copied out into a new plain array, as before resident tensors
+ * existed (a program that never calls `tidy` sees no difference). Every glue
+ * follows one order:
+ *   1. `planOutput` for each result (a resident block is allocated now),
+ *   2. `arena.layout([... inputBytes(t) ..., outputBytes(o), scratch])`,
+ *   3. `placeInput(t, region)` for each input — it reads `t.data` only now,
+ *      after the layout: a grow of the memory detaches views taken before —,
+ *   4. the kernel, writing at `outputPointer(o, region)`,
+ *   5. `finishOutput(o, region)`.
  */
+import { Tensor, sizeOf, type Shape } from "../../tensor.js";
 import type { OpDef } from "../../ops/op.js";
+import { tidyDepth } from "../../tensor_lifetime.js";
+import { residentEmpty, residentPointer } from "../resident.js";
 import { ArenaTooSmallError, requireKernels } from "../wasm.js";
+
+/** Bytes input `t` needs in the call's layout: 0 when absent or resident in the kernels' memory (read in place), else its values plus `slack`. */
+export function inputBytes(t: Tensor | undefined, slack = 0): number {
+  if (t === undefined) return 0;
+  return residentPointer(t) >= 0 ? 0 : t.size * 4 + slack;
+}
+
+/** The byte offset the kernel reads float32 `t` from: its own block when resident, else `region` after copying `t.data` there. */
+export function placeInput(t: Tensor, region: number): number {
+  const ptr = residentPointer(t);
+  if (ptr >= 0) return ptr;
+  requireKernels().arena.f32.set(t.data as Float32Array, region / 4);
+  return region;
+}
+
+/** A float32 result of a kernel call: a resident tensor allocated before the layout, or a plain array copied out of the layout afterwards. */
+export interface KernelOutput {
+  /** The resident result (inside a tidy scope), else null. */
+  readonly tensor: Tensor | null;
+  readonly shape: Shape;
+  /** Elements. */
+  readonly length: number;
+}
+
+/** Plans a float32 result of `shape`: resident inside a tidy scope, else copied out (see the file comment). */
+export function planOutput(shape: Shape): KernelOutput {
+  return { tensor: tidyDepth() > 0 ? residentEmpty(shape) : null, shape, length: sizeOf(shape) };
+}
+
+/** Bytes the result needs in the call's layout (0 when resident). */
+export function outputBytes(o: KernelOutput): number {
+  return o.tensor === null ? o.length * 4 : 0;
+}
+
+/** Where the kernel writes the result: the resident block, or `region` of the layout. */
+export function outputPointer(o: KernelOutput, region: number): number {
+  return o.tensor === null ? region : residentPointer(o.tensor);
+}
+
+/** The result as a Tensor: the resident one, or a plain copy of `region`. */
+export function finishOutput(o: KernelOutput, region: number): Tensor {
+  return o.tensor ?? new Tensor(copyOutF32(region, o.length), o.shape);
+}
 
 /**
  * A new Float32Array holding `length` floats of the kernels' memory from byte

@@ -22,27 +22,29 @@ export const convTranspose2dKernelOp: OpDef<ConvTranspose2dAttrs, ConvCache> = o
     const { geom, outputShape } = convTranspose2dGeometry(input, weight, bias, attrs);
     if (input.dtype !== "float32") return convTranspose2dOp.forward(inputs, attrs);
     // The adjoint conv2d's input gradient with `input` as its upstream.
-    const y = conv2dInputGradF32(geom, input.data as Float32Array, weight.data as Float32Array);
+    const output = conv2dInputGradF32(geom, input, weight, outputShape);
     if (bias) {
+      const y = output.data, b = bias.data; // read after the kernel call
       const plane = geom.H * geom.W; // the adjoint conv2d's input is this op's output
       for (let nc = 0; nc < geom.N * geom.Cin; nc++) {
-        const b = bias.data[nc % geom.Cin];
-        for (let e = nc * plane; e < (nc + 1) * plane; e++) y[e] += b;
+        const bc = b[nc % geom.Cin];
+        for (let e = nc * plane; e < (nc + 1) * plane; e++) y[e] += bc;
       }
     }
-    return { outputs: { output: new Tensor(y, outputShape) }, cache: { input, weight, bias } };
+    return { outputs: { output }, cache: { input, weight, bias } };
   },
   backward(upstream, cache, attrs) {
     const { input, weight, bias } = cache;
     const { geom, outputShape } = convTranspose2dGeometry(input, weight, bias, attrs);
     if (input.dtype !== "float32") return convTranspose2dOp.backward!(upstream, cache, attrs);
-    const dy = checkUpstream("conv_transpose2d", upstream.output, outputShape, input) as Float32Array;
+    checkUpstream("conv_transpose2d", upstream.output, outputShape, input);
+    const dy = upstream.output;
     const grads: Tensors = {
-      input: new Tensor(conv2dForwardF32(geom, dy, weight.data as Float32Array, undefined), input.shape),
+      input: conv2dForwardF32(geom, dy, weight, undefined, input.shape),
       // The adjoint conv2d's weight gradient: its upstream is our input, its image is dy.
-      weight: new Tensor(conv2dWeightGradF32(geom, input.data as Float32Array, dy), weight.shape),
+      weight: conv2dWeightGradF32(geom, input, dy, weight.shape),
     };
-    if (bias) grads.bias = new Tensor(convBiasGrad(dy, geom.N, geom.Cin, geom.H * geom.W, "float32"), bias.shape);
+    if (bias) grads.bias = new Tensor(convBiasGrad(dy.data as Float32Array, geom.N, geom.Cin, geom.H * geom.W, "float32"), bias.shape);
     return grads;
   },
 });

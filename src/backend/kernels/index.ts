@@ -9,7 +9,8 @@
  *   activations.ts       relu
  *   pool.ts              max_pool2d
  *   sgd.ts               the SGD update in place (optimizer steps)
- *   arena.ts             copying results out of the arena; the reference fallback
+ *   arena.ts             operands and results (resident tensors in place, plain ones
+ *                        copied through the arena); the reference fallback
  * The public `sgemm()` is ../sgemm.ts.
  */
 import type { OpDef } from "../../ops/op.js";

@@ -11,7 +11,7 @@ import type { OpDef, Tensors } from "../../ops/op.js";
 import { maxPool2dAttrs, maxPool2dOp, type MaxPool2dAttrs } from "../../ops/max_pool2d.js";
 import { pooledPlanes } from "../../ops/pool_window.js";
 import { requireKernels } from "../wasm.js";
-import { copyOutF32, copyOutI32, orReference } from "./arena.js";
+import { copyOutI32, finishOutput, inputBytes, orReference, outputBytes, outputPointer, placeInput, planOutput } from "./arena.js";
 
 interface MaxPoolCache {
   input: Tensor;
@@ -20,27 +20,30 @@ interface MaxPoolCache {
 
 /**
  * max_pool2d's backward on the kernels: dy [..., Ho, Wo] added at the
- * forward's arg-max `indices` of each window → dx of the input's shape (a new
- * array). dy is checked by errors.ts's `checkUpstream` with the arguments
- * the reference's `maxPool2dBackward` passes it (a spec holds the messages
- * equal).
+ * forward's arg-max `indices` of each window → dx of the input's shape
+ * (resident inside a tidy scope: ./arena.ts). dy is checked by errors.ts's
+ * `checkUpstream` with the arguments the reference's `maxPool2dBackward`
+ * passes it (a spec holds the messages equal).
  */
-export function maxPool2dBackwardF32(dy: Tensor, input: Tensor, indices: Tensor): Float32Array {
-  const g = checkUpstream("max_pool2d", dy, indices.shape, input) as Float32Array;
+export function maxPool2dBackwardF32(dy: Tensor, input: Tensor, indices: Tensor): Tensor {
+  checkUpstream("max_pool2d", dy, indices.shape, input);
   const H = input.shape[input.rank - 2], W = input.shape[input.rank - 1];
   const planes = input.size / Math.max(1, H * W);
   const { exports, arena } = requireKernels();
-  const [pdy, pi, pdx] = arena.layout([g.length * 4, g.length * 4, input.size * 4]);
-  arena.f32.set(g, pdy / 4);
+  const dx = planOutput(input.shape);
+  const [pdy, pi, pdx] = arena.layout([inputBytes(dy), dy.size * 4, outputBytes(dx)]);
+  const dyAt = placeInput(dy, pdy);
   arena.i32.set(indices.data as Int32Array, pi / 4);
-  exports.maxPool2dBackward(pdy, pi, planes, g.length / Math.max(1, planes), H * W, pdx);
-  return copyOutF32(pdx, input.size);
+  exports.maxPool2dBackward(dyAt, pi, planes, dy.size / Math.max(1, planes), H * W, outputPointer(dx, pdx));
+  return finishOutput(dx, pdx);
 }
 
 /**
  * max_pool2d on the kernels (float32), the reference for float64. Validates
  * with the reference's own functions: `maxPool2dAttrs`, then `pooledPlanes`
- * (the input's rank and the output size), in the reference's order.
+ * (the input's rank and the output size), in the reference's order. The
+ * output is resident inside a tidy scope (./arena.ts); the indices (int32)
+ * are always a plain array.
  */
 export const maxPool2dKernelOp: OpDef<MaxPool2dAttrs, MaxPoolCache> = orReference(maxPool2dOp, {
   ...maxPool2dOp,
@@ -52,19 +55,18 @@ export const maxPool2dKernelOp: OpDef<MaxPool2dAttrs, MaxPoolCache> = orReferenc
     const { planes, H, W, lead, Ho, Wo } = pooledPlanes(op, input, a.kernel_size, a.stride, a.padding, a.dilation, a.ceil_mode);
     const [kH, kW] = a.kernel_size, [sH, sW] = a.stride, [pH, pW] = a.padding, [dH, dW] = a.dilation;
     const { exports, arena } = requireKernels();
-    const outLength = planes * Ho * Wo;
-    const [px, py, pi] = arena.layout([input.size * 4, outLength * 4, outLength * 4]);
-    arena.f32.set(input.data as Float32Array, px / 4);
-    exports.maxPool2dForward(px, planes, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Ho, Wo, py, pi);
     const shape = [...lead, Ho, Wo];
-    const output = new Tensor(copyOutF32(py, outLength), shape);
-    const indices = new Tensor(copyOutI32(pi, outLength), shape);
+    const y = planOutput(shape);
+    const [px, py, pi] = arena.layout([inputBytes(input), outputBytes(y), y.length * 4]);
+    exports.maxPool2dForward(placeInput(input, px), planes, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Ho, Wo, outputPointer(y, py), pi);
+    const output = finishOutput(y, py);
+    const indices = new Tensor(copyOutI32(pi, y.length), shape);
     const outputs: Tensors = a.return_indices ? { output, indices } : { output };
     return { outputs, cache: { input, indices } };
   },
   backward(upstream, cache, attrs) {
     const { input, indices } = cache;
     if (input.dtype !== "float32") return maxPool2dOp.backward!(upstream, cache, attrs);
-    return { input: new Tensor(maxPool2dBackwardF32(upstream.output, input, indices), input.shape) };
+    return { input: maxPool2dBackwardF32(upstream.output, input, indices) };
   },
 });
