@@ -22,3 +22,4 @@ export function kernelsVersion(): i32 {
 export function heapBase(): usize {
   return __heap_base;
 }
+export { batchNormStats, batchNormForward, batchNormBackward } from "./batch_norm";

@@ -61,6 +61,10 @@ export interface KernelExports {
   maxPool2dBackward(dy: number, indices: number, planes: number, perPlane: number, HW: number, dx: number): void;
   setThreadIndex(index: number): void;
   sgdStep(param: number, grad: number, buffer: number, n: number, lr: number, momentum: number, keep: number, weightDecay: number, flags: number): void;
+  batchNormStats(x: number, N: number, C: number, S: number, mean: number, variance: number): void;
+  batchNormForward(x: number, N: number, C: number, S: number, mean: number, invStd: number, gamma: number, beta: number, y: number): void;
+  batchNormBackward(dy: number, x: number, N: number, C: number, S: number, mean: number, invStd: number, gamma: number,
+    training: number, dx: number, dgamma: number, dbeta: number): void;
 }
 
 /** Alignment of every arena region (a cache line). */

@@ -9,6 +9,7 @@
  *   activations.ts       relu
  *   pool.ts              max_pool2d
  *   sgd.ts               the SGD update in place (optimizer steps)
+ *   batch_norm.ts        batch_norm, training and evaluation
  *   arena.ts             copying results out of the arena; the reference fallback
  * The public `sgemm()` is ../sgemm.ts.
  */
@@ -20,9 +21,11 @@ import { linearKernelOp } from "./linear.js";
 import { reluKernelOp } from "./activations.js";
 import { maxPool2dKernelOp } from "./pool.js";
 import { sgdStepInPlaceKernel } from "./sgd.js";
+import { batchNormKernelOp } from "./batch_norm.js";
 
 /** Every op with a kernel, for `registerKernels`. */
 export const kernelOps: OpDef[] = [conv2dKernelOp, convTranspose2dKernelOp, linearKernelOp, reluKernelOp, maxPool2dKernelOp];
+kernelOps.push(batchNormKernelOp);
 
 /** Every in-place update rule with a kernel, by the name the optimizers resolve. */
 export const kernelUpdates: Readonly<Record<string, UpdateRule>> = { sgd_step: sgdStepInPlaceKernel };
