@@ -23,3 +23,4 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { batchNormStats, batchNormForward, batchNormBackward } from "./batch_norm";
+export { addForward, mulForward } from "./arith";

@@ -65,6 +65,8 @@ export interface KernelExports {
   batchNormForward(x: number, N: number, C: number, S: number, mean: number, invStd: number, gamma: number, beta: number, y: number): void;
   batchNormBackward(dy: number, x: number, N: number, C: number, S: number, mean: number, invStd: number, gamma: number,
     training: number, dx: number, dgamma: number, dbeta: number): void;
+  addForward(x: number, y: number, n: number, z: number): void;
+  mulForward(x: number, y: number, n: number, z: number): void;
 }
 
 /** Alignment of every arena region (a cache line). */

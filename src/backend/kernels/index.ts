@@ -10,6 +10,7 @@
  *   pool.ts              max_pool2d
  *   sgd.ts               the SGD update in place (optimizer steps)
  *   batch_norm.ts        batch_norm, training and evaluation
+ *   arith.ts             add and mul (elementwise, one shape)
  *   arena.ts             copying results out of the arena; the reference fallback
  * The public `sgemm()` is ../sgemm.ts.
  */
@@ -22,10 +23,12 @@ import { reluKernelOp } from "./activations.js";
 import { maxPool2dKernelOp } from "./pool.js";
 import { sgdStepInPlaceKernel } from "./sgd.js";
 import { batchNormKernelOp } from "./batch_norm.js";
+import { addKernelOp, mulKernelOp } from "./arith.js";
 
 /** Every op with a kernel, for `registerKernels`. */
 export const kernelOps: OpDef[] = [conv2dKernelOp, convTranspose2dKernelOp, linearKernelOp, reluKernelOp, maxPool2dKernelOp];
 kernelOps.push(batchNormKernelOp);
+kernelOps.push(addKernelOp, mulKernelOp);
 
 /** Every in-place update rule with a kernel, by the name the optimizers resolve. */
 export const kernelUpdates: Readonly<Record<string, UpdateRule>> = { sgd_step: sgdStepInPlaceKernel };
