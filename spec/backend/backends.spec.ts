@@ -18,7 +18,7 @@ const CASES = 40;
 const ATOL = 1e-4, RTOL = 1e-4;
 // Kernels that compute in f64 with the reference's operations in its order:
 // their results must be bit-equal (the same float32, −0 and NaN included).
-const BIT_EQUAL = new Set(["batch_norm", "add", "mul"]);
+const BIT_EQUAL = new Set(["batch_norm", "add", "mul", "adaptive_avg_pool2d"]);
 
 /** The same float: both NaN, or Object.is (so +0 and −0 differ). */
 function bitEqual(a: number, b: number): boolean {

@@ -67,6 +67,8 @@ export interface KernelExports {
     training: number, dx: number, dgamma: number, dbeta: number): void;
   addForward(x: number, y: number, n: number, z: number): void;
   mulForward(x: number, y: number, n: number, z: number): void;
+  globalAvgPoolForward(x: number, planes: number, HW: number, y: number): void;
+  globalAvgPoolBackward(dy: number, planes: number, HW: number, dx: number): void;
 }
 
 /** Alignment of every arena region (a cache line). */
