@@ -25,3 +25,4 @@ export function heapBase(): usize {
 export { batchNormStats, batchNormForward, batchNormBackward } from "./batch_norm";
 export { addForward, mulForward } from "./arith";
 export { globalAvgPoolForward, globalAvgPoolBackward } from "./pool";
+export { adamStep } from "./adam";

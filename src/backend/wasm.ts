@@ -69,6 +69,8 @@ export interface KernelExports {
   mulForward(x: number, y: number, n: number, z: number): void;
   globalAvgPoolForward(x: number, planes: number, HW: number, y: number): void;
   globalAvgPoolBackward(dy: number, planes: number, HW: number, dx: number): void;
+  adamStep(theta: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number,
+    weightDecay: number, decoupled: number, correction1: number, correction2: number): void;
 }
 
 /** Alignment of every arena region (a cache line). */
