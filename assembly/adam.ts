@@ -8,17 +8,7 @@
 //   m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g·g
 //   θ ← θ − lr·(m / c₁) / (√(v / c₂) + ε)     c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ
 
-/** Two f32 at `p` as f64x2. */
-@inline
-function load2(p: usize): v128 {
-  return f64x2.promote_low_f32x4(v128.load64_zero(p));
-}
-
-/** f64x2 `v` rounded to two f32 at `p`. */
-@inline
-function store2(p: usize, v: v128): void {
-  v128.store64_lane(p, f32x4.demote_f64x2_zero(v), 0);
-}
+import { load2, store2 } from "./f64_lanes";
 
 /** The update for n elements of θ, g, m and v; `decoupled` 0/1. */
 export function adamStep(theta: usize, grad: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64, beta2: f64, eps: f64,

@@ -7,6 +7,7 @@ import * as assert from "uvu/assert";
 import { Tensor, randn } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
+import { assertBitEqual } from "../support/assertions.js";
 import { adaptiveAvgPool2dKernelOp } from "../../src/backend/kernels/avg_pool2d.js";
 import { adaptiveAvgPool2dAttrs, adaptiveAvgPool2dOp } from "../../src/ops/avg_pool2d.js";
 
@@ -16,14 +17,6 @@ const message = (f: () => unknown): string => {
   try { f(); } catch (e) { return (e as Error).message; }
   return "no error";
 };
-
-function assertBitEqual(what: string, got: Tensor, want: Tensor): void {
-  assert.equal(got.shape, want.shape, `${what} shape`);
-  for (let i = 0; i < want.size; i++) {
-    const g = got.data[i], w = want.data[i];
-    if (!(Object.is(g, w) || (Number.isNaN(g) && Number.isNaN(w)))) assert.unreachable(`${what}[${i}] = ${g} on the kernels, ${w} on the reference`);
-  }
-}
 
 test("adaptive_avg_pool2d to 1×1: bit-equal forward and backward ([1, 512, 7, 7], [2, 3, 5, 3], [3, 1, 9], NaN and ±∞), and a 2×3 output by the reference", () => {
   const cases: [number[], unknown][] = [[[1, 512, 7, 7], 1], [[2, 3, 5, 3], [1, 1]], [[3, 1, 9], [1, null]], [[2, 2, 1, 1], 1], [[2, 3, 6, 7], [2, 3]]];

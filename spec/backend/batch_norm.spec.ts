@@ -7,6 +7,7 @@ import * as assert from "uvu/assert";
 import { Tensor, randn, randu } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
+import { assertBitEqual } from "../support/assertions.js";
 import { batchNormKernelOp } from "../../src/backend/kernels/batch_norm.js";
 import { batchNormAttrs, batchNormOp } from "../../src/ops/norm.js";
 import type { Tensors } from "../../src/ops/op.js";
@@ -17,14 +18,6 @@ const message = (f: () => unknown): string => {
   try { f(); } catch (e) { return (e as Error).message; }
   return "no error";
 };
-
-function assertBitEqual(what: string, got: Tensor, want: Tensor): void {
-  assert.equal(got.shape, want.shape, `${what} shape`);
-  for (let i = 0; i < want.size; i++) {
-    const g = got.data[i], w = want.data[i];
-    if (!(Object.is(g, w) || (Number.isNaN(g) && Number.isNaN(w)))) assert.unreachable(`${what}[${i}] = ${g} on the kernels, ${w} on the reference`);
-  }
-}
 
 for (const training of [true, false]) {
   test(`batch_norm (training ${training}): bit-equal forward, running statistics and backward on [3, 5, 7, 9] and [4, 6, 1]; the reference's backward takes the kernel's cache`, () => {
