@@ -22,3 +22,7 @@ export function kernelsVersion(): i32 {
 export function heapBase(): usize {
   return __heap_base;
 }
+export { batchNormStats, batchNormForward, batchNormBackward } from "./batch_norm";
+export { addForward, mulForward } from "./arith";
+export { globalAvgPoolForward, globalAvgPoolBackward } from "./pool";
+export { adamStep } from "./adam";

@@ -142,3 +142,32 @@ export function maxPool2dBackward(dy: usize, indices: usize, planes: i32, perPla
     }
   }
 }
+
+// Global average pooling: adaptive_avg_pool2d with a 1×1 output
+// (src/ops/avg_pool2d.ts), in f64 with the reference's sequential sum, so
+// bit-equal to it.
+
+/** y[p] ← (Σ x[p, ·]) / HW for `planes` planes of HW floats (the sum in f64, in order). */
+export function globalAvgPoolForward(x: usize, planes: i32, HW: i32, y: usize): void {
+  for (let p = 0; p < planes; p++) {
+    const base = x + <usize>p * <usize>HW * 4;
+    let sum: f64 = 0;
+    for (let e = 0; e < HW; e++) sum += <f64>load<f32>(base + <usize>e * 4);
+    store<f32>(y + <usize>p * 4, <f32>(sum / <f64>HW));
+  }
+}
+
+/**
+ * dx[p, ·] ← 0 + dy[p] / HW (rounded once to f32) for `planes` planes of HW
+ * floats: the reference adds the share into a zeroed array, so −0 gives +0.
+ */
+export function globalAvgPoolBackward(dy: usize, planes: i32, HW: i32, dx: usize): void {
+  for (let p = 0; p < planes; p++) {
+    const share = <f32>(0.0 + <f64>load<f32>(dy + <usize>p * 4) / <f64>HW);
+    const v = f32x4.splat(share);
+    const base = dx + <usize>p * <usize>HW * 4;
+    let e = 0;
+    for (; e + 4 <= HW; e += 4) v128.store(base + <usize>e * 4, v);
+    for (; e < HW; e++) store<f32>(base + <usize>e * 4, share);
+  }
+}

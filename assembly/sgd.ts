@@ -7,17 +7,7 @@
 //   momentum ≠ 0:  V ← firstStep ? d : μ·V + keep·d   (keep = 1 − dampening);  d ← nesterov ? d + μ·V : V
 //   W ← W − lr·d
 
-/** Two f32 at `p` as f64x2. */
-@inline
-function load2(p: usize): v128 {
-  return f64x2.promote_low_f32x4(v128.load64_zero(p));
-}
-
-/** f64x2 `v` rounded to two f32 at `p`. */
-@inline
-function store2(p: usize, v: v128): void {
-  v128.store64_lane(p, f32x4.demote_f64x2_zero(v), 0);
-}
+import { load2, store2 } from "./f64_lanes";
 
 /** Lanes 2, 3 of `v` moved to lanes 0, 1. */
 @inline

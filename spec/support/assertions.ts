@@ -1,9 +1,10 @@
 /**
  * Small assertions shared by the specs: an error of a given class with a given message,
- * and elementwise closeness with a relative tolerance.
+ * elementwise closeness with a relative tolerance, and bit-equality of tensors.
  */
 import * as assert from "uvu/assert";
 import { OpError } from "../../src/errors.js";
+import type { Tensor } from "../../src/tensor.js";
 
 /** Asserts that `fn` throws an instance of `type` (OpError, NpyError, …) whose message matches `pattern`. */
 export function throwsInstance(type: new (...args: never[]) => Error, fn: () => unknown, pattern: RegExp): void {
@@ -41,4 +42,13 @@ export async function rejectsWith(fn: () => Promise<unknown>, pattern: RegExp): 
   }
   assert.unreachable(`expected a rejection matching ${pattern}`);
   throw new Error("unreachable");
+}
+
+/** The same floats element for element: both NaN, or Object.is (so +0 and −0 differ); shapes equal. */
+export function assertBitEqual(what: string, got: Tensor, want: Tensor): void {
+  assert.equal(got.shape, want.shape, `${what} shape`);
+  for (let i = 0; i < want.size; i++) {
+    const g = got.data[i], w = want.data[i];
+    if (!(Object.is(g, w) || (Number.isNaN(g) && Number.isNaN(w)))) assert.unreachable(`${what}[${i}] = ${g} on the kernels, ${w} on the reference`);
+  }
 }

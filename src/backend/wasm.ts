@@ -64,6 +64,16 @@ export interface KernelExports {
   maxPool2dBackward(dy: number, indices: number, planes: number, perPlane: number, HW: number, dx: number): void;
   setThreadIndex(index: number): void;
   sgdStep(param: number, grad: number, buffer: number, n: number, lr: number, momentum: number, keep: number, weightDecay: number, flags: number): void;
+  batchNormStats(x: number, N: number, C: number, S: number, mean: number, variance: number): void;
+  batchNormForward(x: number, N: number, C: number, S: number, mean: number, invStd: number, gamma: number, beta: number, y: number): void;
+  batchNormBackward(dy: number, x: number, N: number, C: number, S: number, mean: number, invStd: number, gamma: number,
+    training: number, dx: number, dgamma: number, dbeta: number): void;
+  addForward(x: number, y: number, n: number, z: number): void;
+  mulForward(x: number, y: number, n: number, z: number): void;
+  globalAvgPoolForward(x: number, planes: number, HW: number, y: number): void;
+  globalAvgPoolBackward(dy: number, planes: number, HW: number, dx: number): void;
+  adamStep(theta: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number,
+    weightDecay: number, decoupled: number, correction1: number, correction2: number): void;
 }
 
 /** Alignment of every arena region (a cache line). */

@@ -31,13 +31,16 @@ function checkUpstream(op: string, dy: Tensor, shape: readonly number[], dtype: 
 }
 
 /** Checks two float tensors of one shape and dtype (`a` first); returns their data. */
-function samePair(op: string, aName: string, a: Tensor, bName: string, b: Tensor): [FloatArray, FloatArray] {
+export function samePair(op: string, aName: string, a: Tensor, bName: string, b: Tensor): [FloatArray, FloatArray] {
   const x = floatData(op, aName, a);
   const y = floatData(op, bName, b);
   expectSameDType(op, bName, a, b);
   expectShape(op, bName, b, a.shape, `the shape of ${aName}`);
   return [x, y];
 }
+
+/** The upstream check of these ops, for the kernels' glue (src/backend/kernels/arith.ts). */
+export { checkUpstream as checkArithUpstream };
 
 // ───────────────────────────── add, mul, mul_scalar ─────────────────────────────
 

@@ -229,7 +229,8 @@ export function adaptiveEnd(i: number, inSize: number, outSize: number): number 
   return Math.ceil(((i + 1) * inSize) / outSize);
 }
 
-function adaptiveSizes(input: Tensor, a: AdaptiveAvgPool2dAttrs): PooledPlanes {
+/** The planes and output size of an adaptive_avg_pool2d call, checked (the kernels' glue calls it too). */
+export function adaptiveSizes(input: Tensor, a: AdaptiveAvgPool2dAttrs): PooledPlanes {
   const op = "adaptive_avg_pool2d";
   const planes = planesOf(op, input);
   if (planes.H < 1 || planes.W < 1) fail(op, "input", "a height and width of at least 1", `shape ${shapeString(input.shape)}`);

@@ -99,14 +99,27 @@ function checkChannelVector(name: string, t: Tensor | undefined, input: Tensor, 
   return d;
 }
 
+/** batch_norm's validated call: the input's data and layout, the optional [C] vectors' data, the attributes. */
+export interface BatchNormCall {
+  a: BatchNormAttrs;
+  x: FloatArray;
+  N: number;
+  C: number;
+  S: number;
+  /** N·S, the values per channel. */
+  n: number;
+  rm?: FloatArray;
+  rv?: FloatArray;
+  w?: FloatArray;
+  b?: FloatArray;
+}
+
 /**
- * Batch normalization. input [N, C] / [N, C, L] / [N, C, H, W]; running_mean,
- * running_var, weight γ, bias β: each [C] and optional (the running
- * statistics are required when training is false). Returns output (shape of
- * input) and updated copies of the running statistics (the inputs are not
- * modified).
+ * Checks a batch_norm call (input [N, C] / [N, C, L] / [N, C, H, W], the
+ * optional [C] vectors, the attributes) with its messages; the kernel's glue
+ * (src/backend/kernels/batch_norm.ts) calls it too.
  */
-export function batchNorm(input: Tensor, params: BatchNormParams = {}, options: Partial<BatchNormAttrs> = {}): BatchNormResult {
+export function batchNormCall(input: Tensor, params: BatchNormParams, options: Partial<BatchNormAttrs>): BatchNormCall {
   const op = "batch_norm";
   const a = batchNormAttrs(options as RawAttrs);
   const x = floatData(op, "input", input);
@@ -124,7 +137,51 @@ export function batchNorm(input: Tensor, params: BatchNormParams = {}, options: 
     fail(op, "running_mean", "a tensor [C] when training is false (evaluation normalizes with the running statistics)", "nothing");
   }
   if (a.training && n <= 1) fail(op, "input", "more than one value per channel when training", `shape ${shapeString(input.shape)}`);
+  return { a, x, N, C, S, n, rm, rv, w, b };
+}
 
+/** 1/σ̃ = 1/√(σ² + ε) and γ (1 without a weight) per channel, from the variances used. */
+export function channelScales(variance: Float64Array, w: FloatArray | undefined, eps: number): { invStd: Float64Array; gamma: Float64Array } {
+  const C = variance.length;
+  const invStd = new Float64Array(C), gamma = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    invStd[c] = 1 / Math.sqrt(variance[c] + eps);
+    gamma[c] = w ? w[c] : 1;
+  }
+  return { invStd, gamma };
+}
+
+/**
+ * The running statistics after the call ([C] each, the input's dtype): the
+ * momentum update with the batch's mean and (unbiased) variance when
+ * training, unchanged copies otherwise.
+ */
+export function updatedRunningStats(call: BatchNormCall, mean: Float64Array, variance: Float64Array, dtype: FloatDType): { running_mean: Tensor; running_var: Tensor } {
+  const { a, C, n } = call;
+  const rm = call.rm!, rv = call.rv!;
+  const newMean = allocate(dtype, C), newVar = allocate(dtype, C);
+  for (let c = 0; c < C; c++) {
+    if (a.training) {
+      newMean[c] = (1 - a.momentum) * rm[c] + a.momentum * mean[c];
+      newVar[c] = (1 - a.momentum) * rv[c] + a.momentum * variance[c] * (n / (n - 1));
+    } else {
+      newMean[c] = rm[c];
+      newVar[c] = rv[c];
+    }
+  }
+  return { running_mean: new Tensor(newMean, [C]), running_var: new Tensor(newVar, [C]) };
+}
+
+/**
+ * Batch normalization. input [N, C] / [N, C, L] / [N, C, H, W]; running_mean,
+ * running_var, weight γ, bias β: each [C] and optional (the running
+ * statistics are required when training is false). Returns output (shape of
+ * input) and updated copies of the running statistics (the inputs are not
+ * modified).
+ */
+export function batchNorm(input: Tensor, params: BatchNormParams = {}, options: Partial<BatchNormAttrs> = {}): BatchNormResult {
+  const call = batchNormCall(input, params, options);
+  const { a, x, N, C, S, n, rm, rv, w, b } = call;
   const dtype = input.dtype as FloatDType;
   const mean = new Float64Array(C), variance = new Float64Array(C);
   if (a.training) {
@@ -144,11 +201,7 @@ export function batchNorm(input: Tensor, params: BatchNormParams = {}, options: 
     }
   }
 
-  const invStd = new Float64Array(C), gamma = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    invStd[c] = 1 / Math.sqrt(variance[c] + a.eps);
-    gamma[c] = w ? w[c] : 1;
-  }
+  const { invStd, gamma } = channelScales(variance, w, a.eps);
   const xhat = new Float64Array(input.size);
   const y = allocate(dtype, input.size);
   for (let i = 0; i < N; i++) {
@@ -166,20 +219,7 @@ export function batchNorm(input: Tensor, params: BatchNormParams = {}, options: 
     output: new Tensor(y, input.shape),
     cache: { input, xhat, invStd, gamma, training: a.training, hasWeight: w !== undefined, hasBias: b !== undefined },
   };
-  if (rm && rv) {
-    const newMean = allocate(dtype, C), newVar = allocate(dtype, C);
-    for (let c = 0; c < C; c++) {
-      if (a.training) {
-        newMean[c] = (1 - a.momentum) * rm[c] + a.momentum * mean[c];
-        newVar[c] = (1 - a.momentum) * rv[c] + a.momentum * variance[c] * (n / (n - 1));
-      } else {
-        newMean[c] = rm[c];
-        newVar[c] = rv[c];
-      }
-    }
-    result.running_mean = new Tensor(newMean, [C]);
-    result.running_var = new Tensor(newVar, [C]);
-  }
+  if (rm && rv) Object.assign(result, updatedRunningStats(call, mean, variance, dtype));
   return result;
 }
 

@@ -22,6 +22,10 @@ import { describeValue } from "../errors.js";
 import { Tensor, zeros, type FloatArray } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
 import { checkLr, checkParamGroups, checkStateDict, copyAs, type Optimizer, type OptimizerStateDict, type Params, type ParamState } from "./optimizer.js";
+import { resolveUpdate } from "../backend/dispatch.js";
+import { adamStepInPlace, type AdamHyper } from "../ops/adam_step.js";
+
+export { adamStepInPlace, type AdamHyper };
 
 /** Adam hyper-parameters (PyTorch's defaults). */
 export interface AdamOptions {
@@ -37,16 +41,6 @@ export interface AdamOptions {
   decoupled?: boolean;
 }
 
-/** Validated Adam hyper-parameters. */
-export interface AdamHyper {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  decoupled: boolean;
-}
-
 /** Checks Adam hyper-parameters as PyTorch does and fills the defaults. */
 export function adamHyper(options: AdamOptions = {}): AdamHyper {
   const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0, decoupled = false } = options;
@@ -58,36 +52,6 @@ export function adamHyper(options: AdamOptions = {}): AdamHyper {
   if (typeof weightDecay !== "number" || !(weightDecay >= 0) || !Number.isFinite(weightDecay)) throw new RangeError(`Adam: weightDecay: expected a finite number ≥ 0, got ${describeValue(weightDecay)}`);
   if (typeof decoupled !== "boolean") throw new RangeError(`Adam: decoupled: expected true or false, got ${describeValue(decoupled)}`);
   return { lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, decoupled };
-}
-
-/**
- * One Adam step in place: θ, m and v (same length as g) are overwritten; `t`
- * is the step number of this update (1 for the first). Each element is
- * computed in float64 and stored into the arrays' type.
- */
-export function adamStepInPlace(theta: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, t: number, hyper: AdamHyper): void {
-  if (!Number.isInteger(t) || t < 1) throw new RangeError(`adamStepInPlace: t: expected the step number (an integer ≥ 1), got ${t}`);
-  if (g.length !== theta.length || m.length !== theta.length || v.length !== theta.length) {
-    throw new RangeError(`adamStepInPlace: expected θ, g, m and v of one length, got ${theta.length}, ${g.length}, ${m.length}, ${v.length}`);
-  }
-  const { lr, beta1: b1, beta2: b2, eps, weightDecay, decoupled } = hyper;
-  const correction1 = 1 - Math.pow(b1, t);
-  const correction2 = 1 - Math.pow(b2, t);
-  for (let i = 0; i < theta.length; i++) {
-    let th = theta[i];
-    let gi = g[i];
-    if (weightDecay !== 0) {
-      if (decoupled) th = th * (1 - lr * weightDecay);
-      else gi = gi + weightDecay * th;
-    }
-    const mi = b1 * m[i] + (1 - b1) * gi;
-    const vi = b2 * v[i] + (1 - b2) * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    const mHat = mi / correction1;
-    const vHat = vi / correction2;
-    theta[i] = th - (lr * mHat) / (Math.sqrt(vHat) + eps);
-  }
 }
 
 /** The result of `adamStep`. */
@@ -158,7 +122,7 @@ export class Adam implements Optimizer {
       s.v ??= zeros(p.shape, p.value.dtype);
       s.step += 1;
       const own = this.weightDecays[i] === hyper.weightDecay ? hyper : { ...hyper, weightDecay: this.weightDecays[i] };
-      adamStepInPlace(p.value.data as FloatArray, g.data as FloatArray, s.m.data as FloatArray, s.v.data as FloatArray, s.step, own);
+      resolveUpdate("adam_step", adamStepInPlace)(p.value.data as FloatArray, g.data as FloatArray, s.m.data as FloatArray, s.v.data as FloatArray, s.step, own);
     });
   }
 

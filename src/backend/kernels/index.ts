@@ -9,6 +9,10 @@
  *   activations.ts       relu
  *   pool.ts              max_pool2d
  *   sgd.ts               the SGD update in place (optimizer steps)
+ *   batch_norm.ts        batch_norm, training and evaluation
+ *   arith.ts             add and mul (elementwise, one shape)
+ *   avg_pool2d.ts        adaptive_avg_pool2d to 1×1 (global average pooling)
+ *   adam.ts              the Adam update in place (optimizer steps)
  *   arena.ts             operands and results (resident tensors in place, plain ones
  *                        copied through the arena); the reference fallback
  * The public `sgemm()` is ../sgemm.ts.
@@ -21,9 +25,16 @@ import { linearKernelOp } from "./linear.js";
 import { reluKernelOp } from "./activations.js";
 import { maxPool2dKernelOp } from "./pool.js";
 import { sgdStepInPlaceKernel } from "./sgd.js";
+import { batchNormKernelOp } from "./batch_norm.js";
+import { addKernelOp, mulKernelOp } from "./arith.js";
+import { adaptiveAvgPool2dKernelOp } from "./avg_pool2d.js";
+import { adamStepInPlaceKernel } from "./adam.js";
 
 /** Every op with a kernel, for `registerKernels`. */
 export const kernelOps: OpDef[] = [conv2dKernelOp, convTranspose2dKernelOp, linearKernelOp, reluKernelOp, maxPool2dKernelOp];
+kernelOps.push(batchNormKernelOp);
+kernelOps.push(addKernelOp, mulKernelOp);
+kernelOps.push(adaptiveAvgPool2dKernelOp);
 
 /** Every in-place update rule with a kernel, by the name the optimizers resolve. */
-export const kernelUpdates: Readonly<Record<string, UpdateRule>> = { sgd_step: sgdStepInPlaceKernel };
+export const kernelUpdates: Readonly<Record<string, UpdateRule>> = { sgd_step: sgdStepInPlaceKernel, adam_step: adamStepInPlaceKernel };

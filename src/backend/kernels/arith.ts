@@ -1,0 +1,67 @@
+/**
+ * add and mul on the WebAssembly kernels (assembly/arith.ts), forward and
+ * backward. The reference allows no broadcasting (a and b of one shape and
+ * dtype, checked by its own `samePair`; the upstream by its
+ * `checkArithUpstream`), so every float32 call runs here; float64 runs the
+ * reference. Results are bit-equal to the reference (see assembly/arith.ts).
+ * add's backward is two copies of the upstream gradient, made here without
+ * the kernels.
+ */
+import { Tensor } from "../../tensor.js";
+import type { OpDef } from "../../ops/op.js";
+import { binaryOp } from "../../ops/binary_op.js";
+import { add, addBackward, addOp, checkArithUpstream, mul, mulBackward, mulOp, samePair } from "../../ops/arith.js";
+import { requireKernels } from "../wasm.js";
+import { copyOutF32, orReference } from "./arena.js";
+
+/** One of the kernels' z ← f(x, y) for n floats. */
+type PairKernel = "addForward" | "mulForward";
+
+/** `kernel` over x and y [n] on the kernels: a new array [n]. */
+function pairF32(kernel: PairKernel, x: Float32Array, y: Float32Array): Float32Array {
+  const { exports, arena } = requireKernels();
+  const n = x.length;
+  const [px, py, pz] = arena.layout([n * 4, n * 4, n * 4]);
+  arena.f32.set(x, px / 4);
+  arena.f32.set(y, py / 4);
+  exports[kernel](px, py, n, pz);
+  return copyOutF32(pz, n);
+}
+
+/** a + b on the kernels (float32) or the reference; a, b: one shape → output of that shape. */
+export function addKernel(a: Tensor, b: Tensor): Tensor {
+  const [x, y] = samePair("add", "a", a, "b", b);
+  if (a.dtype !== "float32") return add(a, b);
+  return new Tensor(pairF32("addForward", x as Float32Array, y as Float32Array), a.shape);
+}
+
+/** d(a + b): two copies of dy (the shape of a); float64 by the reference. */
+export function addBackwardKernel(dy: Tensor, a: Tensor): { a: Tensor; b: Tensor } {
+  if (a.dtype !== "float32") return addBackward(dy, a);
+  const g = checkArithUpstream("add", dy, a.shape, a.dtype) as Float32Array;
+  return { a: new Tensor(g.slice(), a.shape), b: new Tensor(g.slice(), a.shape) };
+}
+
+/** a ⊙ b on the kernels (float32) or the reference; a, b: one shape → output of that shape. */
+export function mulKernel(a: Tensor, b: Tensor): Tensor {
+  const [x, y] = samePair("mul", "a", a, "b", b);
+  if (a.dtype !== "float32") return mul(a, b);
+  return new Tensor(pairF32("mulForward", x as Float32Array, y as Float32Array), a.shape);
+}
+
+/** d(a ⊙ b): dL/da = g ⊙ b, dL/db = g ⊙ a on the kernels (float32) or the reference; all the shape of a. */
+export function mulBackwardKernel(dy: Tensor, a: Tensor, b: Tensor): { a: Tensor; b: Tensor } {
+  const [x, y] = samePair("mul", "a", a, "b", b);
+  if (a.dtype !== "float32") return mulBackward(dy, a, b);
+  const g = checkArithUpstream("mul", dy, a.shape, a.dtype) as Float32Array;
+  return {
+    a: new Tensor(pairF32("mulForward", g, y as Float32Array), a.shape),
+    b: new Tensor(pairF32("mulForward", g, x as Float32Array), a.shape),
+  };
+}
+
+/** add on the kernels: the reference's OpDef with these forward and backward. */
+export const addKernelOp: OpDef = orReference(addOp, binaryOp({ name: "add", inputs: ["a", "b"], forward: addKernel, backward: (dy, a) => addBackwardKernel(dy, a), sample: addOp.sample }));
+
+/** mul on the kernels: the reference's OpDef with these forward and backward. */
+export const mulKernelOp: OpDef = orReference(mulOp, binaryOp({ name: "mul", inputs: ["a", "b"], forward: mulKernel, backward: mulBackwardKernel, sample: mulOp.sample }));
