@@ -29,7 +29,7 @@ import { copyOutF32, orReference } from "./arena.js";
 export const GEOMETRY_BYTES = 64;
 
 /** Room left after a convolution's input: the forward kernel may read NR (8) floats past it. */
-const INPUT_SLACK = 64;
+export const INPUT_SLACK = 64;
 
 /** Writes `geom` at byte offset `ptr` of the kernels' memory in the order assembly/conv.ts reads it. */
 export function writeGeometry(heap: Int32Array, ptr: number, geom: ConvGeometry): void {
@@ -41,7 +41,7 @@ export function writeGeometry(heap: Int32Array, ptr: number, geom: ConvGeometry)
 }
 
 /** Lays out the geometry first and asks the kernel (`scratchOf`) how much scratch it needs. */
-function geometryAndScratch(geom: ConvGeometry, scratchOf: (geomPtr: number) => number): { geomPtr: number; scratchBytes: number } {
+export function geometryAndScratch(geom: ConvGeometry, scratchOf: (geomPtr: number) => number): { geomPtr: number; scratchBytes: number } {
   for (const [name, value] of Object.entries(geom)) {
     if (typeof value === "number" && value > 2 ** 31 - 1) throw new ArenaTooSmallError(`conv kernels: geometry field ${name} = ${value} does not fit an i32`);
   }

@@ -5,6 +5,7 @@
  * update rules. One file per op family, as in src/ops/:
  *   conv2d.ts            conv2d forward and backward (im2col/col2im + GEMM)
  *   conv_transpose2d.ts  conv_transpose2d through conv2d's adjoint
+ *   conv2d_fused.ts      conv2d + residual + ReLU in the GEMM's epilogue (inference)
  *   linear.ts            linear: three SGEMMs
  *   activations.ts       relu
  *   pool.ts              max_pool2d
@@ -20,9 +21,11 @@ import { linearKernelOp } from "./linear.js";
 import { reluKernelOp } from "./activations.js";
 import { maxPool2dKernelOp } from "./pool.js";
 import { sgdStepInPlaceKernel } from "./sgd.js";
+import { conv2dFusedKernelOp } from "./conv2d_fused.js";
 
 /** Every op with a kernel, for `registerKernels`. */
 export const kernelOps: OpDef[] = [conv2dKernelOp, convTranspose2dKernelOp, linearKernelOp, reluKernelOp, maxPool2dKernelOp];
+kernelOps.push(conv2dFusedKernelOp);
 
 /** Every in-place update rule with a kernel, by the name the optimizers resolve. */
 export const kernelUpdates: Readonly<Record<string, UpdateRule>> = { sgd_step: sgdStepInPlaceKernel };
