@@ -19,7 +19,7 @@ test("loadKernelsSync and loadKernels report success and register the kernel ops
   assert.is(loadKernelsSync(), true);
   assert.is(await loadKernels(), true);
   assert.ok(isWasmAvailable());
-  assert.equal(kernelOpNames().sort(), ["conv2d", "conv_transpose2d", "linear", "max_pool2d", "relu"]);
+  assert.equal(kernelOpNames().sort(), ["conv2d", "conv2d_fused", "conv_transpose2d", "linear", "max_pool2d", "relu"]);
 });
 
 test("setBackend switches what resolveOp returns; getBackend reports it", () => {
