@@ -20,8 +20,10 @@ export function conv2dForwardScratchBytes(geom: usize): f64 {
   const K = <f64>convK(geom);
   const CinG = <f64>(g.Cin / g.groups), CoutG = g.Cout / g.groups;
   const packedW = <f64>g.groups * <f64>(panelsOf(CoutG, MR) * MR) * K;
-  // Only the direct path (`forwardIsDirect`) needs a padded image; the other one, one im2col panel.
-  const padded = forwardIsDirect(g) ? CinG * paddedRowsF64(g) * paddedColsF64(g) + NR : 0; // + NR: the last chunk's spare lanes read past the image
+  // Only the direct path needs a padded image; the other one, one im2col panel. Room for the image
+  // whenever stride 1 along W allows the direct path: a part of a call cut by filters (parallel_kernels.ts)
+  // has fewer A panels and may take it when the whole call does not (it then wrote past its scratch).
+  const padded = g.strideW == 1 ? CinG * paddedRowsF64(g) * paddedColsF64(g) + NR : 0; // + NR: the last chunk's spare lanes read past the image
   return (packedW + K + max(padded, K * NR) + 4) * 4;
 }
 

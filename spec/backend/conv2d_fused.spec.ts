@@ -123,6 +123,36 @@ test("conv2d_fused gives the same bits on 1 and 2 threads (random shapes; N = 1 
   assert.ok(split >= 25, `at least 25 of 50 cases ran in two parts (${split})`);
 });
 
+test("a one-image forward cut by filters whose parts take the direct path (ResNet-like 3×3, padding 1) has room for the padded image: 2 threads = 1 thread = the reference", async () => {
+  // The whole call (16 A panels) takes the im2col path; each part (8 panels) the direct one, which needs a
+  // padded copy of the image (16·30·30 floats) — more than the im2col path's K·NR = 1152. The scratch was
+  // sized for the whole call's path: the parts wrote past it (ResNet-18 at 224×224 trapped on 2 threads).
+  const rng = new Random(11);
+  const input = new Tensor(uniform(16 * 28 * 28, rng), [1, 16, 28, 28]);
+  const weight = new Tensor(uniform(64 * 16 * 9, rng), [64, 16, 3, 3]);
+  const residual = new Tensor(uniform(64 * 28 * 28, rng), [1, 64, 28, 28]);
+  const attrs = conv2dFusedAttrs({ padding: 1, activation: "relu" });
+  const reference = conv2dFusedOp.forward({ input, weight, residual }, attrs).outputs.output.data;
+  try {
+    await setThreads(1);
+    const one = conv2dFusedKernelOp.forward({ input, weight, residual }, attrs).outputs.output.data as Float32Array;
+    const plainOne = conv2dKernelOp.forward({ input, weight }, attrs).outputs.output.data as Float32Array;
+    await setThreads(2);
+    const { geom } = convGeometry("conv2d", input, weight, undefined, attrs);
+    assert.equal(convParts(geom, "conv2dForwardFused"), { parts: 2, byFilters: true });
+    for (let repeat = 0; repeat < 3; repeat++) {
+      const two = conv2dFusedKernelOp.forward({ input, weight, residual }, attrs).outputs.output.data as Float32Array;
+      const plainTwo = conv2dKernelOp.forward({ input, weight }, attrs).outputs.output.data as Float32Array;
+      assert.is(firstDifferentBits(one, two), -1, "fused: 1 vs 2 threads");
+      assert.is(firstDifferentBits(plainOne, plainTwo), -1, "conv2d: 1 vs 2 threads");
+    }
+  } finally {
+    await setThreads(1);
+  }
+  const one = conv2dFusedKernelOp.forward({ input, weight, residual }, attrs).outputs.output.data;
+  for (let i = 0; i < reference.length; i++) assert.ok(Math.abs(one[i] - reference[i]) <= 1e-5 * (1 + Math.abs(reference[i])), `element ${i}`);
+});
+
 test("conv2d_fused refuses a residual of the wrong shape or dtype and an unknown activation, naming the op", () => {
   const rng = new Random(3);
   const input = new Tensor(uniform(2 * 3 * 5 * 5, rng), [2, 3, 5, 5]);
