@@ -20,8 +20,10 @@ export function conv2dForwardScratchBytes(geom: usize): f64 {
   const K = <f64>convK(geom);
   const CinG = <f64>(g.Cin / g.groups), CoutG = g.Cout / g.groups;
   const packedW = <f64>g.groups * <f64>(panelsOf(CoutG, MR) * MR) * K;
-  // Only the direct path (`forwardIsDirect`) needs a padded image; the other one, one im2col panel.
-  const padded = forwardIsDirect(g) ? CinG * paddedRowsF64(g) * paddedColsF64(g) + NR : 0; // + NR: the last chunk's spare lanes read past the image
+  // Only the direct path needs a padded image; the other one, one im2col panel. Room for the image
+  // whenever stride 1 along W allows the direct path: a part of a call cut by filters (parallel_kernels.ts)
+  // has fewer A panels and may take it when the whole call does not (it then wrote past its scratch).
+  const padded = g.strideW == 1 ? CinG * paddedRowsF64(g) * paddedColsF64(g) + NR : 0; // + NR: the last chunk's spare lanes read past the image
   return (packedW + K + max(padded, K * NR) + 4) * 4;
 }
 
@@ -41,6 +43,22 @@ function forwardIsDirect(g: ConvGeometry): bool {
  * at a time (`im2colPanel`). Reads up to NR floats past the end of `a`.
  */
 export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: usize, scratch: usize): void {
+  convForward(geom, a, w, bias, 0, z, scratch, false);
+}
+
+/**
+ * z ← act(conv2d(a, w) + bias + residual), act = ReLU when `relu` ≠ 0 else
+ * the identity: `conv2dForward` with an epilogue. residual [N, Cout, Hout,
+ * Wout] (pointer 0 for none) is added, then ReLU applied, to each block of
+ * output columns right after its GEMM sums are final (still in cache), so
+ * no separate pass reads z again. The conv sums are `conv2dForward`'s bits.
+ */
+export function conv2dForwardFused(geom: usize, a: usize, w: usize, bias: usize, residual: usize, z: usize, scratch: usize, relu: i32): void {
+  convForward(geom, a, w, bias, residual, z, scratch, relu != 0);
+}
+
+/** Both forwards: the epilogue runs only when `residual` ≠ 0 or `relu`. */
+function convForward(geom: usize, a: usize, w: usize, bias: usize, residual: usize, z: usize, scratch: usize, relu: bool): void {
   const g = changetype<ConvGeometry>(geom);
   const K = convK(geom);
   const groups = g.groups;
@@ -59,11 +77,7 @@ export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: u
   // im2col panel in L1 serves them all better than reading K scattered rows
   // of the image per panel (measured: VGG-like, 16 panels, K = 576: 36 vs 23
   // GFLOP/s; LeNet conv2, 4 panels: 40 vs 32 the other way).
-  const flatShape = isFlat(g, Hp, Wp);
   const direct = forwardIsDirect(g);
-  // 1×1, stride 1, no padding: the image is the column matrix; all of it is one "row".
-  const flat = direct && flatShape;
-  const outRows = flat ? 1 : g.Hout, outCols = flat ? P : g.Wout;
   // No padding and windows inside the image: read the image itself, rows W apart.
   const inPlace = readsInPlace(g, Hp, Wp);
   const rowsImg = inPlace ? g.H : Hp, colsImg = inPlace ? g.W : Wp;
@@ -71,7 +85,9 @@ export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: u
   for (let n = 0; n < g.N; n++) {
     for (let gi = 0; gi < groups; gi++) {
       const ag = a + <usize>((n * g.Cin + gi * CinG) * g.H * g.W) * 4;
-      const zg = z + <usize>((n * g.Cout + gi * CoutG) * P) * 4;
+      const planes = <usize>((n * g.Cout + gi * CoutG) * P) * 4;
+      const zg = z + planes;
+      const rg: usize = residual == 0 ? 0 : residual + planes;
       if (bias != 0) fillBias(zg, bias + <usize>(gi * CoutG) * 4, CoutG, P);
       const wg = packedW + <usize>gi * groupA;
       if (direct) {
@@ -80,35 +96,86 @@ export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: u
           padImage(ag, CinG, g.H, g.W, images, Hp, Wp, g.padTop, g.padLeft);
           img = images;
         }
-        for (let i = 0; i < outRows; i++) {
-          for (let j0 = 0; j0 < outCols; j0 += NR) {
-            const width = min(NR, outCols - j0);
-            const base = img + <usize>((i * g.strideH * colsImg + j0) * 4);
-            const zTile = zg + <usize>((i * outCols + j0) * 4);
-            for (let pc = 0; pc < K; pc += CONV_DEPTH_BLOCK) {
-              const kc = min(CONV_DEPTH_BLOCK, K - pc);
-              const beta: f32 = pc == 0 && bias == 0 ? 0 : 1;
-              for (let ip = 0; ip < panelsA; ip++) {
-                microkernelIndirectB(kc, wg + <usize>(ip * K + pc) * MR * 4, base, offsets + <usize>pc * 4,
-                  zTile + <usize>(ip * MR * P) * 4, P, 1, beta, min(MR, CoutG - ip * MR), width);
-              }
-            }
-          }
-        }
+        // 1×1, stride 1, no padding: the image is the column matrix; all of it is one "row".
+        const flat = isFlat(g, Hp, Wp);
+        forwardDirect(g, K, wg, img, colsImg, offsets, zg, rg, flat ? 1 : g.Hout, flat ? P : g.Wout, bias != 0, relu);
       } else {
-        for (let j0 = 0; j0 < P; j0 += NR) {
-          const width = min(NR, P - j0);
-          im2colPanel(geom, ag, j0, width, images);
-          for (let pc = 0; pc < K; pc += CONV_DEPTH_BLOCK) {
-            const kc = min(CONV_DEPTH_BLOCK, K - pc);
-            const beta: f32 = pc == 0 && bias == 0 ? 0 : 1;
-            for (let ip = 0; ip < panelsA; ip++) {
-              microkernel(kc, wg + <usize>(ip * K + pc) * MR * 4, images + <usize>pc * NR * 4,
-                zg + <usize>(ip * MR * P + j0) * 4, P, 1, beta, min(MR, CoutG - ip * MR), width);
-            }
-          }
+        forwardPanels(geom, K, wg, ag, images, zg, rg, bias != 0, relu);
+      }
+    }
+  }
+}
+
+/**
+ * One image and group of the direct path: Z_g (CoutG rows of P floats at
+ * `zg`) from the image `img` (rows `colsImg` floats apart) through the tap
+ * offsets; the output is `outRows` × `outCols`. Each block of NR columns
+ * gets the epilogue once its K blocks are summed.
+ */
+function forwardDirect(g: ConvGeometry, K: i32, wg: usize, img: usize, colsImg: i32, offsets: usize,
+  zg: usize, rg: usize, outRows: i32, outCols: i32, hasBias: bool, relu: bool): void {
+  const CoutG = g.Cout / g.groups, P = g.Hout * g.Wout;
+  const panelsA = panelsOf(CoutG, MR);
+  for (let i = 0; i < outRows; i++) {
+    for (let j0 = 0; j0 < outCols; j0 += NR) {
+      const width = min(NR, outCols - j0);
+      const base = img + <usize>((i * g.strideH * colsImg + j0) * 4);
+      const tile = <usize>((i * outCols + j0) * 4);
+      for (let pc = 0; pc < K; pc += CONV_DEPTH_BLOCK) {
+        const kc = min(CONV_DEPTH_BLOCK, K - pc);
+        const beta: f32 = pc == 0 && !hasBias ? 0 : 1;
+        for (let ip = 0; ip < panelsA; ip++) {
+          microkernelIndirectB(kc, wg + <usize>(ip * K + pc) * MR * 4, base, offsets + <usize>pc * 4,
+            zg + tile + <usize>(ip * MR * P) * 4, P, 1, beta, min(MR, CoutG - ip * MR), width);
         }
       }
+      if (rg != 0 || relu) epilogue(zg + tile, rg == 0 ? <usize>0 : rg + tile, CoutG, width, P, relu);
+    }
+  }
+}
+
+/** One image and group of the im2col path: one packed panel of NR columns at a time, then its epilogue. */
+function forwardPanels(geom: usize, K: i32, wg: usize, ag: usize, images: usize, zg: usize, rg: usize, hasBias: bool, relu: bool): void {
+  const g = changetype<ConvGeometry>(geom);
+  const CoutG = g.Cout / g.groups, P = g.Hout * g.Wout;
+  const panelsA = panelsOf(CoutG, MR);
+  for (let j0 = 0; j0 < P; j0 += NR) {
+    const width = min(NR, P - j0);
+    im2colPanel(geom, ag, j0, width, images);
+    for (let pc = 0; pc < K; pc += CONV_DEPTH_BLOCK) {
+      const kc = min(CONV_DEPTH_BLOCK, K - pc);
+      const beta: f32 = pc == 0 && !hasBias ? 0 : 1;
+      for (let ip = 0; ip < panelsA; ip++) {
+        microkernel(kc, wg + <usize>(ip * K + pc) * MR * 4, images + <usize>pc * NR * 4,
+          zg + <usize>(ip * MR * P + j0) * 4, P, 1, beta, min(MR, CoutG - ip * MR), width);
+      }
+    }
+    if (rg != 0 || relu) epilogue(zg + <usize>j0 * 4, rg == 0 ? <usize>0 : rg + <usize>j0 * 4, CoutG, width, P, relu);
+  }
+}
+
+/**
+ * The fused epilogue on a `rows` × `width` block of z (rows `ld` floats
+ * apart): z ← z + r (when `r` ≠ 0, same layout), then z ← relu(z) (when
+ * `relu`: z where z > 0 or NaN, else +0, as the relu op).
+ */
+function epilogue(z: usize, r: usize, rows: i32, width: i32, ld: i32, relu: bool): void {
+  const zero = f32x4.splat(0);
+  for (let f = 0; f < rows; f++) {
+    const zr = z + <usize>(f * ld) * 4;
+    const rr = r + <usize>(f * ld) * 4;
+    let e = 0;
+    for (; e + 4 <= width; e += 4) {
+      let v = v128.load(zr + <usize>e * 4);
+      if (r != 0) v = f32x4.add(v, v128.load(rr + <usize>e * 4));
+      if (relu) v = v128.bitselect(zero, v, f32x4.le(v, zero));
+      v128.store(zr + <usize>e * 4, v);
+    }
+    for (; e < width; e++) {
+      let v = load<f32>(zr + <usize>e * 4);
+      if (r != 0) v += load<f32>(rr + <usize>e * 4);
+      if (relu && v <= 0) v = 0;
+      store<f32>(zr + <usize>e * 4, v);
     }
   }
 }

@@ -5,6 +5,7 @@ export { MR, NR, KC, MC, NC, packA, packB, microkernel, gemmPacked, sgemm, sgemm
 export { convK } from "./conv_geometry";
 export { im2colPanel, col2imPanel, im2colRowsPanel } from "./conv_panels";
 export { conv2dForward, conv2dForwardScratchBytes } from "./conv_forward";
+export { conv2dForwardFused } from "./conv_forward";
 export { conv2dBackwardInput, conv2dBackwardInputScratchBytes } from "./conv_input_grad";
 export { conv2dBackwardWeight, conv2dBackwardWeightColumns, conv2dBackwardWeightScratchBytes } from "./conv_weight_grad";
 export { channelSums } from "./reduce";

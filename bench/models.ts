@@ -1,6 +1,9 @@
 /**
  * Whole-network forward time: nnref's ResNet-18 and VGG-16 (src/models/) on
- * one 224×224 image, batch 1, one thread, beside TensorFlow.js (WASM backend,
+ * one 224×224 image, batch 1, one thread, as built ("nnref") and after
+ * `fuseModelForInference` ("fused": batch norm folded into the convolutions,
+ * bias, ReLU and ResNet's residual add in the conv kernel's epilogue),
+ * beside TensorFlow.js (WASM backend,
  * SIMD, one thread in Node) running the same network with the same weights
  * in the same process. Prints milliseconds per forward, the effective
  * GFLOP/s (2 × conv/linear MACs per second) and the ratio, medians over
@@ -31,7 +34,7 @@ import { Variable } from "../src/autograd/variable.js";
 import { randn, type Tensor } from "../src/tensor.js";
 import { Random } from "../src/random.js";
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, type Module } from "../src/nn/index.js";
-import { BasicBlock, NamedSequential, resnet18, summarize, vgg16 } from "../src/models/index.js";
+import { BasicBlock, NamedSequential, fuseModelForInference, resnet18, summarize, vgg16 } from "../src/models/index.js";
 
 const options = benchOptions();
 const { option, threads, wanted, plain } = options;
@@ -135,9 +138,17 @@ async function measure(): Promise<Row[]> {
     // Weights resident in the kernels' memory (read in place), each forward in a tidy scope (activations resident,
     // freed at its end); --plain runs the copying path instead (for before/after).
     if (!plain) makeParametersResident(model);
+    const forwardOf = (m: Module): Tensor => (plain ? noGrad(() => m.forward(input)).value : tidy(() => noGrad(() => m.forward(input)).value));
     const nnrefMs = medianOfRuns(() => {
       ours?.dispose();
-      ours = plain ? noGrad(() => model.forward(input)).value : tidy(() => noGrad(() => model.forward(input)).value);
+      ours = forwardOf(model);
+    }, RUNS);
+    const fusedModel = fuseModelForInference(model);
+    if (!plain) makeParametersResident(fusedModel);
+    let fusedOut: Tensor | null = null;
+    const fusedMs = medianOfRuns(() => {
+      fusedOut?.dispose();
+      fusedOut = forwardOf(fusedModel);
     }, RUNS);
 
     const forward = tfForward(tf, model);
@@ -145,10 +156,11 @@ async function measure(): Promise<Row[]> {
     const run = () => tf.tidy(() => forward(xTf));
     const tfMs = medianOfRuns(() => { const y = run(); y.dataSync(); y.dispose(); }, RUNS);
     const theirs = run();
-    const a = ours as unknown as Tensor, b = theirs.dataSync() as Float32Array;
-    let maxDiff = 0, maxAbs = 0;
+    const a = ours as unknown as Tensor, b = theirs.dataSync() as Float32Array, f = fusedOut as unknown as Tensor;
+    let maxDiff = 0, maxAbs = 0, fusedDiff = 0;
     for (let i = 0; i < b.length; i++) {
       maxDiff = Math.max(maxDiff, Math.abs(a.data[i] - b[i]));
+      fusedDiff = Math.max(fusedDiff, Math.abs(f.data[i] - a.data[i]));
       maxAbs = Math.max(maxAbs, Math.abs(b[i]));
     }
     theirs.dispose();
@@ -156,12 +168,14 @@ async function measure(): Promise<Row[]> {
       label: `${name} 1×3×224×224`,
       values: {
         "nnref ms": nnrefMs,
+        "fused ms": fusedMs,
         "TF.js ms": tfMs,
-        "nnref GFLOP/s": (2 * macs) / (nnrefMs * 1e6),
+        "fused GFLOP/s": (2 * macs) / (fusedMs * 1e6),
         "TF.js GFLOP/s": (2 * macs) / (tfMs * 1e6),
         "× TF.js": tfMs / nnrefMs,
+        "× TF.js fused": tfMs / fusedMs,
       },
-      note: `max |Δ| / max |y| = ${(maxDiff / maxAbs).toExponential(1)}`,
+      note: `max |Δ| / max |y|: vs TF.js ${(maxDiff / maxAbs).toExponential(1)}, fused vs unfused ${(fusedDiff / maxAbs).toExponential(1)}`,
     });
   }
   return rows;
@@ -170,5 +184,5 @@ async function measure(): Promise<Row[]> {
 const rows = await childOrMedians(options, import.meta.url, measure, ["--runs", String(RUNS), "--threads", String(threads), ...(plain ? ["--plain"] : [])], (processes) =>
   `nnref models (${threads} thread${threads > 1 ? "s" : ""}) vs TF.js WASM (one thread), forward of one 224×224 image, median over ${processes} process(es); Node ${process.version}`);
 if (rows) {
-  printTable("forward, batch 1 (× TF.js > 1: nnref faster)", ["nnref ms", "TF.js ms", "nnref GFLOP/s", "TF.js GFLOP/s", "× TF.js"], rows);
+  printTable("forward, batch 1 (× TF.js > 1: nnref faster)", ["nnref ms", "fused ms", "TF.js ms", "fused GFLOP/s", "TF.js GFLOP/s", "× TF.js", "× TF.js fused"], rows);
 }

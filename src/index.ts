@@ -20,6 +20,7 @@ export * from "./ops/arith.js";
 export * from "./ops/gemm.js";
 export * from "./ops/conv_geometry.js";
 export * from "./ops/conv2d.js";
+export * from "./ops/conv2d_fused.js";
 export * from "./ops/im2col.js";
 export * from "./ops/conv_transpose2d.js";
 export * from "./ops/conv1d.js";

@@ -29,6 +29,12 @@ export const logSoftmax = (x: Operand, dim: number): Variable => apply("log_soft
 /** Convolution (cross-correlation): input [N, Cin, H, W], weight [Cout, Cin/groups, kh, kw], bias [Cout]. */
 export const conv2d = (x: Operand, weight: Operand, bias?: Operand, attrs: { stride?: Pair; padding?: Pair | "same" | "valid"; dilation?: Pair; groups?: number } = {}): Variable =>
   apply("conv2d", { input: x, weight, bias }, attrs);
+/**
+ * conv2d with its epilogue (inference): act(conv2d(x, weight, bias) + residual), act "none" or "relu".
+ * input [N, Cin, H, W], weight [Cout, Cin/groups, kh, kw], bias [Cout], residual [N, Cout, Hout, Wout].
+ */
+export const conv2dFused = (x: Operand, weight: Operand, bias?: Operand, residual?: Operand, attrs: { stride?: Pair; padding?: Pair | "same" | "valid"; dilation?: Pair; groups?: number; activation?: "none" | "relu" } = {}): Variable =>
+  apply("conv2d_fused", { input: x, weight, bias, residual }, attrs);
 /** 1-D convolution (004): input [N, Cin, L], weight [Cout, Cin/groups, k], bias [Cout]. */
 export const conv1d = (x: Operand, weight: Operand, bias?: Operand, attrs: { stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number } = {}): Variable =>
   apply("conv1d", { input: x, weight, bias }, attrs);

@@ -129,7 +129,7 @@ export function sgemmOnThreads(
 }
 
 /** The kernel exports `convOnThreads` cuts. */
-export type ConvCutExport = "conv2dForward" | "conv2dBackwardInput";
+export type ConvCutExport = "conv2dForward" | "conv2dBackwardInput" | "conv2dForwardFused";
 
 /**
  * How a conv2d forward or input gradient of `geom` is cut: into how many
@@ -139,7 +139,7 @@ export type ConvCutExport = "conv2dForward" | "conv2dBackwardInput";
 export function convParts(geom: ConvGeometry, name: ConvCutExport): { parts: number; byFilters: boolean } {
   const threads = getThreads();
   const muladds = geom.N * geom.Cout * geom.Hout * geom.Wout * (geom.Cin / geom.groups) * geom.kh * geom.kw;
-  const byFilters = name === "conv2dForward" && geom.N === 1 && geom.groups === 1;
+  const byFilters = name !== "conv2dBackwardInput" && geom.N === 1 && geom.groups === 1;
   if (threads === 1 || muladds < minParallelMuladds) return { parts: 1, byFilters };
   const units = byFilters ? Math.ceil(geom.Cout / ROW_UNIT) : geom.N;
   return { parts: Math.max(1, Math.min(threads, units)), byFilters };
@@ -201,8 +201,9 @@ export interface ConvOperand {
 }
 
 /**
- * Runs `name` (conv2dForward or conv2dBackwardInput: arguments geometry,
- * operands…, scratch) cut by images or filters (`convParts`) over the
+ * Runs `name` (conv2dForward, conv2dForwardFused or conv2dBackwardInput:
+ * arguments geometry, operands…, scratch, then `tail`, e.g. the fused
+ * forward's ReLU flag) cut by images or filters (`convParts`) over the
  * threads. `geomPtr` holds the
  * whole call's geometry (the first region of the call's layout);
  * `scratch` holds `convScratchBytesOnThreads(geom, name, kernelScratch)`
@@ -210,11 +211,11 @@ export interface ConvOperand {
  */
 export function convOnThreads(
   name: ConvCutExport, geom: ConvGeometry, geomPtr: number,
-  operands: readonly ConvOperand[], scratch: number, kernelScratch: number,
+  operands: readonly ConvOperand[], scratch: number, kernelScratch: number, tail: readonly number[] = [],
 ): void {
   const { parts, byFilters } = convParts(geom, name);
   if (parts === 1) {
-    runJobs([{ name, args: [geomPtr, ...operands.map((o) => o.ptr), scratch] }]);
+    runJobs([{ name, args: [geomPtr, ...operands.map((o) => o.ptr), scratch, ...tail] }]);
     return;
   }
   const each = GEOMETRY_BYTES + align64(partKernelScratch(geom, byFilters, parts, kernelScratch));
@@ -228,7 +229,7 @@ export function convOnThreads(
     heap.copyWithin(partGeom / 4, geomPtr / 4, geomPtr / 4 + GEOMETRY_BYTES / 4);
     heap[partGeom / 4 + (byFilters ? 4 : 0)] = end - start; // field 0 is N, field 4 Cout
     const offset = (o: ConvOperand) => (o.ptr === 0 ? 0 : o.ptr + start * (byFilters ? o.filterBytes : o.imageBytes));
-    const args = [partGeom, ...operands.map(offset), partGeom + GEOMETRY_BYTES];
+    const args = [partGeom, ...operands.map(offset), partGeom + GEOMETRY_BYTES, ...tail];
     jobs.push({ name, args });
   }
   runJobs(jobs);

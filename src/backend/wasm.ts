@@ -49,6 +49,7 @@ export interface KernelExports {
   col2imPanel(geom: number, src: number, j0: number, width: number, a: number): void;
   im2colRowsPanel(geom: number, a: number, k0: number, width: number, p0: number, pc: number, dst: number): void;
   conv2dForward(geom: number, a: number, w: number, bias: number, z: number, scratch: number): void;
+  conv2dForwardFused(geom: number, a: number, w: number, bias: number, residual: number, z: number, scratch: number, relu: number): void;
   /** Scratch sizes are f64 (exact whatever the geometry; may exceed what the arena can hold). */
   conv2dForwardScratchBytes(geom: number): number;
   conv2dBackwardInput(geom: number, dz: number, w: number, da: number, scratch: number): void;

@@ -31,6 +31,8 @@ export * from "./googlenet.js";
 export * from "./squeeze_excitation.js";
 export * from "./resnet_blocks.js";
 export * from "./resnet.js";
+export * from "./fused_residual_block.js";
+export * from "./fuse_model.js";
 export * from "./summary.js";
 export * from "./transfer.js";
 export * from "./autoencoder.js";

@@ -14,7 +14,8 @@ import { shapeString, type FloatDType, type Shape } from "../tensor.js";
 import type { Random } from "../random.js";
 import * as F from "../autograd/functional.js";
 import type { Variable } from "../autograd/variable.js";
-import { BatchNorm2d, Conv2d, Module, ReLU, Sequential, type Tracer } from "../nn/index.js";
+import { BatchNorm2d, Conv2d, FusedConv2d, Module, ReLU, Sequential, expectEvalMode, fuseConvRuns, type Tracer } from "../nn/index.js";
+import { FusedResidualBlock } from "./fused_residual_block.js";
 import { SqueezeExcitation } from "./squeeze_excitation.js";
 
 /**
@@ -84,6 +85,25 @@ abstract class ResidualBlock extends Module {
       shape = module.outputShape(shape);
     }
     return total + (this.downsample ? this.downsample.macs(inputShape) : 0);
+  }
+
+  /**
+   * The block for inference (eval mode; ./fused_residual_block.ts): the
+   * residual path's Conv2d → BatchNorm2d (→ ReLU) runs fused, the sum and
+   * the last ReLU in the last convolution's epilogue. A block with
+   * squeeze-and-excitation (between the last batch norm and the sum) is
+   * returned as it is (itself, not fused).
+   */
+  fusedForInference(): Module {
+    expectEvalMode(`${this.describe()}.fusedForInference`, this);
+    if (this.se) return this;
+    const path = fuseConvRuns(this.residualPath.slice(0, -2), (m) => m);
+    const [[, conv], [, bn]] = this.residualPath.slice(-2);
+    if (!(conv instanceof Conv2d) || !(bn instanceof BatchNorm2d)) throw new Error(`${this.describe()}: expected the residual path to end in Conv2d → BatchNorm2d`);
+    const last = new FusedConv2d(conv, { batchNorm: bn, activation: "relu" });
+    const shortcut = this.downsample ? fuseConvRuns(this.downsample.namedChildren(), (m) => m) : null;
+    if (shortcut && (shortcut.length !== 1 || !(shortcut[0][1] instanceof FusedConv2d))) throw new Error(`${this.describe()}: expected the projection to fuse into one convolution`);
+    return new FusedResidualBlock(path.map(([, m]) => m), last, shortcut ? (shortcut[0][1] as FusedConv2d) : null, this.describe());
   }
 
   /** Residual path, then the shortcut from the block's input, joined with "add", then the ReLU. */

@@ -74,7 +74,7 @@ export class Conv2d extends Module {
    * The padding the op receives: a pair, or "same" when dilation·(k − 1) is
    * odd in some dimension (the op then pads one more zero at the end).
    */
-  private opPadding(): [number, number] | "same" {
+  opPadding(): [number, number] | "same" {
     if (this.padding !== "same") return this.padding;
     const [top, bottom] = samePadding(this.kernelSize[0], this.dilation[0]);
     const [left, right] = samePadding(this.kernelSize[1], this.dilation[1]);

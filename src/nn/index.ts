@@ -20,3 +20,5 @@ export * from "./residual.js";
 export * from "./freeze.js";
 export * from "./ensemble.js";
 export * from "./layer_outputs.js";
+export * from "./fused_conv.js";
+export * from "./fuse_for_inference.js";

@@ -21,11 +21,12 @@ import { normOps } from "./norm.js";
 import { interpolateOps } from "./interpolate.js";
 import { transposeOps } from "./transpose.js";
 import { klSparsityOps } from "./kl_sparsity.js";
+import { conv2dFusedOps } from "./conv2d_fused.js";
 
 /** The pooling ops (./max_pool2d.ts, ./avg_pool2d.ts, ./max_unpool2d.ts). */
 export const poolOps: OpDef[] = [maxPool2dOp, avgPool2dOp, sumPool2dOp, adaptiveAvgPool2dOp, maxUnpool2dOp];
 
-const all: OpDef[] = [...activationOps, ...linearOps, ...lossOps, ...sgdStepOps, ...dropoutOps, ...arithOps, ...conv2dOps, ...convTranspose2dOps, ...conv1dOps, ...poolOps, ...filterOps, ...normOps, ...interpolateOps, ...transposeOps, ...klSparsityOps];
+const all: OpDef[] = [...activationOps, ...linearOps, ...lossOps, ...sgdStepOps, ...dropoutOps, ...arithOps, ...conv2dOps, ...convTranspose2dOps, ...conv1dOps, ...poolOps, ...filterOps, ...normOps, ...interpolateOps, ...transposeOps, ...klSparsityOps, ...conv2dFusedOps];
 
 /** Reference ops by name. */
 export const referenceOps: ReadonlyMap<string, OpDef> = new Map(all.map((op) => [op.name, op]));

@@ -2,12 +2,14 @@
  * The Adam update's kernel: `adamStepInPlace` of ../../ops/adam_step.ts run
  * by assembly/adam.ts for float32 arrays (the same f64 arithmetic in the same
  * order, so bit-equal). Registered as "adam_step" for ../dispatch.ts's
- * `resolveUpdate`, like ./sgd.ts; θ, g, m and v go through the arena
- * ADAM_CHUNK elements at a time (θ, m and v copied back).
+ * `resolveUpdate`, like ./sgd.ts; θ, g, m and v that are resident tensors'
+ * data are updated in place, the others go through the arena ADAM_CHUNK
+ * elements at a time (θ, m and v copied back).
  */
 import type { FloatArray } from "../../tensor.js";
 import { adamStepInPlace, type AdamHyper } from "../../ops/adam_step.js";
 import { loadedKernels } from "../wasm.js";
+import { offsetInKernels } from "./arena.js";
 
 /** Elements per kernel call: four 8 KB regions that stay in L1 (as ./sgd.ts's SGD_CHUNK). */
 export const ADAM_CHUNK = 2048;
@@ -29,18 +31,24 @@ export function adamStepInPlaceKernel(theta: FloatArray, g: FloatArray, m: Float
   const { lr, beta1, beta2, eps, weightDecay, decoupled } = hyper;
   const correction1 = 1 - Math.pow(beta1, t), correction2 = 1 - Math.pow(beta2, t);
   const { exports, arena } = kernels;
+  const step = (pt: number, pg: number, pm: number, pv: number, len: number) =>
+    exports.adamStep(pt, pg, pm, pv, len, lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, correction1, correction2);
+  // Offsets first: arrays that are resident tensors' data are views of the kernels' memory, updated there in
+  // place; a layout below may grow the memory, which detaches those views (their offsets stay right).
+  const arrays = [theta, g, m, v] as Float32Array[];
+  const at = arrays.map((a) => offsetInKernels(a, arena.memory));
+  if (at.every((p) => p >= 0)) {
+    step(at[0], at[1], at[2], at[3], n);
+    return;
+  }
   const chunk = Math.min(n, ADAM_CHUNK);
-  const [pt, pg, pm, pv] = arena.layout([chunk * 4, chunk * 4, chunk * 4, chunk * 4]);
+  const regions = arena.layout(at.map((p) => (p >= 0 ? 0 : chunk * 4)));
   const heap = arena.f32;
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk), len = end - start;
-    heap.set(theta.subarray(start, end), pt / 4);
-    heap.set(g.subarray(start, end), pg / 4);
-    heap.set(m.subarray(start, end), pm / 4);
-    heap.set(v.subarray(start, end), pv / 4);
-    exports.adamStep(pt, pg, pm, pv, len, lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, correction1, correction2);
-    theta.set(heap.subarray(pt / 4, pt / 4 + len), start);
-    m.set(heap.subarray(pm / 4, pm / 4 + len), start);
-    v.set(heap.subarray(pv / 4, pv / 4 + len), start);
+    const ptr = at.map((p, i) => (p >= 0 ? p + start * 4 : regions[i]));
+    arrays.forEach((a, i) => { if (at[i] < 0) heap.set(a.subarray(start, end), ptr[i] / 4); });
+    step(ptr[0], ptr[1], ptr[2], ptr[3], len);
+    for (const i of [0, 2, 3]) if (at[i] < 0) arrays[i].set(heap.subarray(ptr[i] / 4, ptr[i] / 4 + len), start); // θ, m, v back
   }
 }

@@ -23,7 +23,7 @@
 import { Tensor, sizeOf, type Shape } from "../../tensor.js";
 import type { OpDef } from "../../ops/op.js";
 import { tidyDepth } from "../../tensor_lifetime.js";
-import { residentEmpty, residentPointer } from "../resident.js";
+import { residentEmpty, residentPointer, toResident } from "../resident.js";
 import { ArenaTooSmallError, requireKernels } from "../wasm.js";
 
 /** Bytes input `t` needs in the call's layout: 0 when absent or resident in the kernels' memory (read in place), else its values plus `slack`. */
@@ -52,6 +52,19 @@ export interface KernelOutput {
 /** Plans a float32 result of `shape`: resident inside a tidy scope, else copied out (see the file comment). */
 export function planOutput(shape: Shape): KernelOutput {
   return { tensor: tidyDepth() > 0 ? residentEmpty(shape) : null, shape, length: sizeOf(shape) };
+}
+
+/**
+ * Results a kernel op made without its kernel (a reference fallback, or small
+ * side results such as batch norm's running statistics): inside a tidy scope
+ * each float32 one becomes resident (a copy), as the kernel's own results
+ * are, so the next kernel op reads it in place; outside a scope, unchanged.
+ */
+export function residentInScope<T extends Record<string, Tensor>>(results: T): T {
+  if (tidyDepth() === 0) return results;
+  const out: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(results)) out[name] = t.dtype === "float32" && residentPointer(t) < 0 ? toResident(t) : t;
+  return out as T;
 }
 
 /** Bytes the result needs in the call's layout (0 when resident). */
@@ -114,4 +127,12 @@ export function orReference<A, C>(reference: OpDef<A, C>, kernel: OpDef<A, C>): 
       }
     },
   };
+}
+
+/**
+ * The byte offset of `a` in the kernels' memory when `a` is a view of it (a
+ * resident tensor's `data`: the kernel then updates it in place), else -1.
+ */
+export function offsetInKernels(a: Float32Array, memory: WebAssembly.Memory): number {
+  return a.buffer === memory.buffer ? a.byteOffset : -1;
 }

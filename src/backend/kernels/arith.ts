@@ -12,27 +12,29 @@ import type { OpDef } from "../../ops/op.js";
 import { binaryOp } from "../../ops/binary_op.js";
 import { add, addBackward, addOp, checkArithUpstream, mul, mulBackward, mulOp, samePair } from "../../ops/arith.js";
 import { requireKernels } from "../wasm.js";
-import { copyOutF32, orReference } from "./arena.js";
+import { finishOutput, inputBytes, orReference, outputBytes, outputPointer, placeInput, planOutput } from "./arena.js";
 
 /** One of the kernels' z ← f(x, y) for n floats. */
 type PairKernel = "addForward" | "mulForward";
 
-/** `kernel` over x and y [n] on the kernels: a new array [n]. */
-function pairF32(kernel: PairKernel, x: Float32Array, y: Float32Array): Float32Array {
+/**
+ * `kernel` over x and y (float32, one shape) on the kernels → z of that shape
+ * (resident inside a tidy scope; inputs read in place when resident). The
+ * inputs' data are read only after the layout, as ./arena.ts says.
+ */
+function pairF32(kernel: PairKernel, x: Tensor, y: Tensor): Tensor {
   const { exports, arena } = requireKernels();
-  const n = x.length;
-  const [px, py, pz] = arena.layout([n * 4, n * 4, n * 4]);
-  arena.f32.set(x, px / 4);
-  arena.f32.set(y, py / 4);
-  exports[kernel](px, py, n, pz);
-  return copyOutF32(pz, n);
+  const z = planOutput(x.shape);
+  const [px, py, pz] = arena.layout([inputBytes(x), inputBytes(y), outputBytes(z)]);
+  exports[kernel](placeInput(x, px), placeInput(y, py), z.length, outputPointer(z, pz));
+  return finishOutput(z, pz);
 }
 
 /** a + b on the kernels (float32) or the reference; a, b: one shape → output of that shape. */
 export function addKernel(a: Tensor, b: Tensor): Tensor {
-  const [x, y] = samePair("add", "a", a, "b", b);
+  samePair("add", "a", a, "b", b);
   if (a.dtype !== "float32") return add(a, b);
-  return new Tensor(pairF32("addForward", x as Float32Array, y as Float32Array), a.shape);
+  return pairF32("addForward", a, b);
 }
 
 /** d(a + b): two copies of dy (the shape of a); float64 by the reference. */
@@ -44,20 +46,17 @@ export function addBackwardKernel(dy: Tensor, a: Tensor): { a: Tensor; b: Tensor
 
 /** a ⊙ b on the kernels (float32) or the reference; a, b: one shape → output of that shape. */
 export function mulKernel(a: Tensor, b: Tensor): Tensor {
-  const [x, y] = samePair("mul", "a", a, "b", b);
+  samePair("mul", "a", a, "b", b);
   if (a.dtype !== "float32") return mul(a, b);
-  return new Tensor(pairF32("mulForward", x as Float32Array, y as Float32Array), a.shape);
+  return pairF32("mulForward", a, b);
 }
 
 /** d(a ⊙ b): dL/da = g ⊙ b, dL/db = g ⊙ a on the kernels (float32) or the reference; all the shape of a. */
 export function mulBackwardKernel(dy: Tensor, a: Tensor, b: Tensor): { a: Tensor; b: Tensor } {
-  const [x, y] = samePair("mul", "a", a, "b", b);
+  samePair("mul", "a", a, "b", b);
   if (a.dtype !== "float32") return mulBackward(dy, a, b);
-  const g = checkArithUpstream("mul", dy, a.shape, a.dtype) as Float32Array;
-  return {
-    a: new Tensor(pairF32("mulForward", g, y as Float32Array), a.shape),
-    b: new Tensor(pairF32("mulForward", g, x as Float32Array), a.shape),
-  };
+  checkArithUpstream("mul", dy, a.shape, a.dtype); // dy: a's shape and dtype
+  return { a: pairF32("mulForward", dy, b), b: pairF32("mulForward", dy, a) };
 }
 
 /** add on the kernels: the reference's OpDef with these forward and backward. */

@@ -11,7 +11,7 @@ import { checkUpstream, floatData } from "../../errors.js";
 import type { OpDef } from "../../ops/op.js";
 import { adaptiveAvgPool2dOp, adaptiveSizes, type AdaptiveAvgPool2dAttrs } from "../../ops/avg_pool2d.js";
 import { requireKernels } from "../wasm.js";
-import { copyOutF32, orReference } from "./arena.js";
+import { finishOutput, residentInScope, inputBytes, orReference, outputBytes, outputPointer, placeInput, planOutput } from "./arena.js";
 
 /** The planes of a 1×1 adaptive pooling of `input` (float32), or null when the call is not one. */
 function globalPlanes(input: Tensor, a: AdaptiveAvgPool2dAttrs): { planes: number; HW: number; outShape: number[] } | null {
@@ -27,23 +27,26 @@ export const adaptiveAvgPool2dKernelOp: OpDef<AdaptiveAvgPool2dAttrs, Tensor> = 
   forward(inputs, attrs) {
     const { input } = inputs;
     const global = input ? globalPlanes(input, attrs) : null;
-    if (!global) return adaptiveAvgPool2dOp.forward(inputs, attrs);
+    if (!global) {
+      const { outputs, cache } = adaptiveAvgPool2dOp.forward(inputs, attrs);
+      return { outputs: residentInScope(outputs), cache };
+    }
     const { planes, HW, outShape } = global;
     const { exports, arena } = requireKernels();
-    const [px, py] = arena.layout([input.size * 4, planes * 4]);
-    arena.f32.set(input.data as Float32Array, px / 4);
-    exports.globalAvgPoolForward(px, planes, HW, py);
-    return { outputs: { output: new Tensor(copyOutF32(py, planes), outShape) }, cache: input };
+    const y = planOutput(outShape);
+    const [px, py] = arena.layout([inputBytes(input), outputBytes(y)]);
+    exports.globalAvgPoolForward(placeInput(input, px), planes, HW, outputPointer(y, py));
+    return { outputs: { output: finishOutput(y, py) }, cache: input };
   },
   backward(upstream, input, attrs) {
     const global = globalPlanes(input, attrs);
     if (!global) return adaptiveAvgPool2dOp.backward!(upstream, input, attrs);
     const { planes, HW, outShape } = global;
-    const g = checkUpstream("adaptive_avg_pool2d", upstream.output, outShape, input) as Float32Array;
+    checkUpstream("adaptive_avg_pool2d", upstream.output, outShape, input);
     const { exports, arena } = requireKernels();
-    const [pdy, pdx] = arena.layout([planes * 4, input.size * 4]);
-    arena.f32.set(g, pdy / 4);
-    exports.globalAvgPoolBackward(pdy, planes, HW, pdx);
-    return { input: new Tensor(copyOutF32(pdx, input.size), input.shape) };
+    const dx = planOutput(input.shape);
+    const [pdy, pdx] = arena.layout([inputBytes(upstream.output), outputBytes(dx)]);
+    exports.globalAvgPoolBackward(placeInput(upstream.output, pdy), planes, HW, outputPointer(dx, pdx));
+    return { input: finishOutput(dx, pdx) };
   },
 });

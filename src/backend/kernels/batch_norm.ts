@@ -14,7 +14,7 @@ import { checkUpstream } from "../../errors.js";
 import type { OpDef, Tensors } from "../../ops/op.js";
 import { batchNormCall, batchNormOp, channelScales, updatedRunningStats, type BatchNormAttrs, type BatchNormCache } from "../../ops/norm.js";
 import { requireKernels } from "../wasm.js";
-import { copyOutF32, orReference } from "./arena.js";
+import { copyOutF32, finishOutput, residentInScope, inputBytes, orReference, outputBytes, outputPointer, placeInput, planOutput } from "./arena.js";
 
 /** The reference's cache plus the mean the forward normalized with; x̂ is computed on first read. */
 interface KernelBatchNormCache extends BatchNormCache {
@@ -54,8 +54,9 @@ export const batchNormKernelOp: OpDef<BatchNormAttrs, BatchNormCache> = orRefere
     const call = batchNormCall(input, { running_mean, running_var, weight, bias }, attrs);
     const { a, N, C, S, rm, rv, w, b } = call;
     const { exports, arena } = requireKernels();
-    const [px, py, pmean, pvar, pinv, pgamma, pbeta] = arena.layout([input.size * 4, input.size * 4, C * 8, C * 8, C * 8, C * 8, C * 8]);
-    arena.f32.set(input.data as Float32Array, px / 4);
+    const y = planOutput(input.shape);
+    const [pxRegion, py, pmean, pvar, pinv, pgamma, pbeta] = arena.layout([inputBytes(input), outputBytes(y), C * 8, C * 8, C * 8, C * 8, C * 8]);
+    const px = placeInput(input, pxRegion); // input.data read only after the layout (./arena.ts)
     let mean: Float64Array, variance: Float64Array;
     if (a.training) {
       exports.batchNormStats(px, N, C, S, pmean, pvar);
@@ -70,25 +71,26 @@ export const batchNormKernelOp: OpDef<BatchNormAttrs, BatchNormCache> = orRefere
     f64In(pinv, invStd);
     f64In(pgamma, gamma);
     f64In(pbeta, b ? b : new Float64Array(C));
-    exports.batchNormForward(px, N, C, S, pmean, pinv, pgamma, pbeta, py);
-    const outputs: Tensors = { output: new Tensor(copyOutF32(py, input.size), input.shape) };
-    if (rm && rv) Object.assign(outputs, updatedRunningStats(call, mean, variance, "float32"));
+    exports.batchNormForward(px, N, C, S, pmean, pinv, pgamma, pbeta, outputPointer(y, py));
+    const outputs: Tensors = { output: finishOutput(y, py) };
+    if (rm && rv) Object.assign(outputs, residentInScope(updatedRunningStats(call, mean, variance, "float32")));
     return { outputs, cache: lazyCache(input, mean, invStd, gamma, a.training, w !== undefined, b !== undefined) };
   },
   backward(upstream, cache, attrs) {
     const { input, invStd, gamma } = cache;
     if (input.dtype !== "float32") return batchNormOp.backward!(upstream, cache, attrs);
-    const dy = checkUpstream("batch_norm", upstream.output, input.shape, input) as Float32Array;
+    checkUpstream("batch_norm", upstream.output, input.shape, input);
+    const dy = upstream.output;
     const [N, C] = input.shape, S = input.size / Math.max(1, N * C);
     const { exports, arena } = requireKernels();
-    const [pdy, px, pdx, pmean, pinv, pgamma, pdg, pdb] = arena.layout([dy.length * 4, input.size * 4, input.size * 4, C * 8, C * 8, C * 8, C * 4, C * 4]);
-    arena.f32.set(dy, pdy / 4);
-    arena.f32.set(input.data as Float32Array, px / 4);
+    const dx = planOutput(input.shape);
+    const [pdyRegion, pxRegion, pdx, pmean, pinv, pgamma, pdg, pdb] = arena.layout([inputBytes(dy), inputBytes(input), outputBytes(dx), C * 8, C * 8, C * 8, C * 4, C * 4]);
+    const pdy = placeInput(dy, pdyRegion), px = placeInput(input, pxRegion); // data read only after the layout
     f64In(pmean, (cache as KernelBatchNormCache).mean);
     f64In(pinv, invStd);
     f64In(pgamma, gamma);
-    exports.batchNormBackward(pdy, px, N, C, S, pmean, pinv, pgamma, cache.training ? 1 : 0, pdx, pdg, pdb);
-    const grads: Tensors = { input: new Tensor(copyOutF32(pdx, input.size), input.shape) };
+    exports.batchNormBackward(pdy, px, N, C, S, pmean, pinv, pgamma, cache.training ? 1 : 0, outputPointer(dx, pdx), pdg, pdb);
+    const grads: Tensors = { input: finishOutput(dx, pdx) };
     if (cache.hasWeight) grads.weight = new Tensor(copyOutF32(pdg, C), [C]);
     if (cache.hasBias) grads.bias = new Tensor(copyOutF32(pdb, C), [C]);
     return grads;

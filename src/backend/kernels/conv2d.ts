@@ -29,7 +29,7 @@ import { finishOutput, inputBytes, orReference, outputBytes, outputPointer, plac
 export const GEOMETRY_BYTES = 64;
 
 /** Room left after a convolution's input: the forward kernel may read NR (8) floats past it. */
-const INPUT_SLACK = 64;
+export const INPUT_SLACK = 64;
 
 /** Writes `geom` at byte offset `ptr` of the kernels' memory in the order assembly/conv.ts reads it. */
 export function writeGeometry(heap: Int32Array, ptr: number, geom: ConvGeometry): void {
@@ -46,7 +46,7 @@ export function writeGeometry(heap: Int32Array, ptr: number, geom: ConvGeometry)
  * needs. The call's own layout then starts with the geometry again
  * (`placeGeometry`): that layout may move the arena's call block.
  */
-function scratchBytesFor(geom: ConvGeometry, scratchOf: (geomPtr: number) => number): number {
+export function scratchBytesFor(geom: ConvGeometry, scratchOf: (geomPtr: number) => number): number {
   for (const [name, value] of Object.entries(geom)) {
     if (typeof value === "number" && value > 2 ** 31 - 1) throw new ArenaTooSmallError(`conv kernels: geometry field ${name} = ${value} does not fit an i32`);
   }
@@ -57,7 +57,7 @@ function scratchBytesFor(geom: ConvGeometry, scratchOf: (geomPtr: number) => num
 }
 
 /** Writes `geom` at `ptr` (the first region of the call's layout) and returns `ptr`. */
-function placeGeometry(geom: ConvGeometry, ptr: number): number {
+export function placeGeometry(geom: ConvGeometry, ptr: number): number {
   writeGeometry(requireKernels().arena.i32, ptr, geom);
   return ptr;
 }

@@ -4,7 +4,9 @@
  * ../../ops/ with the float32 work done by assembly/, and the in-place
  * update rules. One file per op family, as in src/ops/:
  *   conv2d.ts            conv2d forward and backward (im2col/col2im + GEMM)
+ *   conv2d_fused.ts      conv2d + residual add + ReLU in the forward's epilogue (inference)
  *   conv_transpose2d.ts  conv_transpose2d through conv2d's adjoint
+ *   conv2d_fused.ts      conv2d + residual + ReLU in the GEMM's epilogue (inference)
  *   linear.ts            linear: three SGEMMs
  *   activations.ts       relu
  *   pool.ts              max_pool2d
@@ -29,12 +31,13 @@ import { batchNormKernelOp } from "./batch_norm.js";
 import { addKernelOp, mulKernelOp } from "./arith.js";
 import { adaptiveAvgPool2dKernelOp } from "./avg_pool2d.js";
 import { adamStepInPlaceKernel } from "./adam.js";
+import { conv2dFusedKernelOp } from "./conv2d_fused.js";
 
 /** Every op with a kernel, for `registerKernels`. */
-export const kernelOps: OpDef[] = [conv2dKernelOp, convTranspose2dKernelOp, linearKernelOp, reluKernelOp, maxPool2dKernelOp];
-kernelOps.push(batchNormKernelOp);
-kernelOps.push(addKernelOp, mulKernelOp);
-kernelOps.push(adaptiveAvgPool2dKernelOp);
+export const kernelOps: OpDef[] = [
+  conv2dKernelOp, conv2dFusedKernelOp, convTranspose2dKernelOp, linearKernelOp, reluKernelOp, maxPool2dKernelOp,
+  batchNormKernelOp, addKernelOp, mulKernelOp, adaptiveAvgPool2dKernelOp,
+];
 
 /** Every in-place update rule with a kernel, by the name the optimizers resolve. */
 export const kernelUpdates: Readonly<Record<string, UpdateRule>> = { sgd_step: sgdStepInPlaceKernel, adam_step: adamStepInPlaceKernel };

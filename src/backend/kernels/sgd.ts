@@ -15,6 +15,7 @@
 import type { FloatArray } from "../../tensor.js";
 import { sgdStepInPlace, type SgdHyper } from "../../ops/sgd_step.js";
 import { loadedKernels } from "../wasm.js";
+import { offsetInKernels } from "./arena.js";
 
 /**
  * Elements per kernel call: the three 8 KB regions stay in L1 between
@@ -23,14 +24,6 @@ import { loadedKernels } from "../wasm.js";
  * in chunks of 2,048 (4,096: 123–128, 1,024: 128, 16,384: 132).
  */
 export const SGD_CHUNK = 2048;
-
-/**
- * The byte offset of `a` in the kernels' memory when `a` is a view of it (a
- * resident tensor's `data`: the kernel then updates it in place), else -1.
- */
-function offsetInKernels(a: Float32Array, memory: WebAssembly.Memory): number {
-  return a.buffer === memory.buffer ? a.byteOffset : -1;
-}
 
 /**
  * The update in place on flat float32 arrays on the kernels: param [n],
