@@ -51,12 +51,16 @@ export const batchNormKernelOp: OpDef<BatchNormAttrs, BatchNormCache> = orRefere
   forward(inputs, attrs) {
     const { input, running_mean, running_var, weight, bias } = inputs;
     if (!input || input.dtype !== "float32") return batchNormOp.forward(inputs, attrs);
-    const call = batchNormCall(input, { running_mean, running_var, weight, bias }, attrs);
-    const { a, N, C, S, rm, rv, w, b } = call;
+    const operands = { running_mean, running_var, weight, bias };
+    const C = batchNormCall(input, operands, attrs).C; // the reference's checks, before anything is laid out
     const { exports, arena } = requireKernels();
     const y = planOutput(input.shape);
     const [pxRegion, py, pmean, pvar, pinv, pgamma, pbeta] = arena.layout([inputBytes(input), outputBytes(y), C * 8, C * 8, C * 8, C * 8, C * 8]);
-    const px = placeInput(input, pxRegion); // input.data read only after the layout (./arena.ts)
+    // Every operand's data is read only now, after the layout (./arena.ts): resident
+    // statistics, γ and β are views of the kernels' memory, which the layout may have grown.
+    const call = batchNormCall(input, operands, attrs);
+    const { a, N, S, rm, rv, w, b } = call;
+    const px = placeInput(input, pxRegion);
     let mean: Float64Array, variance: Float64Array;
     if (a.training) {
       exports.batchNormStats(px, N, C, S, pmean, pvar);
