@@ -15,19 +15,10 @@ import { adamStepInPlace } from "../../src/ops/adam_step.js";
 import { Adam, adamHyper } from "../../src/optim/adam.js";
 import { Variable } from "../../src/autograd/variable.js";
 import { fcParams } from "../support/properties.js";
+import { bitsDiffer, thrownMessage } from "../support/assertions.js";
 
 assert.ok(loadKernelsSync());
 
-const message = (f: () => unknown): string => {
-  try { f(); } catch (e) { return (e as Error).message; }
-  return "no error";
-};
-
-function bitsDiffer(a: Float32Array, b: Float32Array): number {
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
-  return n;
-}
 
 test("adam step kernel: bit-equal to adamStepInPlace on random hyper-parameters, steps, lengths and special values", () => {
   fc.assert(
@@ -65,9 +56,9 @@ test("adam step kernel: the reference's errors (step 0, lengths that differ), an
   const hyper = adamHyper();
   const a = new Float32Array(4), b = new Float32Array(3);
   for (const [t, g] of [[0, a], [1, b]] as const) {
-    const got = message(() => adamStepInPlaceKernel(a.slice(), g, a.slice(), a.slice(), t, hyper));
+    const got = thrownMessage(() => adamStepInPlaceKernel(a.slice(), g, a.slice(), a.slice(), t, hyper));
     assert.match(got, /adamStepInPlace/);
-    assert.is(got, message(() => adamStepInPlace(a.slice(), g, a.slice(), a.slice(), t, hyper)));
+    assert.is(got, thrownMessage(() => adamStepInPlace(a.slice(), g, a.slice(), a.slice(), t, hyper)));
   }
   const theta = Float64Array.from([1, -2, 3]), want = theta.slice();
   adamStepInPlaceKernel(theta, Float64Array.from([0.5, 0.5, -1]), new Float64Array(3), new Float64Array(3), 1, hyper);

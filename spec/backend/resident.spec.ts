@@ -6,7 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fc from "fast-check";
-import { Tensor, randn, type DataArray } from "../../src/tensor.js";
+import { Tensor, randn } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
 import { getBackend, setBackend, type BackendName } from "../../src/backend/dispatch.js";
@@ -21,18 +21,10 @@ import { Adam } from "../../src/optim/adam.js";
 import { setThreads, stopPool, threadsSupported } from "../../src/backend/threads.js";
 import { fcParams } from "../support/properties.js";
 import { tidy } from "../../src/tensor_lifetime.js";
+import { sameBits } from "../support/assertions.js";
 
 assert.ok(loadKernelsSync(), "the kernels load");
 
-/** Whether two arrays hold the same values bit for bit (NaN payloads included for float32). */
-function sameBits(a: DataArray, b: DataArray): boolean {
-  if (a.length !== b.length || a.constructor !== b.constructor) return false;
-  if (a instanceof Float32Array) {
-    const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-    return x.every((v, i) => v === y[i]);
-  }
-  return a.every((v, i) => Object.is(v, b[i]));
-}
 
 /** The float32 tensors of `inputs` as resident copies (the others as they are). */
 function residentInputs(inputs: Tensors): Tensors {

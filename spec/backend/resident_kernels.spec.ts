@@ -7,7 +7,7 @@
 // bytes flat; SGD updates resident parameters in place on the kernel.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { Tensor, randn, fromArray, type DataArray } from "../../src/tensor.js";
+import { Tensor, randn, fromArray } from "../../src/tensor.js";
 import { Random } from "../../src/random.js";
 import { tidy } from "../../src/tensor_lifetime.js";
 import { loadKernelsSync } from "../../src/backend/load.js";
@@ -22,19 +22,12 @@ import { SGD } from "../../src/optim/sgd.js";
 import { makeParametersResident } from "../../src/nn/resident_parameters.js";
 import { lenet5 } from "../../src/models/lenet5.js";
 import type { Module } from "../../src/nn/module.js";
+import { sameBits } from "../support/assertions.js";
 
 assert.ok(loadKernelsSync(), "the kernels load");
 setBackend("wasm");
 const live = (): number => kernelMemoryStats()!.residentBytes;
 
-function sameBits(a: DataArray, b: DataArray): boolean {
-  if (a.length !== b.length || a.constructor !== b.constructor) return false;
-  if (a instanceof Float32Array) {
-    const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-    return x.every((v, i) => v === y[i]);
-  }
-  return a.every((v, i) => Object.is(v, b[i]));
-}
 
 function residentCopies(ts: Tensors): Tensors {
   return Object.fromEntries(Object.entries(ts).map(([k, t]) => [k, t.dtype === "float32" ? toResident(t) : t]));

@@ -11,19 +11,10 @@ import { resolveUpdate, withBackend } from "../../src/backend/dispatch.js";
 import { SGD_CHUNK, sgdStepInPlaceF32 } from "../../src/backend/kernels/sgd.js";
 import { sgdHyper, sgdStepInPlace } from "../../src/ops/sgd_step.js";
 import { fcParams } from "../support/properties.js";
+import { bitsDiffer, thrownMessage } from "../support/assertions.js";
 
 assert.ok(loadKernelsSync());
 
-const message = (f: () => unknown): string => {
-  try { f(); } catch (e) { return (e as Error).message; }
-  return "no error";
-};
-
-function bitsDiffer(a: Float32Array, b: Float32Array): number {
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
-  return n;
-}
 
 test("sgd step kernel: bit-equal to sgdStepInPlace on random hyper-parameters, lengths and special values", () => {
   fc.assert(
@@ -113,9 +104,9 @@ test("sgd step kernel: a missing or short momentum buffer throws the reference's
   const hyper = sgdHyper({ lr: 0.1, momentum: 0.9 });
   const W = new Float32Array(4), g = new Float32Array(4);
   for (const buffer of [null, new Float32Array(3)]) {
-    const ours = message(() => sgdStepInPlaceF32(W.slice(), g, buffer, hyper, false));
+    const ours = thrownMessage(() => sgdStepInPlaceF32(W.slice(), g, buffer, hyper, false));
     assert.match(ours, /^sgdStepInPlace: momentum 0.9 needs a buffer of 4 elements/);
-    assert.is(ours, message(() => sgdStepInPlace(W.slice(), g, buffer, hyper, false)));
+    assert.is(ours, thrownMessage(() => sgdStepInPlace(W.slice(), g, buffer, hyper, false)));
   }
 });
 

@@ -4,7 +4,7 @@
  */
 import * as assert from "uvu/assert";
 import { OpError } from "../../src/errors.js";
-import type { Tensor } from "../../src/tensor.js";
+import type { DataArray, Tensor } from "../../src/tensor.js";
 
 /** Asserts that `fn` throws an instance of `type` (OpError, NpyError, …) whose message matches `pattern`. */
 export function throwsInstance(type: new (...args: never[]) => Error, fn: () => unknown, pattern: RegExp): void {
@@ -51,4 +51,27 @@ export function assertBitEqual(what: string, got: Tensor, want: Tensor): void {
     const g = got.data[i], w = want.data[i];
     if (!(Object.is(g, w) || (Number.isNaN(g) && Number.isNaN(w)))) assert.unreachable(`${what}[${i}] = ${g} on the kernels, ${w} on the reference`);
   }
+}
+
+/** Whether two arrays hold the same values bit for bit (float32 compared as raw bits, so NaN payloads and −0 count). */
+export function sameBits(a: DataArray, b: DataArray): boolean {
+  if (a.length !== b.length || a.constructor !== b.constructor) return false;
+  if (a instanceof Float32Array) {
+    const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+    return x.every((v, i) => v === y[i]);
+  }
+  return a.every((v, i) => Object.is(v, b[i]));
+}
+
+/** How many elements of two float32 arrays differ (Object.is: −0 ≠ +0, NaN = NaN). */
+export function bitsDiffer(a: Float32Array, b: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
+  return n;
+}
+
+/** The message `f` throws, or "no error". */
+export function thrownMessage(f: () => unknown): string {
+  try { f(); } catch (e) { return (e as Error).message; }
+  return "no error";
 }
