@@ -18,7 +18,7 @@ import { evaluateClassifier, type ClassifierEvaluation } from "../train/evaluate
 import { MAX_SVG_CLASSES, confusionMatrixSvg, formatConfusionMatrix, formatPerClassAccuracy } from "../train/confusion_matrix.js";
 import { commandOptions, parseCommand } from "./command_line.js";
 import {
-  UsageError, WEIGHTS_OPTIONS, chooseBackend, isPositiveInt, loadWeightsArgs, numberFlag, parseWeightsArgs,
+  UsageError, WEIGHTS_OPTIONS, chooseBackend, isPositiveInt, loadWeightsArgs, numberFlag, parseOrUsage, parseWeightsArgs,
   resolveClassNames, resolveStandardization, weightsUsage, type WeightsArgs,
 } from "./weights_options.js";
 
@@ -79,16 +79,8 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand("eval", USAGE, argv, commandOptions([...WEIGHTS_OPTIONS, "data", "test-size", "batch", "top-k", "out"], ["json"]));
   if (typeof parsed === "number") return parsed;
   const values: Record<string, string | boolean | undefined> = parsed.values;
-  let a: EvalArgs;
-  try {
-    a = parseEvalArgs(parsed.positionals, values);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`nnref eval: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
+  const a = parseOrUsage("eval", USAGE, () => parseEvalArgs(parsed.positionals, values));
+  if (typeof a === "number") return a;
   const { model, weights: args } = a;
   chooseBackend(args.backend);
 

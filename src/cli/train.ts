@@ -15,7 +15,7 @@ import { prepareTrainingRun, runTraining, type TrainingRun, type TrainingRunRequ
 import { formatEpoch, formatStep } from "../train/progress.js";
 import type { StepProgress } from "../train/train.js";
 import { commandOptions, parseCommand } from "./command_line.js";
-import { chooseBackend, isPositiveInt, numberFlag as number, UsageError } from "./weights_options.js";
+import { chooseBackend, isPositiveInt, numberFlag as number, parseOrUsage, UsageError } from "./weights_options.js";
 
 const DEFAULT_EPOCHS = 5;
 
@@ -171,16 +171,8 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (typeof parsed === "number") return parsed;
   const values: Record<string, string | boolean | undefined> = parsed.values;
-  let args: TrainArgs;
-  try {
-    args = parseTrainArgs(parsed.positionals, values);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`nnref train: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
+  const args = parseOrUsage("train", USAGE, () => parseTrainArgs(parsed.positionals, values));
+  if (typeof args === "number") return args;
 
   // The backend: wasm wherever the kernels load, unless --backend says otherwise.
   const wasmLoaded = chooseBackend(args.backend);

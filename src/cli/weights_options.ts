@@ -16,6 +16,22 @@ import type { Module } from "../nn/module.js";
 /** A bad argument: the command prints the message and its usage, and exits 2. */
 export class UsageError extends Error {}
 
+/**
+ * `parse()`'s result; when it throws a UsageError, prints `nnref COMMAND:
+ * message` and the usage to stderr and returns the exit status 2 instead.
+ */
+export function parseOrUsage<T extends object>(command: string, usage: string, parse: () => T): T | 2 {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`nnref ${command}: ${err.message}\n\n${usage}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
 /** The names of the shared options (each takes a value; see `commandOptions`). */
 export const WEIGHTS_OPTIONS = ["weights", "width", "hidden", "variant", "classes", "mean", "std", "class-names", "backend"] as const;
 
