@@ -25,7 +25,7 @@
 
 /**
  * One convolution's geometry, laid out as 16 consecutive i32 in memory (the
- * JS side writes it; `writeGeometry` in src/backend/kernel-ops.ts has the same order).
+ * JS side writes it; `writeGeometry` in src/backend/kernels/conv2d.ts has the same order).
  */
 @unmanaged
 export class ConvGeometry {

@@ -56,7 +56,7 @@ export function setParallelThreshold(muladds: number): number {
   return previous;
 }
 
-/** Bytes of the conv geometry record (16 × i32; assembly/conv.ts's ConvGeometry). */
+/** Bytes of the conv geometry record (16 × i32; assembly/conv_geometry.ts's ConvGeometry). */
 const GEOMETRY_BYTES = 64;
 /**
  * Column unit of an SGEMM cut: two NR panels, 64 bytes, so that two parts

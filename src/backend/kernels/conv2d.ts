@@ -1,5 +1,5 @@
 /**
- * conv2d on the WebAssembly kernels (assembly/conv.ts), forward and backward:
+ * conv2d on the WebAssembly kernels (assembly/conv_*.ts), forward and backward:
  * the reference OpDef of ../../ops/conv2d.ts with the float32 work done by the
  * kernels; its attributes, geometry and shape checks (`convGeometry`,
  * errors.ts's `checkUpstream`) are called here, so both backends accept
@@ -25,13 +25,13 @@ import { ArenaTooSmallError, requireKernels } from "../wasm.js";
 import { convOnThreads, convScratchBytesOnThreads, convWeightOnThreads, convWeightScratchBytesOnThreads } from "../parallel_kernels.js";
 import { finishOutput, inputBytes, orReference, outputBytes, outputPointer, placeInput, planOutput } from "./arena.js";
 
-/** Bytes of the geometry record (16 × i32, the field order of assembly/conv.ts's ConvGeometry). */
+/** Bytes of the geometry record (16 × i32, the field order of assembly/conv_geometry.ts's ConvGeometry). */
 export const GEOMETRY_BYTES = 64;
 
 /** Room left after a convolution's input: the forward kernel may read NR (8) floats past it. */
 export const INPUT_SLACK = 64;
 
-/** Writes `geom` at byte offset `ptr` of the kernels' memory in the order assembly/conv.ts reads it. */
+/** Writes `geom` at byte offset `ptr` of the kernels' memory in the order assembly/conv_geometry.ts reads it. */
 export function writeGeometry(heap: Int32Array, ptr: number, geom: ConvGeometry): void {
   const fields = [
     geom.N, geom.Cin, geom.H, geom.W, geom.Cout, geom.kh, geom.kw, geom.Hout, geom.Wout,
