@@ -25,7 +25,15 @@ export function fail(op: string, argument: string, expected: string, got: string
   throw new OpError(op, argument, `expected ${expected}, got ${got}`);
 }
 
-/** How a value is shown after "got" in messages. */
+/** The most characters `describeValue` shows of a value's text; longer text is cut with "…". */
+export const DESCRIBED_VALUE_MAX_CHARS = 120;
+
+/**
+ * How a value is shown after "got" in messages: at most
+ * `DESCRIBED_VALUE_MAX_CHARS` characters of it, so a megabyte array passed
+ * in the wrong place names its type and length instead of filling the
+ * terminal (`Float32Array(65536) [0.5, 0.5, …]`).
+ */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (typeof value === "number") return String(value); // NaN and ±Infinity, which JSON would print as null
@@ -33,11 +41,23 @@ export function describeValue(value: unknown): string {
     const t = value as Tensor;
     return `${t.dtype} tensor of shape ${shapeString(t.shape)}`;
   }
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const elements = value as unknown as ArrayLike<number | bigint>;
+    const shown = Array.from({ length: Math.min(elements.length, 8) }, (_, i) => String(elements[i]));
+    return cut(`${value.constructor.name}(${elements.length}) [${shown.join(", ")}${elements.length > 8 ? ", …" : ""}]`);
   }
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return cut(text);
+}
+
+/** `text`, or its first characters and "…" when longer than DESCRIBED_VALUE_MAX_CHARS. */
+function cut(text: string): string {
+  return text.length <= DESCRIBED_VALUE_MAX_CHARS ? text : `${text.slice(0, DESCRIBED_VALUE_MAX_CHARS - 1)}…`;
 }
 
 /** Checks that `t` is a float tensor and returns its data. */
