@@ -13,6 +13,7 @@ import { drawChart, smooth, type Series } from "./charts.js";
 import { drawingPad } from "./drawing_pad.js";
 import { drawActivations, drawConfusion, drawFilters, drawProbabilities, drawThumbnails, paintTile } from "./pictures.js";
 import type { Reply, Request, Settings, StepPoint } from "./protocol.js";
+import { fetchIdxFiles } from "../../src/data/idx_files.js";
 
 type ReplyOf<T extends Reply["type"]> = Extract<Reply, { type: T }>;
 
@@ -40,11 +41,35 @@ const state = {
   timings: { mainStarted, workerCreated: NaN, workerBundle: NaN, workerStarted: NaN, ready: NaN, configured: NaN, trainClicked: NaN, firstStep: NaN },
 };
 /** The worker index.html's first script started, with the messages and errors it sent before this script ran. */
-const early = (window as unknown as { playgroundWorker?: { worker: Worker; early: Array<MessageEvent<Reply> | ErrorEvent>; createdMs: number } }).playgroundWorker;
+const early = (window as unknown as { playgroundWorker?: EarlyStart }).playgroundWorker;
 const worker = early?.worker ?? new Worker("worker.js");
 state.timings.workerCreated = early?.createdMs ?? performance.now();
 const send = (request: Request, transfer: Transferable[] = []) => worker.postMessage(request, transfer);
+handOverData();
 (window as unknown as { playground: unknown }).playground = { state, send };
+
+/** What index.html's first script started before this one ran: the worker (with what it sent since) and the data's requests by file name. */
+interface EarlyStart {
+  worker: Worker;
+  early: Array<MessageEvent<Reply> | ErrorEvent>;
+  createdMs: number;
+  requests?: Record<string, Promise<Response>>;
+}
+
+/**
+ * Fetches and inflates the embedded data here, on the page's thread (idle
+ * while the worker compiles nnref), with the library's bounded loader, and
+ * hands the four files to the worker (./data_handoff.ts), transferred.
+ * Requests index.html already started are used, not sent again.
+ */
+function handOverData(): void {
+  const requested = early?.requests ?? {};
+  const fetchFile = (url: URL) => requested[url.pathname.slice(url.pathname.lastIndexOf("/") + 1)] ?? fetch(url);
+  fetchIdxFiles(new URL("data/", location.href), fetchFile).then(
+    (files) => send({ type: "data", files }, Object.values(files).map((f) => f.buffer)),
+    (err: unknown) => send({ type: "data", error: err instanceof Error ? err.message : String(err) }),
+  );
+}
 
 function message(text: string, isError = false): void {
   const el = $("message");

@@ -3,6 +3,7 @@
  * (worker.ts). The page sends `Request`s; the worker answers with `Reply`s.
  * Typed arrays travel as transferables where the sender no longer needs them.
  */
+import type { IdxFileBytes } from "../../src/data/idx_files.js";
 
 /** Everything the student chooses; a change starts a fresh network. */
 export interface Settings {
@@ -41,7 +42,9 @@ export type Request =
   | { type: "save" }
   /** Run the kernels on `count` threads (1 or 2; the results are the same bits): answered by a `threads` reply. */
   | { type: "threads"; count: number }
-  | { type: "load"; bytes: Uint8Array; name: string; run: number };
+  | { type: "load"; bytes: Uint8Array; name: string; run: number }
+  /** The embedded data, fetched and inflated by the page (sent once, first): the four IDX files, or why the page could not get them. */
+  | { type: "data"; files?: IdxFileBytes; error?: string };
 
 /** One training step as plotted. */
 export interface StepPoint {
@@ -64,7 +67,7 @@ export type Reply =
       testLabels: Uint8Array;
       classNames: readonly string[];
       dataSource: string;
-      /** Milliseconds the worker's own script still waited for the data (requested, inflated and checked since its bundle began). */
+      /** Milliseconds the worker's own script still waited for the data (for the page's hand-off, then checking and parsing it). */
       dataMs: number;
       /**
        * The worker's performance.timeOrigin, and its performance.now() when its bundle began to run and when its own

@@ -21,7 +21,7 @@
  * and 16 filters) so more parts would each get too little work, and a
  * device reporting one core (navigator.hardwareConcurrency) gets one.
  */
-import { bundleStartMs, dataLoading } from "./data_prefetch.js";
+import { bundleStartMs, dataFiles } from "./data_handoff.js";
 import {
   FASHION_MNIST_CLASSES,
   OnnxModule,
@@ -44,6 +44,7 @@ import {
   recipeTrainer,
   setThreads,
   softmax,
+  trainTestFromIdx,
   threadsUnavailableReason,
   type Batch,
   type ClassifierArchitecture,
@@ -394,6 +395,8 @@ function handle(request: Request): void {
       threadsAsked = true;
       void useThreads(request.count);
       return;
+    case "data":
+      return; // ./data_handoff.ts takes it
   }
 }
 
@@ -409,10 +412,10 @@ function guarded<A extends unknown[]>(fn: (...args: A) => void): (...args: A) =>
 
 scope.onmessage = guarded((event: MessageEvent<Request>) => handle(event.data));
 
-/** Waits for the data ./data_prefetch.ts began loading (requested before nnref's code ran). */
+/** Waits for the files the page hands over (./data_handoff.ts), then checks and parses them. */
 async function start(): Promise<void> {
   const began = performance.now();
-  data = await dataLoading;
+  data = await trainTestFromIdx(await dataFiles, "embedded Fashion-MNIST subset");
   const test = data.test;
   post({
     type: "ready",
