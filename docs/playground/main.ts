@@ -5,7 +5,7 @@
  *
  * For the browser test (scripts/test_browser.mjs), `window.playground`
  * exposes the page's state (the plotted steps, the latest replies, the
- * timings in ms since navigation: worker created, its bundle and script
+ * timings in ms since navigation: worker created, data inflated in the page, its bundle and script
  * started, data ready, network built, Train clicked, first step) and
  * `send`, to post a request such as { type: "train", steps: 100 }.
  */
@@ -13,7 +13,6 @@ import { drawChart, smooth, type Series } from "./charts.js";
 import { drawingPad } from "./drawing_pad.js";
 import { drawActivations, drawConfusion, drawFilters, drawProbabilities, drawThumbnails, paintTile } from "./pictures.js";
 import type { Reply, Request, Settings, StepPoint } from "./protocol.js";
-import { fetchIdxFiles } from "../../src/data/idx_files.js";
 
 type ReplyOf<T extends Reply["type"]> = Extract<Reply, { type: T }>;
 
@@ -38,37 +37,21 @@ const state = {
   /** The current network's number: replies about an older network are dropped. */
   run: 0,
   errors: [] as string[],
-  timings: { mainStarted, workerCreated: NaN, workerBundle: NaN, workerStarted: NaN, ready: NaN, configured: NaN, trainClicked: NaN, firstStep: NaN },
+  timings: { mainStarted, dataInflated: NaN, workerCreated: NaN, workerBundle: NaN, workerStarted: NaN, ready: NaN, configured: NaN, trainClicked: NaN, firstStep: NaN },
 };
 /** The worker index.html's first script started, with the messages and errors it sent before this script ran. */
 const early = (window as unknown as { playgroundWorker?: EarlyStart }).playgroundWorker;
 const worker = early?.worker ?? new Worker("worker.js");
 state.timings.workerCreated = early?.createdMs ?? performance.now();
 const send = (request: Request, transfer: Transferable[] = []) => worker.postMessage(request, transfer);
-handOverData();
 (window as unknown as { playground: unknown }).playground = { state, send };
 
-/** What index.html's first script started before this one ran: the worker (with what it sent since) and the data's requests by file name. */
+/** What index.html's first script started before this one ran: the worker, with what it sent since (data.js hands it the data). */
 interface EarlyStart {
   worker: Worker;
   early: Array<MessageEvent<Reply> | ErrorEvent>;
   createdMs: number;
-  requests?: Record<string, Promise<Response>>;
-}
-
-/**
- * Fetches and inflates the embedded data here, on the page's thread (idle
- * while the worker compiles nnref), with the library's bounded loader, and
- * hands the four files to the worker (./data_handoff.ts), transferred.
- * Requests index.html already started are used, not sent again.
- */
-function handOverData(): void {
-  const requested = early?.requests ?? {};
-  const fetchFile = (url: URL) => requested[url.pathname.slice(url.pathname.lastIndexOf("/") + 1)] ?? fetch(url);
-  fetchIdxFiles(new URL("data/", location.href), fetchFile).then(
-    (files) => send({ type: "data", files }, Object.values(files).map((f) => f.buffer)),
-    (err: unknown) => send({ type: "data", error: err instanceof Error ? err.message : String(err) }),
-  );
+  dataInflatedMs?: number;
 }
 
 function message(text: string, isError = false): void {
@@ -248,6 +231,7 @@ const handlers: { [T in Reply["type"]]: (reply: ReplyOf<T>) => void } = {
   ready(r) {
     state.ready = r;
     state.timings.ready = performance.now();
+    state.timings.dataInflated = early?.dataInflatedMs ?? Number.NaN;
     state.timings.workerBundle = r.workerTimeOrigin + r.bundleStartMs - performance.timeOrigin;
     state.timings.workerStarted = r.workerTimeOrigin + r.scriptStartMs - performance.timeOrigin;
     showStatus();
