@@ -22,14 +22,20 @@
  *     Not by images: the gradient sums over images, and that cut would
  *     change the order of the sum. Each part redoes the shared preparation
  *     (padded images, packed dZ) in its own scratch: O(1/K) of the work.
+ *   - Passes whose every output reads only the same element or plane of
+ *     its inputs (relu and its gradient, add, mul, max and global average
+ *     pooling and their gradients): by ranges of elements or planes
+ *     (`rangeOnThreads`). Each output is computed by the same instructions
+ *     whichever part holds it.
  * Each part has its own packing scratch (and, for conv, its own copy of the
  * geometry record with N changed), laid out by the caller after its
  * operands: `sgemmScratchBytesOnThreads` / `convScratchBytesOnThreads` say
  * how much.
  *
  * Small problems stay on one thread: below MIN_PARALLEL_MULADDS
- * multiply-adds waking a worker costs more than it saves
- * (`setParallelThreshold` changes it, for specs and benchmarks).
+ * multiply-adds (a memory-bound pass counts ELEMENT_WORK per element)
+ * waking a worker costs more than it saves (`setParallelThreshold` changes
+ * it, for specs and benchmarks).
  */
 import { getThreads, runJobs, type Job } from "./threads.js";
 import { requireKernels } from "./wasm.js";
@@ -264,6 +270,46 @@ export function convWeightOnThreads(geom: ConvGeometry, geomPtr: number, dz: num
   for (let i = 0; i < parts; i++) {
     const [start, end] = partRange(K, TAP_UNIT, parts, i);
     if (end > start) jobs.push({ name: "conv2dBackwardWeightColumns", args: [geomPtr, dz, a, dw, scratch + i * each, start, end] });
+  }
+  runJobs(jobs);
+}
+
+/**
+ * Multiply-adds one element of a memory-bound pass (relu, add, a pooling
+ * window) counts as against MIN_PARALLEL_MULADDS: such a pass moves 8–12
+ * bytes per element, about the time of 16 of the microkernel's
+ * multiply-adds, so a pass is split from 65,536 elements on.
+ */
+export const ELEMENT_WORK = 16;
+
+/** Element unit of a range cut: 16 floats, one 64-byte cache line, so that two parts of a 64-byte-aligned array share no line. */
+export const ELEMENT_UNIT = 16;
+
+/** The kernel exports `rangeOnThreads` cuts: passes where each output element or plane reads only the same element or plane of the inputs. */
+export type RangeCutExport =
+  | "reluForward" | "reluBackward" | "addForward" | "mulForward"
+  | "maxPool2dForward" | "maxPool2dBackward" | "globalAvgPoolForward" | "globalAvgPoolBackward";
+
+/** How many parts a pass over `count` items (elements or planes, cut at multiples of `unit`) that touches `elements` floats in all is cut into (1: one thread). */
+export function rangeParts(count: number, unit: number, elements: number): number {
+  const threads = getThreads();
+  if (threads === 1 || elements * ELEMENT_WORK < minParallelMuladds) return 1;
+  return Math.max(1, Math.min(threads, Math.ceil(count / unit)));
+}
+
+/**
+ * Runs the pass `name` over `count` items cut into ranges [start, end) at
+ * multiples of `unit` (`rangeParts`), one per thread; `argsFor(start, end)`
+ * gives a part's arguments (its pointers moved to `start`, its count
+ * end − start). `elements`: the floats the whole pass reads and writes,
+ * its cost. The same bits as one call over all `count` items.
+ */
+export function rangeOnThreads(name: RangeCutExport, count: number, unit: number, elements: number, argsFor: (start: number, end: number) => number[]): void {
+  const parts = rangeParts(count, unit, elements);
+  const jobs: Job[] = [];
+  for (let i = 0; i < parts; i++) {
+    const [start, end] = partRange(count, unit, parts, i);
+    if (end > start) jobs.push({ name, args: argsFor(start, end) });
   }
   runJobs(jobs);
 }

@@ -47,12 +47,16 @@ const DONE = 8;
 const ERROR = 9;
 // Arguments: per worker ARG_SLOTS float64 from byte ARGS_BYTE: [export index, count, args…].
 const ARGS_BYTE = 256;
-const ARG_SLOTS = 16;
+const ARG_SLOTS = 20; // max_pool2d forward takes 16 arguments
 /** A worker that has not answered after this long is taken as dead (no kernel call runs minutes). */
 const WAIT_LIMIT_MS = 600_000;
 
 /** The kernel exports a part may call, by index (the same list goes to the workers). */
-const JOB_EXPORTS = ["sgemm", "conv2dForward", "conv2dBackwardInput", "conv2dBackwardWeightColumns", "conv2dForwardFused"] as const;
+const JOB_EXPORTS = [
+  "sgemm", "conv2dForward", "conv2dBackwardInput", "conv2dBackwardWeightColumns", "conv2dForwardFused",
+  "reluForward", "reluBackward", "addForward", "mulForward",
+  "maxPool2dForward", "maxPool2dBackward", "globalAvgPoolForward", "globalAvgPoolBackward",
+] as const;
 
 /** The name of a kernel export that can run as a part on the pool. */
 export type JobExport = (typeof JOB_EXPORTS)[number];

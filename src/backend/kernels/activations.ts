@@ -9,23 +9,26 @@ import { checkUpstream, floatData } from "../../errors.js";
 import type { OpDef } from "../../ops/op.js";
 import { reluOp } from "../../ops/activations.js";
 import { requireKernels } from "../wasm.js";
+import { ELEMENT_UNIT, rangeOnThreads } from "../parallel_kernels.js";
 import { finishOutput, inputBytes, orReference, outputBytes, outputPointer, placeInput, planOutput } from "./arena.js";
 
 /** relu on the kernels: x [any shape] (float32) → max(x, 0) of its shape (NaN stays NaN, −0 gives +0, as the reference); resident inside a tidy scope (./arena.ts). */
 export function reluF32(x: Tensor): Tensor {
-  const { exports, arena } = requireKernels();
+  const { arena } = requireKernels();
   const y = planOutput(x.shape);
   const [px, py] = arena.layout([inputBytes(x), outputBytes(y)]);
-  exports.reluForward(placeInput(x, px), x.size, outputPointer(y, py));
+  const xAt = placeInput(x, px), yAt = outputPointer(y, py);
+  rangeOnThreads("reluForward", x.size, ELEMENT_UNIT, 2 * x.size, (s, e) => [xAt + 4 * s, e - s, yAt + 4 * s]);
   return finishOutput(y, py);
 }
 
 /** relu's backward on the kernels: dy and x of one shape → dx = (x ≤ 0) ? 0 : dy (dy passes at NaN, as the reference). */
 export function reluBackwardF32(dy: Tensor, x: Tensor): Tensor {
-  const { exports, arena } = requireKernels();
+  const { arena } = requireKernels();
   const dx = planOutput(x.shape);
   const [pdy, px, pdx] = arena.layout([inputBytes(dy), inputBytes(x), outputBytes(dx)]);
-  exports.reluBackward(placeInput(dy, pdy), placeInput(x, px), x.size, outputPointer(dx, pdx));
+  const dyAt = placeInput(dy, pdy), xAt = placeInput(x, px), dxAt = outputPointer(dx, pdx);
+  rangeOnThreads("reluBackward", x.size, ELEMENT_UNIT, 3 * x.size, (s, e) => [dyAt + 4 * s, xAt + 4 * s, e - s, dxAt + 4 * s]);
   return finishOutput(dx, pdx);
 }
 

@@ -12,6 +12,7 @@ import type { OpDef } from "../../ops/op.js";
 import { binaryOp } from "../../ops/binary_op.js";
 import { add, addBackward, addOp, checkArithUpstream, mul, mulBackward, mulOp, samePair } from "../../ops/arith.js";
 import { requireKernels } from "../wasm.js";
+import { ELEMENT_UNIT, rangeOnThreads } from "../parallel_kernels.js";
 import { finishOutput, inputBytes, orReference, outputBytes, outputPointer, placeInput, planOutput } from "./arena.js";
 
 /** One of the kernels' z ← f(x, y) for n floats. */
@@ -23,10 +24,11 @@ type PairKernel = "addForward" | "mulForward";
  * inputs' data are read only after the layout, as ./arena.ts says.
  */
 function pairF32(kernel: PairKernel, x: Tensor, y: Tensor): Tensor {
-  const { exports, arena } = requireKernels();
+  const { arena } = requireKernels();
   const z = planOutput(x.shape);
   const [px, py, pz] = arena.layout([inputBytes(x), inputBytes(y), outputBytes(z)]);
-  exports[kernel](placeInput(x, px), placeInput(y, py), z.length, outputPointer(z, pz));
+  const xAt = placeInput(x, px), yAt = placeInput(y, py), zAt = outputPointer(z, pz);
+  rangeOnThreads(kernel, z.length, ELEMENT_UNIT, 3 * z.length, (s, e) => [xAt + 4 * s, yAt + 4 * s, e - s, zAt + 4 * s]);
   return finishOutput(z, pz);
 }
 

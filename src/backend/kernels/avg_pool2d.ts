@@ -11,6 +11,7 @@ import { checkUpstream, floatData } from "../../errors.js";
 import type { OpDef } from "../../ops/op.js";
 import { adaptiveAvgPool2dOp, adaptiveSizes, type AdaptiveAvgPool2dAttrs } from "../../ops/avg_pool2d.js";
 import { requireKernels } from "../wasm.js";
+import { rangeOnThreads } from "../parallel_kernels.js";
 import { finishOutput, residentInScope, inputBytes, orReference, outputBytes, outputPointer, placeInput, planOutput } from "./arena.js";
 
 /** The planes of a 1×1 adaptive pooling of `input` (float32), or null when the call is not one. */
@@ -32,10 +33,11 @@ export const adaptiveAvgPool2dKernelOp: OpDef<AdaptiveAvgPool2dAttrs, Tensor> = 
       return { outputs: residentInScope(outputs), cache };
     }
     const { planes, HW, outShape } = global;
-    const { exports, arena } = requireKernels();
+    const { arena } = requireKernels();
     const y = planOutput(outShape);
     const [px, py] = arena.layout([inputBytes(input), outputBytes(y)]);
-    exports.globalAvgPoolForward(placeInput(input, px), planes, HW, outputPointer(y, py));
+    const xAt = placeInput(input, px), yAt = outputPointer(y, py);
+    rangeOnThreads("globalAvgPoolForward", planes, 1, input.size, (s, e) => [xAt + 4 * s * HW, e - s, HW, yAt + 4 * s]);
     return { outputs: { output: finishOutput(y, py) }, cache: input };
   },
   backward(upstream, input, attrs) {
@@ -43,10 +45,11 @@ export const adaptiveAvgPool2dKernelOp: OpDef<AdaptiveAvgPool2dAttrs, Tensor> = 
     if (!global) return adaptiveAvgPool2dOp.backward!(upstream, input, attrs);
     const { planes, HW, outShape } = global;
     checkUpstream("adaptive_avg_pool2d", upstream.output, outShape, input);
-    const { exports, arena } = requireKernels();
+    const { arena } = requireKernels();
     const dx = planOutput(input.shape);
     const [pdy, pdx] = arena.layout([inputBytes(upstream.output), outputBytes(dx)]);
-    exports.globalAvgPoolBackward(placeInput(upstream.output, pdy), planes, HW, outputPointer(dx, pdx));
+    const dyAt = placeInput(upstream.output, pdy), dxAt = outputPointer(dx, pdx);
+    rangeOnThreads("globalAvgPoolBackward", planes, 1, input.size, (s, e) => [dyAt + 4 * s, e - s, HW, dxAt + 4 * s * HW]);
     return { input: finishOutput(dx, pdx) };
   },
 });

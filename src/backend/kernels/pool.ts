@@ -11,6 +11,7 @@ import type { OpDef, Tensors } from "../../ops/op.js";
 import { maxPool2dAttrs, maxPool2dOp, type MaxPool2dAttrs } from "../../ops/max_pool2d.js";
 import { pooledPlanes } from "../../ops/pool_window.js";
 import { requireKernels } from "../wasm.js";
+import { rangeOnThreads } from "../parallel_kernels.js";
 import { copyOutI32, finishOutput, inputBytes, orReference, outputBytes, outputPointer, placeInput, planOutput } from "./arena.js";
 
 interface MaxPoolCache {
@@ -29,12 +30,13 @@ export function maxPool2dBackwardF32(dy: Tensor, input: Tensor, indices: Tensor)
   checkUpstream("max_pool2d", dy, indices.shape, input);
   const H = input.shape[input.rank - 2], W = input.shape[input.rank - 1];
   const planes = input.size / Math.max(1, H * W);
-  const { exports, arena } = requireKernels();
+  const { arena } = requireKernels();
   const dx = planOutput(input.shape);
   const [pdy, pi, pdx] = arena.layout([inputBytes(dy), dy.size * 4, outputBytes(dx)]);
   const dyAt = placeInput(dy, pdy);
   arena.i32.set(indices.data as Int32Array, pi / 4);
-  exports.maxPool2dBackward(dyAt, pi, planes, dy.size / Math.max(1, planes), H * W, outputPointer(dx, pdx));
+  const perPlane = dy.size / Math.max(1, planes), HW = H * W, dxAt = outputPointer(dx, pdx);
+  rangeOnThreads("maxPool2dBackward", planes, 1, 2 * dy.size + input.size, (s, e) => [dyAt + 4 * s * perPlane, pi + 4 * s * perPlane, e - s, perPlane, HW, dxAt + 4 * s * HW]);
   return finishOutput(dx, pdx);
 }
 
@@ -54,11 +56,13 @@ export const maxPool2dKernelOp: OpDef<MaxPool2dAttrs, MaxPoolCache> = orReferenc
     const a = maxPool2dAttrs(attrs as unknown as Record<string, unknown>);
     const { planes, H, W, lead, Ho, Wo } = pooledPlanes(op, input, a.kernel_size, a.stride, a.padding, a.dilation, a.ceil_mode);
     const [kH, kW] = a.kernel_size, [sH, sW] = a.stride, [pH, pW] = a.padding, [dH, dW] = a.dilation;
-    const { exports, arena } = requireKernels();
+    const { arena } = requireKernels();
     const shape = [...lead, Ho, Wo];
     const y = planOutput(shape);
     const [px, py, pi] = arena.layout([inputBytes(input), outputBytes(y), y.length * 4]);
-    exports.maxPool2dForward(placeInput(input, px), planes, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Ho, Wo, outputPointer(y, py), pi);
+    const xAt = placeInput(input, px), yAt = outputPointer(y, py);
+    rangeOnThreads("maxPool2dForward", planes, 1, input.size + 2 * y.length, (s, e) =>
+      [xAt + 4 * s * H * W, e - s, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Ho, Wo, yAt + 4 * s * Ho * Wo, pi + 4 * s * Ho * Wo]);
     const output = finishOutput(y, py);
     const indices = new Tensor(copyOutI32(pi, y.length), shape);
     const outputs: Tensors = a.return_indices ? { output, indices } : { output };
