@@ -7,7 +7,7 @@
  *
  *   - the weights' bytes (float32 parameters, resident in the kernels' memory);
  *   - the two largest live activations and the largest live set, from the
- *     network's structure (./activation_liveness.ts says how they are
+ *     network's structure (src/models/activation_liveness.ts says how they are
  *     counted), and the sum of all activations;
  *   - the allocator's high-water mark of live bytes over the forward
  *     (weights + activations + the arena's call block, the kernels'
@@ -26,14 +26,13 @@ import { fileURLToPath } from "node:url";
 import { loadKernelsSync } from "../src/backend/load.js";
 import { setBackend } from "../src/backend/dispatch.js";
 import { kernelMemoryStats, resetKernelMemoryPeak } from "../src/backend/resident.js";
-import { fuseModelForInference, resnet, resnetDepths } from "../src/models/index.js";
+import { activationLiveness, fuseModelForInference, resnet, resnetDepths } from "../src/models/index.js";
 import { noGrad } from "../src/autograd/apply.js";
 import { Variable } from "../src/autograd/variable.js";
 import { tidy } from "../src/tensor_lifetime.js";
 import { makeParametersResident } from "../src/nn/resident_parameters.js";
 import { randn } from "../src/tensor.js";
 import { Random } from "../src/random.js";
-import { activationLiveness } from "./activation_liveness.js";
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -43,7 +42,7 @@ const option = (name: string): string | undefined => {
 const depth = (option("--model") ?? "resnet50") as keyof typeof resnetDepths;
 if (!(depth in resnetDepths)) throw new Error(`peak_memory: --model: expected one of ${Object.keys(resnetDepths).join(", ")}, got ${depth}`);
 const size = Number(option("--size") ?? 224);
-const MB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
+const MB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
 /** One variant in this process: builds, makes resident, runs one forward and prints the numbers. */
 function measure(variant: "plain" | "fused"): void {

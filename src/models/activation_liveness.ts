@@ -13,10 +13,11 @@
  * sum, and the output of conv3 [1, 256, 56, 56] beside it. The largest live
  * set is the largest sum of all activations live at one op (the least any
  * schedule of these ops must hold); the sum of all activations is what a
- * forward that frees nothing until it ends holds.
+ * forward that frees nothing until it ends holds. bench/peak_memory.ts
+ * prints these beside the measured peak; float32 activations (4 bytes each).
  */
-import { shapeString, sizeOf, type Shape } from "../src/tensor.js";
-import type { Module, Tracer } from "../src/nn/module.js";
+import { shapeString, sizeOf, type Shape } from "../tensor.js";
+import type { Module, Tracer } from "../nn/module.js";
 
 /** One activation: the value an op made, its shape and bytes (float32). */
 interface Activation {
@@ -32,6 +33,8 @@ export interface ActivationLiveness {
   readonly ops: number;
   /** Bytes of every activation the ops make (not the input): what a forward that frees nothing holds at its end. */
   readonly allBytes: number;
+  /** Bytes of the largest single activation (input included). */
+  readonly largestBytes: number;
   /** The largest sum of two activations live at one op, and where. */
   readonly twoLargestBytes: number;
   readonly twoLargest: string;
@@ -40,7 +43,11 @@ export interface ActivationLiveness {
   readonly largestLiveSetAt: string;
 }
 
-/** Traces `model` from `inputShape` and measures what is live at each op (see the file comment). */
+/**
+ * Traces `model` from `inputShape` ([N, C, H, W] or whatever the model
+ * takes) and measures what is live at each op (see the file comment).
+ * Throws what the model's `outputShape` throws for a shape it does not take.
+ */
 export function activationLiveness(model: Module, inputShape: Shape): ActivationLiveness {
   const values: Activation[] = [];
   const ops: Array<{ name: string; inputs: number[]; output: number }> = [];
@@ -86,5 +93,6 @@ export function activationLiveness(model: Module, inputShape: Shape): Activation
     }
   }
   const allBytes = values.slice(1).reduce((s, v) => s + v.bytes, 0);
-  return { ops: ops.length, allBytes, twoLargestBytes: two, twoLargest: twoAt, largestLiveSetBytes: set, largestLiveSetAt: setAt };
+  const largestBytes = values.reduce((m, v) => Math.max(m, v.bytes), 0);
+  return { ops: ops.length, allBytes, largestBytes, twoLargestBytes: two, twoLargest: twoAt, largestLiveSetBytes: set, largestLiveSetAt: setAt };
 }
