@@ -5,8 +5,10 @@
  * and the JS heap (after a full GC) — per epoch over ten training epochs of
  * LeNet-5 (`nnref train lenet5`'s loop on the embedded data, batch 64), and
  * per 100 calls over 1,000 inference calls of ResNet-18 at batch 1 (eval,
- * noGrad, each call in a tidy scope). All three should stay flat after the
- * first epoch / the first 100 calls.
+ * noGrad, each call in a tidy scope; also the allocator's peak live bytes
+ * over each 100 calls: weights, call block and the activations live at once,
+ * src/nn/intermediates.ts). All should stay flat after the first epoch / the
+ * first 100 calls.
  *
  *   cd bench && npm run memory                  # both (about a minute here)
  *   npm run memory -- --only train              # or --only inference
@@ -18,7 +20,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { loadKernelsSync } from "../src/backend/load.js";
 import { setBackend } from "../src/backend/dispatch.js";
-import { kernelMemoryStats } from "../src/backend/resident.js";
+import { kernelMemoryStats, resetKernelMemoryPeak } from "../src/backend/resident.js";
 import { loadEmbeddedDataset } from "../src/data/node_files.js";
 import { recipeTrainer } from "../src/train/recipe.js";
 import { resnet18 } from "../src/models/index.js";
@@ -73,13 +75,16 @@ function inference(gc: () => void): void {
   makeParametersResident(model);
   const x = new Variable(randn([1, 3, size, size], rng));
   console.log(`ResNet-18, 1,000 forward calls at batch 1, 3×${size}×${size}, eval, noGrad, one tidy scope per call`);
-  console.log(`${HEADER}  ms/call`);
+  console.log(`${HEADER}  ms/call  peak live MB`);
+  resetKernelMemoryPeak();
   const samples: Array<{ wasm: number; live: number; heap: number }> = [];
   let checksum = 0;
   for (let block = 1; block <= 10; block++) {
     const t0 = performance.now();
     for (let i = 0; i < 100; i++) checksum += tidy(() => noGrad(() => model.forward(x)).value.data[0]);
-    samples.push(sample(gc, `${block * 100} calls`, ((performance.now() - t0) / 100).toFixed(2)));
+    const ms = ((performance.now() - t0) / 100).toFixed(2);
+    samples.push(sample(gc, `${block * 100} calls`, `${ms.padStart(7)}  ${mb(kernelMemoryStats()!.peakLiveBytes).padStart(12)}`));
+    resetKernelMemoryPeak();
   }
   console.log(summary(samples));
   if (!Number.isFinite(checksum)) throw new Error("bench: non-finite output");

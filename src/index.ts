@@ -40,6 +40,7 @@ export { loadKernels, loadKernelsSync } from "./backend/load.js";
 export { kernelsUnavailableReason } from "./backend/load.js";
 export { simdSupported } from "./backend/wasm.js";
 export { toResident, residentZeros, residentPointer, kernelMemoryStats } from "./backend/resident.js";
+export { resetKernelMemoryPeak } from "./backend/resident.js";
 export { makeParametersResident } from "./nn/resident_parameters.js";
 export { getThreads, setThreads, stopPool, threadsSupported, MAX_THREADS } from "./backend/threads.js";
 export { threadsUnavailableReason } from "./backend/threads.js";

@@ -11,6 +11,10 @@
  *     the enclosing scope, if any); scopes nest;
  *   - the autograd graph: a backward that frees the graph disposes the
  *     resident tensors its nodes saved for it (src/autograd/variable.ts);
+ *   - a container's forward under noGrad (src/nn/intermediates.ts): an
+ *     intermediate activation it made, owned by the innermost scope, once
+ *     the next module has read it (`disposeScopedSince`) — so an inference's
+ *     peak is the activations live at once, not all of them;
  *
  * and, as a safety net only, a FinalizationRegistry that releases the block
  * of a resident tensor the garbage collector found unreachable without a
@@ -36,10 +40,12 @@ export interface ReleasableBlock {
   release(): void;
 }
 
-/** The resident tensors created in one open tidy scope. */
-type Scope = Set<ScopedTensor>;
+/** The resident tensors created in one open tidy scope, each with its serial number (the order of creation). */
+type Scope = Map<ScopedTensor, number>;
 
 const scopes: Scope[] = [];
+/** Resident tensors adopted so far: the next one's serial number. */
+let adoptedCount = 0;
 
 /**
  * Releases the block of a resident tensor that was collected without a
@@ -52,7 +58,8 @@ let finalizedCount = 0;
 
 /** Called by the Tensor constructor for a resident tensor: joins the innermost open scope and the safety net. */
 export function adoptResident(t: ScopedTensor, block: ReleasableBlock): void {
-  if (scopes.length > 0) scopes[scopes.length - 1].add(t);
+  if (scopes.length > 0) scopes[scopes.length - 1].set(t, adoptedCount);
+  adoptedCount++;
   safetyNet?.register(t, block, t);
 }
 
@@ -85,7 +92,7 @@ export function finalizedResidentCount(): number {
  */
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== "function") throw new TypeError(`tidy: expected a function, got ${Object.prototype.toString.call(fn)}`);
-  const scope: Scope = new Set();
+  const scope: Scope = new Map();
   scopes.push(scope);
   let result: T;
   try {
@@ -116,10 +123,36 @@ function closeScope(scope: Scope, kept: Set<ScopedTensor>): void {
   const at = scopes.lastIndexOf(scope);
   scopes.splice(at, 1);
   const parent = at > 0 ? scopes[at - 1] : null;
-  for (const t of scope) {
-    if (kept.has(t)) parent?.add(t);
+  for (const [t, serial] of scope) {
+    if (kept.has(t)) parent?.set(t, serial);
     else t.dispose("at the end of the tidy scope that created it");
   }
+}
+
+/**
+ * A mark of now in the order resident tensors are created: pass it to
+ * `disposeScopedSince` to touch only tensors created after it (e.g. inside
+ * one forward pass, never its caller's tensors).
+ */
+export function residentMark(): number {
+  return adoptedCount;
+}
+
+/**
+ * Disposes `t` now, when the innermost open tidy scope owns it (it would be
+ * disposed when that scope ends anyway: not kept, not returned from an inner
+ * scope's result to an outer one beyond it) and it was created after `mark`
+ * (`residentMark()`); returns whether it did. Any other tensor — plain, kept,
+ * made before the mark, owned by an outer scope — is left alone. For
+ * containers that free a forward pass's dead intermediates early
+ * (src/nn/intermediates.ts); the tensor leaves the safety net as on any dispose.
+ */
+export function disposeScopedSince(t: ScopedTensor, mark: number, how: string): boolean {
+  if (scopes.length === 0) return false;
+  const serial = scopes[scopes.length - 1].get(t);
+  if (serial === undefined || serial < mark) return false;
+  t.dispose(how);
+  return true;
 }
 
 /** Whether `x` is a tensor (has `dispose` and `storage`): its insides are not searched. */

@@ -86,6 +86,23 @@ test("a memory that refuses to grow throws ArenaTooSmallError", () => {
   assert.is(heap.stats().liveBlocks, 0);
 });
 
+test("the high-water marks count the most live bytes and the highest top, and resetPeak starts them from now", () => {
+  const heap = fresh();
+  const a = heap.alloc(1000), b = heap.alloc(64); // 1024 + 64 live
+  heap.free(a);
+  heap.free(b);
+  assert.is(heap.stats().liveBytes, 0);
+  assert.is(heap.stats().peakLiveBytes, 1088);
+  assert.is(heap.stats().peakTop, heap.base + 1088);
+  const c = heap.alloc(128);
+  heap.resetPeak();
+  assert.is(heap.stats().peakLiveBytes, 128, "after a reset: what is live now");
+  assert.is(heap.stats().peakTop, heap.base + 128);
+  assert.ok(heap.extendInPlace(c, 512));
+  assert.is(heap.stats().peakLiveBytes, 512, "an extension counts");
+  assert.is(heap.stats().peakTop, heap.base + 512);
+});
+
 test("extendInPlace grows a block at the top or into a free neighbour, and refuses otherwise", () => {
   const heap = fresh();
   const a = heap.alloc(64), b = heap.alloc(64), c = heap.alloc(64);
@@ -110,6 +127,7 @@ test("property: random alloc/free sequences never overlap, stay aligned and insi
     fc.property(fc.array(step, { minLength: 1, maxLength: 60 }), (steps) => {
       const heap = fresh();
       const live: Array<{ ptr: number; size: number }> = [];
+      let peakLive = 0, peakTop = heap.base;
       for (const s of steps) {
         if (s.kind === "alloc") {
           const ptr = heap.alloc(s.size);
@@ -130,6 +148,10 @@ test("property: random alloc/free sequences never overlap, stay aligned and insi
         assert.is(stats.liveBytes, live.reduce((n, b) => n + b.size, 0));
         assert.is(stats.liveBlocks, live.length);
         assert.is(stats.liveBytes + stats.freeBytes, stats.top - heap.base, "live and free bytes tile the used space");
+        peakLive = Math.max(peakLive, stats.liveBytes);
+        peakTop = Math.max(peakTop, stats.top);
+        assert.is(stats.peakLiveBytes, peakLive, "the high-water mark of live bytes");
+        assert.is(stats.peakTop, peakTop, "the high-water mark of top");
       }
       for (const b of live) heap.free(b.ptr);
       assert.is(heap.stats().top, heap.base, "everything freed: the top is back at the base");

@@ -78,6 +78,10 @@ export interface KernelMemoryStats {
   readonly memoryBytes: number;
   /** How many times the memory has grown. */
   readonly grows: number;
+  /** Most bytes live at once since the allocator began or since `resetPeak()` (blocks rounded up to 64). */
+  readonly peakLiveBytes: number;
+  /** Highest `top` since the allocator began or since `resetPeak()`: the kernel memory a run needed below `top` (live plus holes). */
+  readonly peakTop: number;
 }
 
 /** Rounds a request of `bytes` up to a whole number of 64-byte units (at least one). */
@@ -99,11 +103,14 @@ export class KernelMemory {
   private readonly holes: FreeBlock[] = [];
   private readonly allocated = new Map<number, number>();
   private live = 0;
+  private peakLive = 0;
+  private peakTopByte: number;
 
   constructor(memory: WebAssembly.Memory, heapBase: number, limit = ARENA_LIMIT_BYTES) {
     this.memory = memory;
     this.base = Math.ceil(heapBase / BLOCK_ALIGN) * BLOCK_ALIGN;
     this.topByte = this.base;
+    this.peakTopByte = this.base;
     this.limit = limit;
   }
 
@@ -132,6 +139,7 @@ export class KernelMemory {
     }
     this.allocated.set(ptr, size);
     this.live += size;
+    if (this.live > this.peakLive) this.peakLive = this.live;
     return ptr;
   }
 
@@ -193,6 +201,7 @@ export class KernelMemory {
     }
     this.allocated.set(ptr, want);
     this.live += want - size;
+    if (this.live > this.peakLive) this.peakLive = this.live;
     return true;
   }
 
@@ -205,7 +214,20 @@ export class KernelMemory {
   stats(): KernelMemoryStats {
     let freeBytes = 0;
     for (const f of this.holes) freeBytes += f.size;
-    return { liveBytes: this.live, liveBlocks: this.allocated.size, freeBytes, top: this.topByte, memoryBytes: this.memory.buffer.byteLength, grows: this.generation };
+    return {
+      liveBytes: this.live, liveBlocks: this.allocated.size, freeBytes, top: this.topByte, memoryBytes: this.memory.buffer.byteLength, grows: this.generation,
+      peakLiveBytes: this.peakLive, peakTop: this.peakTopByte,
+    };
+  }
+
+  /**
+   * Starts the high-water marks (`peakLiveBytes`, `peakTop`) afresh from
+   * what is live now, to measure one run (e.g. one forward pass). The
+   * memory's size is not a mark: a WebAssembly memory never shrinks.
+   */
+  resetPeak(): void {
+    this.peakLive = this.live;
+    this.peakTopByte = this.topByte;
   }
 
   /** The free blocks below `top`, in address order (copies; for specs). */
@@ -233,5 +255,6 @@ export class KernelMemory {
     }
     this.reserve(end + TAIL_SLACK_BYTES);
     this.topByte = end;
+    if (end > this.peakTopByte) this.peakTopByte = end;
   }
 }

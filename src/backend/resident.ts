@@ -125,3 +125,12 @@ export function kernelMemoryStats(): ResidentMemoryStats | null {
   const stats = kernels.arena.heap.stats();
   return { ...stats, residentBytes: stats.liveBytes - kernels.arena.callBlockBytes };
 }
+
+/**
+ * Starts the allocator's high-water marks afresh (`peakLiveBytes`,
+ * `peakTop` of `kernelMemoryStats()`), e.g. right before the forward pass
+ * whose peak bench/peak_memory.ts prints. Does nothing before the kernels load.
+ */
+export function resetKernelMemoryPeak(): void {
+  loadedKernels()?.arena.heap.resetPeak();
+}

@@ -9,7 +9,7 @@
  */
 import { shapeString, type Shape } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
-import { FusedConv2d, Module } from "../nn/index.js";
+import { FusedConv2d, Module, forwardChain, intermediatesMark, releaseIntermediate } from "../nn/index.js";
 
 /** input [N, Cin, H, W] → ReLU(F(x) + shortcut(x)) [N, Cout, H/stride, W/stride]. */
 export class FusedResidualBlock extends Module {
@@ -27,11 +27,16 @@ export class FusedResidualBlock extends Module {
     this.training = false;
   }
 
+  /** x → ReLU(F(x) + shortcut(x)); under noGrad F's intermediates and the shortcut's output are freed once read (src/nn/intermediates.ts). */
   forward(x: Variable): Variable {
     this.outputShape(x.shape);
-    const h = this.head.reduce((v, m) => m.forward(v), x);
+    const mark = intermediatesMark();
+    const h = forwardChain(this.head, x);
     const identity = this.shortcut ? this.shortcut.forward(x) : x;
-    return this.last.forwardWithResidual(h, identity);
+    const y = this.last.forwardWithResidual(h, identity);
+    releaseIntermediate(h, y, mark);
+    releaseIntermediate(identity, y, mark);
+    return y;
   }
 
   outputShape(inputShape: Shape): Shape {

@@ -34,6 +34,7 @@ export * from "./resnet.js";
 export * from "./fused_residual_block.js";
 export * from "./fuse_model.js";
 export * from "./summary.js";
+export * from "./activation_liveness.js";
 export * from "./transfer.js";
 export * from "./autoencoder.js";
 export * from "./segmentation.js";

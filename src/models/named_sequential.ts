@@ -7,6 +7,7 @@
 import type { Shape } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
 import { Module } from "../nn/module.js";
+import { forwardChain } from "../nn/intermediates.js";
 
 /** y = f_k(… f_2(f_1(x))) with named stages: input → output of the last stage. */
 export class NamedSequential extends Module {
@@ -32,10 +33,9 @@ export class NamedSequential extends Module {
     return stage[1];
   }
 
+  /** x → the last stage's output; under noGrad each intermediate is freed once the next stage has returned (src/nn/intermediates.ts). */
   forward(x: Variable): Variable {
-    let h = x;
-    for (const [, stage] of this.stages) h = stage.forward(h);
-    return h;
+    return forwardChain(this.stages.map(([, stage]) => stage), x);
   }
 
   outputShape(inputShape: Shape): Shape {

@@ -14,7 +14,7 @@ import { shapeString, type FloatDType, type Shape } from "../tensor.js";
 import type { Random } from "../random.js";
 import * as F from "../autograd/functional.js";
 import type { Variable } from "../autograd/variable.js";
-import { BatchNorm2d, Conv2d, FusedConv2d, Module, ReLU, Sequential, expectEvalMode, fuseConvRuns, type Tracer } from "../nn/index.js";
+import { BatchNorm2d, Conv2d, FusedConv2d, Module, ReLU, Sequential, expectEvalMode, forwardChain, fuseConvRuns, intermediatesMark, releaseIntermediate, type Tracer } from "../nn/index.js";
 import { FusedResidualBlock } from "./fused_residual_block.js";
 import { SqueezeExcitation } from "./squeeze_excitation.js";
 
@@ -59,12 +59,24 @@ abstract class ResidualBlock extends Module {
     this.relu = new ReLU();
   }
 
+  /**
+   * x → ReLU(F(x) + shortcut(x)). Under noGrad (src/nn/intermediates.ts) the
+   * residual path frees each intermediate once the next layer has read it,
+   * the path's output and the projection's are freed once added, and the
+   * sum once the ReLU has read it: at most x, two of the path's outputs (or
+   * the path's output and the projection's two) and the sum live at once.
+   */
   forward(x: Variable): Variable {
     this.outputShape(x.shape);
-    let h = x;
-    for (const [, module] of this.residualPath) h = module.forward(h);
+    const mark = intermediatesMark();
+    const h = forwardChain(this.residualPath.map(([, module]) => module), x);
     const identity = this.downsample ? this.downsample.forward(x) : x;
-    return this.relu.forward(F.add(h, identity));
+    const sum = F.add(h, identity);
+    releaseIntermediate(h, sum, mark);
+    releaseIntermediate(identity, sum, mark);
+    const y = this.relu.forward(sum);
+    releaseIntermediate(sum, y, mark);
+    return y;
   }
 
   outputShape(inputShape: Shape): Shape {

@@ -17,7 +17,7 @@ import { shapeString, type FloatDType, type Shape } from "../tensor.js";
 import type { Random } from "../random.js";
 import * as F from "../autograd/functional.js";
 import type { Variable } from "../autograd/variable.js";
-import { AdaptiveAvgPool2d, Flatten, Linear, Module, ReLU, Sigmoid, type Tracer } from "../nn/index.js";
+import { AdaptiveAvgPool2d, Flatten, Linear, Module, ReLU, Sigmoid, forwardChain, intermediatesMark, releaseIntermediate, type Tracer } from "../nn/index.js";
 
 /** SqueezeExcitation(C, r): input [N, C, H, W] → same shape, each channel reweighted by a learned gate in (0, 1). */
 export class SqueezeExcitation extends Module {
@@ -43,12 +43,17 @@ export class SqueezeExcitation extends Module {
 
   /** The channel weights s [N, C] for x [N, C, H, W]. */
   excitation(x: Variable): Variable {
-    return this.gate.forward(this.fc2.forward(this.relu.forward(this.fc1.forward(this.flatten.forward(this.pool.forward(x))))));
+    return forwardChain([this.pool, this.flatten, this.fc1, this.relu, this.fc2, this.gate], x);
   }
 
+  /** x → x scaled per channel by excitation(x); under noGrad the gate's intermediates and the gate are freed once read (src/nn/intermediates.ts). */
   forward(x: Variable): Variable {
     this.outputShape(x.shape);
-    return F.scaleChannels(x, this.excitation(x));
+    const mark = intermediatesMark();
+    const s = this.excitation(x);
+    const y = F.scaleChannels(x, s);
+    releaseIntermediate(s, y, mark);
+    return y;
   }
 
   outputShape(inputShape: Shape): Shape {

@@ -5,6 +5,7 @@
  */
 export * from "./module.js";
 export * from "./sequential.js";
+export * from "./intermediates.js";
 export * from "./init.js";
 export * from "./shapes.js";
 export * from "./linear.js";

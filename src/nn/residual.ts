@@ -13,6 +13,7 @@ import { shapeString, type Shape } from "../tensor.js";
 import * as F from "../autograd/functional.js";
 import type { Variable } from "../autograd/variable.js";
 import { Module, type Tracer } from "./module.js";
+import { intermediatesMark, releaseIntermediate } from "./intermediates.js";
 
 /** Residual(body, shortcut = null): x → body(x) + (shortcut ? shortcut(x) : x); same output shape as body. */
 export class Residual extends Module {
@@ -27,10 +28,16 @@ export class Residual extends Module {
     this.shortcut = shortcut === null ? null : this.registerModule("shortcut", shortcut);
   }
 
+  /** x → body(x) + shortcut(x); under noGrad the two branch outputs are freed once added (./intermediates.ts). */
   forward(x: Variable): Variable {
     this.outputShape(x.shape);
+    const mark = intermediatesMark();
     const skip = this.shortcut ? this.shortcut.forward(x) : x;
-    return F.add(this.body.forward(x), skip);
+    const main = this.body.forward(x);
+    const y = F.add(main, skip);
+    releaseIntermediate(main, y, mark);
+    releaseIntermediate(skip, y, mark);
+    return y;
   }
 
   outputShape(inputShape: Shape): Shape {

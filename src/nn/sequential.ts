@@ -5,6 +5,7 @@
 import type { Shape } from "../tensor.js";
 import type { Variable } from "../autograd/variable.js";
 import { Module } from "./module.js";
+import { forwardChain } from "./intermediates.js";
 
 /** y = f_k(… f_2(f_1(x))) — 000's MLP as composed layers. */
 export class Sequential extends Module {
@@ -28,10 +29,12 @@ export class Sequential extends Module {
     return this.layers.length;
   }
 
+  /**
+   * x [N, …] → the last layer's output. Under noGrad each intermediate
+   * output is freed once the next layer has returned (./intermediates.ts).
+   */
   forward(x: Variable): Variable {
-    let h = x;
-    for (const layer of this.layers) h = layer.forward(h);
-    return h;
+    return forwardChain(this.layers, x);
   }
 
   outputShape(inputShape: Shape): Shape {

@@ -20,6 +20,7 @@ import { Variable } from "../autograd/variable.js";
 import { noGrad } from "../autograd/apply.js";
 import * as F from "../autograd/functional.js";
 import type { Tensor } from "../tensor.js";
+import { tidy } from "../tensor_lifetime.js";
 import { softmax } from "../ops/activations.js";
 import type { Module } from "../nn/module.js";
 import type { ImageDataset } from "../data/dataset.js";
@@ -63,7 +64,9 @@ export interface ClassifierEvaluation extends PassMetrics {
 
 /**
  * Evaluates `model` (input [N, C, H, W] → scores [N, classes]) on `data` in
- * eval mode under `noGrad`, in the dataset's order; restores the model's
+ * eval mode under `noGrad`, in the dataset's order, each batch in its own
+ * `tidy` scope (so the kernels' memory holds one batch's activations at a
+ * time, also when the caller runs it inside a scope); restores the model's
  * training mode afterwards. Labels must be below the model's number of
  * outputs.
  */
@@ -81,21 +84,24 @@ export function evaluateClassifier(model: Module, data: ImageDataset, options: E
   try {
     noGrad(() => {
       for (const batch of epochBatches(data, { batchSize, standardization, shuffle: false })) {
-        const logits = model.forward(new Variable(batch.input));
-        const scores = logits.value;
-        if (scores.rank !== 2 || scores.shape[0] !== batch.indices.length) {
-          throw new RangeError(`evaluateClassifier: expected scores [${batch.indices.length}, classes] from the model, got [${scores.shape.join(", ")}]`);
-        }
-        const loss = F.crossEntropy(logits, batch.target);
-        metrics.add(loss.value.data[0], scores, batch.target);
-        const counts = confusionCounts(scores, batch.target);
-        if (confusion === null) {
-          confusion = counts;
-          classes = scores.shape[1];
-        } else {
-          for (let i = 0; i < counts.length; i++) confusion[i] += counts[i];
-        }
-        if (outputs) scoreRows.push(scores);
+        // One scope per batch: its activations (resident on the wasm backend) go when the batch is counted.
+        tidy(() => {
+          const logits = model.forward(new Variable(batch.input));
+          const scores = logits.value;
+          if (scores.rank !== 2 || scores.shape[0] !== batch.indices.length) {
+            throw new RangeError(`evaluateClassifier: expected scores [${batch.indices.length}, classes] from the model, got [${scores.shape.join(", ")}]`);
+          }
+          const loss = F.crossEntropy(logits, batch.target);
+          metrics.add(loss.value.data[0], scores, batch.target);
+          const counts = confusionCounts(scores, batch.target);
+          if (confusion === null) {
+            confusion = counts;
+            classes = scores.shape[1];
+          } else {
+            for (let i = 0; i < counts.length; i++) confusion[i] += counts[i];
+          }
+          if (outputs) scoreRows.push(scores.clone()); // a plain copy: the scope frees the scores
+        });
       }
     });
   } finally {

@@ -9,6 +9,7 @@
 import { Tensor } from "../tensor.js";
 import { Variable } from "../autograd/variable.js";
 import { noGrad } from "../autograd/apply.js";
+import { tidy } from "../tensor_lifetime.js";
 import * as F from "../autograd/functional.js";
 import type { Module } from "../nn/module.js";
 import { standardizationTable, type Standardization } from "../data/standardize.js";
@@ -54,7 +55,8 @@ export function predictClasses(model: Module, images: readonly Uint8Array[], opt
   model.eval();
   let probabilities: Tensor;
   try {
-    probabilities = noGrad(() => F.softmax(model.forward(new Variable(new Tensor(input, [images.length, ...inputSize]))), 1).value);
+    // In a scope, as evaluateClassifier's batches: the activations go when the (plain) probabilities are copied out.
+    probabilities = tidy(() => noGrad(() => F.softmax(model.forward(new Variable(new Tensor(input, [images.length, ...inputSize]))), 1).value.clone()));
   } finally {
     model.train(wasTraining);
   }
