@@ -20,6 +20,14 @@
 // Method: x = k·ln2 + r with |r| ≤ ½ln2 (r = hi − lo), e^r = 1 + r + r·c/(2 − c)
 // with c = r − r²·(P1 + r²·(P2 + … + r²·P5)) (Remez, error < 2⁻⁵⁹), then
 // e^x = 2^k·e^r. Error < 1 ulp.
+//
+// `exactExpPair` computes two at a time in f64x2 lanes with the same
+// operations: for 2⁻²⁸ ≤ |x| < 700 (x ≠ 1) every branch of the scalar code is
+// one formula — k = ±1 for ½ln2 < |x| < 1.5·ln2 is what the truncation gives
+// there, and the k = 0 form 1 − ((x·c)/(c − 2) − x) equals the general one with
+// hi = x, lo = 0, since a/(−b) = −(a/b) and 0 − q = −q for q ≠ 0 —, and 2^k
+// is one multiply; a pair with a lane outside that range goes lane by lane
+// through `exactExp`.
 
 const O_THRESHOLD = reinterpret<f64>(0x40862E42FEFA39EF); //  709.782712893383973096
 const U_THRESHOLD = reinterpret<f64>(0xC0874910D52D3051); // -745.13321910194110842
@@ -81,4 +89,35 @@ export function exactExp(x: f64): f64 {
     return y * twoTo(k);
   }
   return y * twoTo(k + 1000) * TWO_M1000;
+}
+
+/** High word of ½ln2 (|x| above it is reduced, k ≠ 0), as a 64-bit bound. */
+const REDUCE_ABOVE: i64 = 0x3FD62E42FFFFFFFF;
+const TINY_BELOW: i64 = 0x3E30000000000000; // 2⁻²⁸
+const LARGE_FROM: i64 = 0x4085E00000000000; // 700
+
+/** e^x of both f64x2 lanes, bit-equal to `exactExp` of each (see the file comment). */
+@inline
+export function exactExpPair(x: v128): v128 {
+  const ax = v128.and(x, i64x2.splat(0x7FFFFFFFFFFFFFFF));
+  const common = v128.andnot(v128.and(i64x2.ge_s(ax, i64x2.splat(TINY_BELOW)), i64x2.lt_s(ax, i64x2.splat(LARGE_FROM))), f64x2.eq(x, f64x2.splat(1.0)));
+  if (!i64x2.all_true(common)) {
+    return f64x2.replace_lane(f64x2.splat(exactExp(f64x2.extract_lane(x, 0))), 1, exactExp(f64x2.extract_lane(x, 1)));
+  }
+  const half = v128.bitselect(f64x2.splat(-0.5), f64x2.splat(0.5), i64x2.lt_s(x, i64x2.splat(0)));
+  // k = trunc(x/ln2 ± ½) where |x| > ½ln2, else 0 (+0: the mask clears every bit)
+  const kf = v128.and(f64x2.trunc(f64x2.add(f64x2.mul(f64x2.splat(INV_LN2), x), half)), i64x2.gt_s(ax, i64x2.splat(REDUCE_ABOVE)));
+  const hi = f64x2.sub(x, f64x2.mul(kf, f64x2.splat(LN2_HI)));
+  const lo = f64x2.mul(kf, f64x2.splat(LN2_LO));
+  const r = f64x2.sub(hi, lo);
+  const t = f64x2.mul(r, r);
+  let p = f64x2.add(f64x2.splat(P4), f64x2.mul(t, f64x2.splat(P5)));
+  p = f64x2.add(f64x2.splat(P3), f64x2.mul(t, p));
+  p = f64x2.add(f64x2.splat(P2), f64x2.mul(t, p));
+  p = f64x2.add(f64x2.splat(P1), f64x2.mul(t, p));
+  const c = f64x2.sub(r, f64x2.mul(t, p));
+  const y = f64x2.sub(f64x2.splat(1.0), f64x2.sub(f64x2.sub(lo, f64x2.div(f64x2.mul(r, c), f64x2.sub(f64x2.splat(2.0), c))), hi));
+  // 2^k for |k| ≤ 1010: the exponent field k + 1023
+  const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
+  return f64x2.mul(y, i64x2.shl(i64x2.add(k, i64x2.splat(1023)), 52));
 }

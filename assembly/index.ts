@@ -27,4 +27,4 @@ export { batchNormStats, batchNormForward, batchNormBackward } from "./batch_nor
 export { addForward, mulForward } from "./arith";
 export { globalAvgPoolForward, globalAvgPoolBackward } from "./pool";
 export { adamStep } from "./adam";
-export { exactExpF64, softmaxRowStats, softmaxForward, logSoftmaxForward, softmaxBackward, logSoftmaxBackward, crossEntropyLosses, crossEntropyBackward } from "./softmax";
+export { exactExpF64, exactExpPairF64, softmaxRowStats, softmaxForward, logSoftmaxForward, softmaxBackward, logSoftmaxBackward, crossEntropyLosses, crossEntropyBackward } from "./softmax";

@@ -25,11 +25,17 @@
 // Row statistics `stats` are f64 pairs [rows, 2]: (m, s), then (m, L) with
 // L = NaN for a row whose result is NaN.
 
-import { exactExp } from "./exp_f64";
+import { exactExp, exactExpPair } from "./exp_f64";
+import { load2, store2 } from "./f64_lanes";
 
 /** exactExp of one value (for the spec that checks it against Math.exp). */
 export function exactExpF64(x: f64): f64 {
   return exactExp(x);
+}
+
+/** exactExpPair of (a, b), stored as two f64 at `out` (for the spec). */
+export function exactExpPairF64(a: f64, b: f64, out: usize): void {
+  v128.store(out, exactExpPair(f64x2.replace_lane(f64x2.splat(a), 1, b)));
 }
 
 /** Position of the first maximum of row `p` (C floats) by `>`: a NaN never wins, a leading NaN stays. */
@@ -47,16 +53,26 @@ function argmaxRow(p: usize, C: i32): i32 {
   return kMax;
 }
 
-/** (m, s) of each row of x [rows, C] into stats [rows, 2] (f64). */
-export function softmaxRowStats(x: usize, rows: i32, C: i32, stats: usize): void {
+/** e[k] = exp(zₖ − m) (f64) for row `p` of C floats, two at a time; returns s = Σ_{k≠kMax} e[k], summed in k order. */
+@inline
+function rowExps(p: usize, C: i32, m: f64, kMax: i32, e: usize): f64 {
+  const vm = f64x2.splat(m);
+  let k = 0;
+  for (; k + 2 <= C; k += 2) v128.store(e + (<usize>k << 3), exactExpPair(f64x2.sub(load2(p + (<usize>k << 2)), vm)));
+  if (k < C) store<f64>(e + (<usize>k << 3), exactExp(<f64>load<f32>(p + (<usize>k << 2)) - m));
+  let s: f64 = 0;
+  for (k = 0; k < C; k++) if (k != kMax) s += load<f64>(e + (<usize>k << 3));
+  return s;
+}
+
+/** (m, s) of each row of x [rows, C] into stats [rows, 2] (f64). `scratch`: C f64. */
+export function softmaxRowStats(x: usize, rows: i32, C: i32, stats: usize, scratch: usize): void {
   for (let r = 0; r < rows; r++) {
     const p = x + <usize>r * <usize>C * 4;
     const kMax = argmaxRow(p, C);
     const m = <f64>load<f32>(p + (<usize>kMax << 2));
-    let s: f64 = 0;
-    for (let k = 0; k < C; k++) if (k != kMax) s += exactExp(<f64>load<f32>(p + (<usize>k << 2)) - m);
     store<f64>(stats + (<usize>r << 4), m);
-    store<f64>(stats + (<usize>r << 4) + 8, s);
+    store<f64>(stats + (<usize>r << 4) + 8, rowExps(p, C, m, kMax, scratch));
   }
 }
 
@@ -69,18 +85,15 @@ export function softmaxForward(x: usize, rows: i32, C: i32, y: usize, scratch: u
     const p = x + <usize>r * <usize>C * 4, q = y + <usize>r * <usize>C * 4;
     const kMax = argmaxRow(p, C);
     const m = <f64>load<f32>(p + (<usize>kMax << 2));
-    let s: f64 = 0;
-    for (let k = 0; k < C; k++) {
-      const e = exactExp(<f64>load<f32>(p + (<usize>k << 2)) - m); // exactly 1 at k*
-      store<f64>(scratch + (<usize>k << 3), e);
-      if (k != kMax) s += e;
-    }
+    const s = rowExps(p, C, m, kMax, scratch); // e[k*] = exp(0) = 1
     if (!isFinite(m) || isNaN(s)) {
       for (let k = 0; k < C; k++) store<f32>(q + (<usize>k << 2), NaN);
       continue;
     }
-    const denominator = 1 + s;
-    for (let k = 0; k < C; k++) store<f32>(q + (<usize>k << 2), <f32>(load<f64>(scratch + (<usize>k << 3)) / denominator));
+    const denominator = 1 + s, vd = f64x2.splat(denominator);
+    let k = 0;
+    for (; k + 2 <= C; k += 2) store2(q + (<usize>k << 2), f64x2.div(v128.load(scratch + (<usize>k << 3)), vd));
+    if (k < C) store<f32>(q + (<usize>k << 2), <f32>(load<f64>(scratch + (<usize>k << 3)) / denominator));
   }
 }
 
@@ -115,7 +128,13 @@ export function logSoftmaxBackward(dy: usize, l: usize, rows: i32, C: i32, dz: u
     const o = <usize>r * <usize>C * 4;
     let gSum: f64 = 0;
     for (let k = 0; k < C; k++) gSum += <f64>load<f32>(dy + o + (<usize>k << 2));
-    for (let k = 0; k < C; k++) {
+    const vs = f64x2.splat(gSum);
+    let k = 0;
+    for (; k + 2 <= C; k += 2) {
+      const i = o + (<usize>k << 2);
+      store2(dz + i, f64x2.sub(load2(dy + i), f64x2.mul(exactExpPair(load2(l + i)), vs)));
+    }
+    if (k < C) {
       const i = o + (<usize>k << 2);
       store<f32>(dz + i, <f32>(<f64>load<f32>(dy + i) - exactExp(<f64>load<f32>(l + i)) * gSum));
     }
@@ -163,7 +182,15 @@ export function crossEntropyBackward(x: usize, target: usize, rows: i32, C: i32,
     }
     const g = perRow ? <f64>load<f32>(dy + (<usize>r << 2)) : scale;
     const m = load<f64>(stats + (<usize>r << 4)), L = load<f64>(stats + (<usize>r << 4) + 8);
-    for (let c = 0; c < C; c++) {
+    const vm = f64x2.splat(m), vL = f64x2.splat(L), vg = f64x2.splat(g), vsmooth = f64x2.splat(smooth);
+    let c = 0;
+    for (; c + 2 <= C; c += 2) {
+      const e = exactExpPair(f64x2.sub(f64x2.sub(load2(p + (<usize>c << 2)), vm), vL));
+      // keep·1[c = t] lane by lane: keep·1 = keep, keep·0 = +0 (keep = 1 − ε ≥ 0)
+      const hot = f64x2.replace_lane(f64x2.splat(c == t ? keep : 0), 1, c + 1 == t ? keep : 0);
+      store2(q + (<usize>c << 2), f64x2.mul(vg, f64x2.sub(f64x2.sub(e, hot), vsmooth)));
+    }
+    if (c < C) {
       const logp = (<f64>load<f32>(p + (<usize>c << 2)) - m) - L;
       const oneHot: f64 = c == t ? 1 : 0;
       store<f32>(q + (<usize>c << 2), <f32>(g * (exactExp(logp) - keep * oneHot - smooth)));

@@ -72,6 +72,25 @@ test("exactExpF64 has the bits of Math.exp: special values, the thresholds and r
   }
 });
 
+test("exactExpPair (two f64x2 lanes) has the bits of Math.exp in each lane, also beside a lane that takes the scalar path", () => {
+  const pxs = arena.layout([16])[0];
+  const out = (): Float64Array => new Float64Array(arena.memory.buffer, pxs, 2);
+  const rng = new Random(19);
+  const edges = [0, 1, -1, 0.3465735902799726, 0.34657359027997264, 0.3465735902799727, 1.0397207708399179, -1.0397207708399179, 699.99, -699.99, 700, -700, 2 ** -28, -(2 ** -28), NaN, -Infinity];
+  const draws = Array.from({ length: 60_000 }, (_, i) => (i % 3 === 0 ? (rng.uniform() - 0.5) * 1400 : i % 3 === 1 ? -rng.uniform() * 40 : (rng.uniform() - 0.5) * 2));
+  const pairs: [number, number][] = [];
+  for (const a of edges) for (const b of edges) pairs.push([a, b]);
+  for (let i = 0; i + 1 < draws.length; i += 2) pairs.push([draws[i], draws[i + 1]], [draws[i], edges[i % edges.length]]);
+  for (const [a, b] of pairs) {
+    exports.exactExpPairF64(a, b, pxs);
+    const [ya, yb] = out();
+    for (const [x, y] of [[a, ya], [b, yb]]) {
+      const want = Math.exp(x);
+      if (!(Object.is(y, want) || (Number.isNaN(y) && Number.isNaN(want)))) assert.unreachable(`exp(${x}) in a pair with (${a}, ${b}) = ${y}, Math.exp gives ${want}`);
+    }
+  }
+});
+
 for (const [name, kernel, reference] of [["softmax", softmaxKernelOp, softmaxOp], ["log_softmax", logSoftmaxKernelOp, logSoftmaxOp]] as const) {
   test(`${name}: bit-equal to the reference on rows with −∞, huge logits, NaN, ±∞, C = 1, 64×10 and 64×1000`, () => {
     const rng = new Random(3);

@@ -76,7 +76,8 @@ export interface KernelExports {
   adamStep(theta: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number,
     weightDecay: number, decoupled: number, correction1: number, correction2: number): void;
   exactExpF64(x: number): number;
-  softmaxRowStats(x: number, rows: number, C: number, stats: number): void;
+  exactExpPairF64(a: number, b: number, out: number): void;
+  softmaxRowStats(x: number, rows: number, C: number, stats: number, scratch: number): void;
   softmaxForward(x: number, rows: number, C: number, y: number, scratch: number): void;
   logSoftmaxForward(x: number, rows: number, C: number, stats: number, y: number): void;
   softmaxBackward(dy: number, y: number, rows: number, C: number, dz: number): void;

@@ -78,10 +78,10 @@ export const crossEntropyKernelOp: OpDef<CrossEntropyAttrs, CrossEntropyCache> =
     const layout = classLayout("cross_entropy", input, target, a.ignore_index); // the reference's checks, before anything is laid out
     const rows = layout.batch, C = layout.classes;
     const { exports, arena } = requireKernels();
-    const [pxRegion, ptarget, pstats, plosses] = arena.layout([inputBytes(input), rows * 4, rows * 16, rows * 8]);
+    const [pxRegion, ptarget, pstats, plosses, scratch] = arena.layout([inputBytes(input), rows * 4, rows * 16, rows * 8, C * 8]);
     const px = placeInput(input, pxRegion);
     placeTarget(target, ptarget);
-    exports.softmaxRowStats(px, rows, C, pstats);
+    exports.softmaxRowStats(px, rows, C, pstats, scratch);
     rowLogNormalizers(pstats, rows);
     exports.crossEntropyLosses(px, ptarget, rows, C, pstats, a.ignore_index, a.label_smoothing, plosses);
     const losses = new Float64Array(arena.memory.buffer, plosses, rows).slice();

@@ -60,9 +60,9 @@ export function softmaxF32(x: Tensor, rows: number, C: number): Tensor {
 export function logSoftmaxF32(x: Tensor, rows: number, C: number): Tensor {
   const { exports, arena } = requireKernels();
   const y = planOutput(x.shape);
-  const [pxRegion, py, stats] = arena.layout([inputBytes(x), outputBytes(y), rows * 16]);
+  const [pxRegion, py, stats, scratch] = arena.layout([inputBytes(x), outputBytes(y), rows * 16, C * 8]);
   const px = placeInput(x, pxRegion);
-  exports.softmaxRowStats(px, rows, C, stats);
+  exports.softmaxRowStats(px, rows, C, stats, scratch);
   rowLogNormalizers(stats, rows);
   exports.logSoftmaxForward(px, rows, C, stats, outputPointer(y, py));
   return finishOutput(y, py);
