@@ -16,7 +16,7 @@ export { MAX_THREADS, setThreadIndex } from "./thread_local";
 
 /** Version of the kernels' calling conventions (bumped when an export changes). */
 export function kernelsVersion(): i32 {
-  return 1;
+  return 2;
 }
 
 /** First byte the JS side may use: everything below holds the module's static data. */
@@ -27,3 +27,4 @@ export { batchNormStats, batchNormForward, batchNormBackward } from "./batch_nor
 export { addForward, mulForward } from "./arith";
 export { globalAvgPoolForward, globalAvgPoolBackward } from "./pool";
 export { adamStep } from "./adam";
+export { exactExpF64, exactExpPairF64, softmaxRowStats, softmaxForward, logSoftmaxForward, softmaxBackward, logSoftmaxBackward, crossEntropyLosses, crossEntropyBackward } from "./softmax";

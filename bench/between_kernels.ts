@@ -3,7 +3,8 @@
  * their reference ops, one process, one thread: batch_norm (evaluation on
  * ResNet-18's batch-1 shapes, training forward + backward at batch 64),
  * add and mul (ResNet's residual add, an MLP activation), global average
- * pooling, and the Adam update (the MLP 784-128-10's first weight matrix).
+ * pooling, the Adam update (the MLP 784-128-10's first weight matrix), and
+ * softmax, log_softmax and cross_entropy over 64 rows of 10 and 1000 classes.
  * Prints the median ms of each (tinybench) and reference ÷ kernel.
  *
  *   cd bench && npm ci && npm run between
@@ -15,7 +16,7 @@ import { findOp } from "../src/ops/registry.js";
 import { adamHyper } from "../src/optim/adam.js";
 import { adamStepInPlace } from "../src/ops/adam_step.js";
 import { adamStepInPlaceKernel } from "../src/backend/kernels/adam.js";
-import { randn, randu, type Tensor } from "../src/tensor.js";
+import { randn, randu, Tensor } from "../src/tensor.js";
 import { Random } from "../src/random.js";
 import type { Tensors } from "../src/ops/op.js";
 
@@ -70,6 +71,13 @@ for (const shape of [[1, 64, 56, 56], [64, 128]]) {
 }
 compareOp("global avg pool fwd+bwd [1, 512, 7, 7]", "adaptive_avg_pool2d", { input: randn([1, 512, 7, 7], rng, { dtype: "float32" }) }, { output_size: 1 }, true);
 compareOp("global avg pool fwd+bwd [64, 64, 8, 8]", "adaptive_avg_pool2d", { input: randn([64, 64, 8, 8], rng, { dtype: "float32" }) }, { output_size: 1 }, true);
+for (const [N, C] of [[64, 10], [64, 1000]]) {
+  const logits = randn([N, C], rng, { std: 3, dtype: "float32" });
+  const target = new Tensor(new Int32Array(N).map(() => rng.int(C)), [N]);
+  compareOp(`softmax fwd+bwd [${N}, ${C}]`, "softmax", { input: logits }, { dim: -1 }, true);
+  compareOp(`log_softmax fwd+bwd [${N}, ${C}]`, "log_softmax", { input: logits }, { dim: -1 }, true);
+  compareOp(`cross_entropy fwd+bwd [${N}, ${C}] (mean)`, "cross_entropy", { input: logits, target }, {}, true);
+}
 {
   const n = 784 * 128, hyper = adamHyper({ lr: 1e-3 });
   const fresh = () => new Float32Array(n).map(() => rng.normal() * 0.1);

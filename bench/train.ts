@@ -10,6 +10,7 @@
  *   npm run train -- --processes 1 --only lenet5        # one model, one process
  *   npm run train -- --memory                           # the memory check (about 20 s)
  *   npm run train -- --threads 2                        # nnref on 2 threads (threads.ts: the ratio in one process)
+ *   npm run train -- --reference-softmax                # softmax, log_softmax, cross_entropy by their reference (A/B of their kernels)
  *
  * Prints; never asserts. Models: LeNet-5 (1×28×28 → 6@5×5 → pool → 16@5×5 →
  * pool → 120 → 84 → 10) and the MLP 784-128-10 (ReLU). TF.js runs NHWC, its
@@ -22,7 +23,8 @@ import { fileURLToPath } from "node:url";
 import { benchOptions, childOrMedians, printTable, tfjsWasm, warmUp, type Row } from "./harness.js";
 import { loadKernelsSync } from "../src/backend/load.js";
 import { requireKernels } from "../src/backend/wasm.js";
-import { setBackend } from "../src/backend/dispatch.js";
+import { registerKernels, setBackend } from "../src/backend/dispatch.js";
+import { findOp } from "../src/ops/registry.js";
 import { loadEmbeddedDataset } from "../src/data/node_files.js";
 import { epochBatches, type Batch } from "../src/data/batches.js";
 import { recipeTrainer } from "../src/train/recipe.js";
@@ -32,6 +34,8 @@ import { makeParametersResident } from "../src/nn/resident_parameters.js";
 const options = benchOptions();
 const { args, threads, wanted, plain } = options;
 const BATCH = 64;
+/** --reference-softmax: the wasm backend runs these ops' reference OpDefs (registered over their kernels), the "off" of an A/B. */
+const referenceSoftmax = args.includes("--reference-softmax");
 /** Timed steps per model after the warm-up (LeNet-5, MLP). */
 const STEPS: Record<string, number> = { lenet5: 150, mlp: 600 };
 
@@ -118,6 +122,7 @@ function tfjsRate(tf: TF, model: string): number {
 
 async function measure(): Promise<Row[]> {
   if (!loadKernelsSync()) throw new Error("the nnref wasm kernels did not load (WebAssembly SIMD missing?)");
+  if (referenceSoftmax) registerKernels(["softmax", "log_softmax", "cross_entropy"].map((name) => findOp(name)!));
   setBackend("wasm");
   const tf = await tfjsWasm();
   registerConv2dGradient(tf);
@@ -170,7 +175,7 @@ if (args.includes("--memory")) {
     process.exitCode = child.status ?? 1;
   }
 } else {
-  const rows = await childOrMedians(options, import.meta.url, measure, ["--threads", String(threads), ...(plain ? ["--plain"] : [])], (processes) =>
+  const rows = await childOrMedians(options, import.meta.url, measure, ["--threads", String(threads), ...(plain ? ["--plain"] : []), ...(referenceSoftmax ? ["--reference-softmax"] : [])], (processes) =>
     `training throughput, images/s (batch ${BATCH}, SGD momentum; nnref ${threads} thread${threads > 1 ? "s" : ""}, TF.js one), nnref wasm vs TF.js WASM, median over ${processes} process(es); Node ${process.version}`);
   if (rows) printTable("train step (forward, cross-entropy, backward, SGD step)", ["nnref", "TF.js", "× TF.js"], rows);
 }

@@ -19,7 +19,7 @@ test("loadKernelsSync and loadKernels report success and register the kernel ops
   assert.is(loadKernelsSync(), true);
   assert.is(await loadKernels(), true);
   assert.ok(isWasmAvailable());
-  assert.equal(kernelOpNames().sort(), ["adaptive_avg_pool2d", "add", "batch_norm", "conv2d", "conv2d_fused", "conv_transpose2d", "linear", "max_pool2d", "mul", "relu"]);
+  assert.equal(kernelOpNames().sort(), ["adaptive_avg_pool2d", "add", "batch_norm", "conv2d", "conv2d_fused", "conv_transpose2d", "cross_entropy", "linear", "log_softmax", "max_pool2d", "mul", "relu", "softmax"]);
 });
 
 test("setBackend switches what resolveOp returns; getBackend reports it", () => {

@@ -75,6 +75,16 @@ export interface KernelExports {
   globalAvgPoolBackward(dy: number, planes: number, HW: number, dx: number): void;
   adamStep(theta: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number,
     weightDecay: number, decoupled: number, correction1: number, correction2: number): void;
+  exactExpF64(x: number): number;
+  exactExpPairF64(a: number, b: number, out: number): void;
+  softmaxRowStats(x: number, rows: number, C: number, stats: number, scratch: number): void;
+  softmaxForward(x: number, rows: number, C: number, y: number, scratch: number): void;
+  logSoftmaxForward(x: number, rows: number, C: number, stats: number, y: number): void;
+  softmaxBackward(dy: number, y: number, rows: number, C: number, dz: number): void;
+  logSoftmaxBackward(dy: number, l: number, rows: number, C: number, dz: number): void;
+  crossEntropyLosses(x: number, target: number, rows: number, C: number, stats: number, ignoreIndex: number, eps: number, losses: number): void;
+  crossEntropyBackward(x: number, target: number, rows: number, C: number, stats: number, ignoreIndex: number, eps: number,
+    dy: number, perRow: number, scale: number, dz: number): void;
 }
 
 /** Alignment of every arena region (a cache line). */
@@ -239,7 +249,7 @@ export function kernelBytes(): Uint8Array {
  * The version of the kernels' calling conventions this JS glue is written
  * for: assembly/index.ts's `kernelsVersion()` must return it.
  */
-export const KERNELS_VERSION = 1;
+export const KERNELS_VERSION = 2;
 
 /** A kernels module built for other calling conventions than this JS glue (stale build): refused. */
 export class KernelsVersionError extends Error {

@@ -28,7 +28,7 @@ import { pickReduction, reduce, reductionAttr, reductionScale, type PairCache, t
 // ignored gives 0/0 = NaN, as PyTorch does).
 
 /** The sizes of a class-loss call: N positions × C classes, `inner` positions per sample. */
-interface ClassLayout {
+export interface ClassLayout {
   batch: number;
   classes: number;
   /** Product of the spatial dims d₁, … (1 without them). */
@@ -41,7 +41,7 @@ interface ClassLayout {
  * Validates input [N, C, d…] / [C] against target [N, d…] / [] and every
  * target value: in [0, C) unless it equals ignore_index. Throws OpError.
  */
-function classLayout(op: string, input: Tensor, target: Tensor, ignoreIndex: number): ClassLayout {
+export function classLayout(op: string, input: Tensor, target: Tensor, ignoreIndex: number): ClassLayout {
   floatData(op, "input", input);
   const t = intData(op, "target", target);
   if (input.rank < 1) fail(op, "input", "rank ≥ 1 [N, C, …] or [C]", `shape ${shapeString(input.shape)}`);
@@ -58,7 +58,7 @@ function classLayout(op: string, input: Tensor, target: Tensor, ignoreIndex: num
 }
 
 /** Number of targets that are not ignore_index. */
-function countKept(t: Int32Array, ignoreIndex: number): number {
+export function countKept(t: Int32Array, ignoreIndex: number): number {
   let n = 0;
   for (let i = 0; i < t.length; i++) if (t[i] !== ignoreIndex) n++;
   return n;
@@ -251,7 +251,7 @@ export const nllLossOp = binaryOp<NllLossAttrs>({
   },
 });
 
-interface CrossEntropyCache extends PairCache {
+export interface CrossEntropyCache extends PairCache {
   logp: Float64Array;
 }
 

@@ -15,6 +15,8 @@
  *   arith.ts             add and mul (elementwise, one shape)
  *   avg_pool2d.ts        adaptive_avg_pool2d to 1×1 (global average pooling)
  *   adam.ts              the Adam update in place (optimizer steps)
+ *   softmax.ts           softmax and log_softmax over contiguous rows
+ *   cross_entropy.ts     cross_entropy of [N, C] logits against class indices
  *   arena.ts             operands and results (resident tensors in place, plain ones
  *                        copied through the arena); the reference fallback
  * The public `sgemm()` is ../sgemm.ts.
@@ -32,11 +34,14 @@ import { addKernelOp, mulKernelOp } from "./arith.js";
 import { adaptiveAvgPool2dKernelOp } from "./avg_pool2d.js";
 import { adamStepInPlaceKernel } from "./adam.js";
 import { conv2dFusedKernelOp } from "./conv2d_fused.js";
+import { logSoftmaxKernelOp, softmaxKernelOp } from "./softmax.js";
+import { crossEntropyKernelOp } from "./cross_entropy.js";
 
 /** Every op with a kernel, for `registerKernels`. */
 export const kernelOps: OpDef[] = [
   conv2dKernelOp, conv2dFusedKernelOp, convTranspose2dKernelOp, linearKernelOp, reluKernelOp, maxPool2dKernelOp,
   batchNormKernelOp, addKernelOp, mulKernelOp, adaptiveAvgPool2dKernelOp,
+  softmaxKernelOp, logSoftmaxKernelOp, crossEntropyKernelOp,
 ];
 
 /** Every in-place update rule with a kernel, by the name the optimizers resolve. */
