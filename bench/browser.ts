@@ -202,6 +202,6 @@ try {
 }
 console.log(`load average at the end: ${load()}`);
 if (failures > 0) {
-  console.error(`browser bench: ${failures} job(s) failed`);
+  console.error(`browser bench: FAILED (${failures} problem${failures > 1 ? "s" : ""}, see above)`);
   process.exit(1);
 }
