@@ -24,20 +24,10 @@ import { Random } from "../src/random.js";
 import { loadEmbeddedDataset } from "../src/data/node_files.js";
 import { epochBatches, type Batch } from "../src/data/batches.js";
 import { recipeTrainer } from "../src/train/recipe.js";
+import { forwardShapes as convShapes, randomArray } from "./conv_cases.js";
 
 const options = benchOptions();
 const { wanted } = options;
-
-const convShapes = [
-  { label: "LeNet conv1 N=64 1×28×28 → 6@5×5", N: 64, Cin: 1, H: 28, W: 28, Cout: 6, k: 5, pad: 0 },
-  { label: "LeNet conv2 N=64 6×12×12 → 16@5×5", N: 64, Cin: 6, H: 12, W: 12, Cout: 16, k: 5, pad: 0 },
-  { label: "VGG-like N=1 64×56×56 → 64@3×3 p1", N: 1, Cin: 64, H: 56, W: 56, Cout: 64, k: 3, pad: 1 },
-  { label: "1×1 N=1 256×14×14 → 1024@1×1", N: 1, Cin: 256, H: 14, W: 14, Cout: 1024, k: 1, pad: 0 },
-];
-
-function randomArray(n: number, rng: Random): Float32Array {
-  return new Float32Array(n).map(() => rng.uniformIn(-1, 1));
-}
 
 /**
  * CPU milliseconds per call of `fn` (all threads of the process, from
