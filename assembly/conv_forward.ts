@@ -16,15 +16,44 @@ const DIRECT_MAX_PANELS: i32 = 8;
  * the arena.
  */
 export function conv2dForwardScratchBytes(geom: usize): f64 {
+  return conv2dPackedWeightsBytes(geom) + conv2dForwardPackedScratchBytes(geom);
+}
+
+/**
+ * Bytes of the weights packed into MR panels (`conv2dPackWeights`): per
+ * group ceil(CoutG/MR)·MR rows of K floats, the rows past CoutG zero. In f64.
+ */
+export function conv2dPackedWeightsBytes(geom: usize): f64 {
+  const g = changetype<ConvGeometry>(geom);
+  return <f64>g.groups * <f64>(panelsOf(g.Cout / g.groups, MR) * MR) * <f64>convK(geom) * 4;
+}
+
+/** Bytes of scratch `conv2dForwardPacked` needs: `conv2dForward`'s less the packed weights. In f64. */
+export function conv2dForwardPackedScratchBytes(geom: usize): f64 {
   const g = changetype<ConvGeometry>(geom);
   const K = <f64>convK(geom);
-  const CinG = <f64>(g.Cin / g.groups), CoutG = g.Cout / g.groups;
-  const packedW = <f64>g.groups * <f64>(panelsOf(CoutG, MR) * MR) * K;
+  const CinG = <f64>(g.Cin / g.groups);
   // Only the direct path needs a padded image; the other one, one im2col panel. Room for the image
   // whenever stride 1 along W allows the direct path: a part of a call cut by filters (parallel_kernels.ts)
   // has fewer A panels and may take it when the whole call does not (it then wrote past its scratch).
   const padded = g.strideW == 1 ? CinG * paddedRowsF64(g) * paddedColsF64(g) + NR : 0; // + NR: the last chunk's spare lanes read past the image
-  return (packedW + K + max(padded, K * NR) + 4) * 4;
+  return (K + max(padded, K * NR) + 4) * 4;
+}
+
+/**
+ * Packs w [Cout, Cin/groups, kh, kw] into the A panels the forward's GEMM
+ * reads (`conv2dPackedWeightsBytes` bytes at `dst`): group g's filters as
+ * `packA` makes them, groups one after the other. A frozen (inference)
+ * convolution packs once and calls `conv2dForwardPacked`.
+ */
+export function conv2dPackWeights(geom: usize, w: usize, dst: usize): void {
+  const g = changetype<ConvGeometry>(geom);
+  const K = convK(geom);
+  const CoutG = g.Cout / g.groups;
+  const groupA = <usize>(panelsOf(CoutG, MR) * MR * K) * 4;
+  for (let gi = 0; gi < g.groups; gi++) {
+    packA(false, CoutG, K, w + <usize>(gi * CoutG * K) * 4, K, 0, 0, dst + <usize>gi * groupA);
+  }
 }
 
 /**
@@ -43,7 +72,8 @@ function forwardIsDirect(g: ConvGeometry): bool {
  * at a time (`im2colPanel`). Reads up to NR floats past the end of `a`.
  */
 export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: usize, scratch: usize): void {
-  convForward(geom, a, w, bias, 0, z, scratch, false);
+  conv2dPackWeights(geom, w, scratch);
+  convForward(geom, a, scratch, bias, 0, z, scratch + <usize>conv2dPackedWeightsBytes(geom), false);
 }
 
 /**
@@ -54,11 +84,25 @@ export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: u
  * no separate pass reads z again. The conv sums are `conv2dForward`'s bits.
  */
 export function conv2dForwardFused(geom: usize, a: usize, w: usize, bias: usize, residual: usize, z: usize, scratch: usize, relu: i32): void {
-  convForward(geom, a, w, bias, residual, z, scratch, relu != 0);
+  conv2dPackWeights(geom, w, scratch);
+  convForward(geom, a, scratch, bias, residual, z, scratch + <usize>conv2dPackedWeightsBytes(geom), relu != 0);
 }
 
-/** Both forwards: the epilogue runs only when `residual` ≠ 0 or `relu`. */
-function convForward(geom: usize, a: usize, w: usize, bias: usize, residual: usize, z: usize, scratch: usize, relu: bool): void {
+/**
+ * `conv2dForwardFused` with the weights already packed (`packed`: what
+ * `conv2dPackWeights` wrote for this geometry's Cout, Cin/groups, kh, kw,
+ * groups); `scratch` holds `conv2dForwardPackedScratchBytes`. The same
+ * bits: only the packing step is skipped.
+ */
+export function conv2dForwardPacked(geom: usize, a: usize, packed: usize, bias: usize, residual: usize, z: usize, scratch: usize, relu: i32): void {
+  convForward(geom, a, packed, bias, residual, z, scratch, relu != 0);
+}
+
+/**
+ * The forwards: `packedW` holds the packed weights (`conv2dPackWeights`);
+ * the epilogue runs only when `residual` ≠ 0 or `relu`.
+ */
+function convForward(geom: usize, a: usize, packedW: usize, bias: usize, residual: usize, z: usize, scratch: usize, relu: bool): void {
   const g = changetype<ConvGeometry>(geom);
   const K = convK(geom);
   const groups = g.groups;
@@ -67,12 +111,8 @@ function convForward(geom: usize, a: usize, w: usize, bias: usize, residual: usi
   const Hp = paddedRows(g), Wp = paddedCols(g);
   const panelsA = panelsOf(CoutG, MR);
   const groupA = <usize>(panelsA * MR * K) * 4;
-  const packedW = scratch;
-  const offsets = packedW + <usize>groups * groupA;
+  const offsets = scratch;
   const images = offsets + <usize>(K + 4) * 4; // a padded image, or one im2col panel
-  for (let gi = 0; gi < groups; gi++) {
-    packA(false, CoutG, K, w + <usize>(gi * CoutG * K) * 4, K, 0, 0, packedW + <usize>gi * groupA);
-  }
   // Direct when few A panels share each B panel; with many, one packed
   // im2col panel in L1 serves them all better than reading K scattered rows
   // of the image per panel (measured: VGG-like, 16 panels, K = 576: 36 vs 23

@@ -52,7 +52,7 @@ const ARG_SLOTS = 16;
 const WAIT_LIMIT_MS = 600_000;
 
 /** The kernel exports a part may call, by index (the same list goes to the workers). */
-const JOB_EXPORTS = ["sgemm", "conv2dForward", "conv2dBackwardInput", "conv2dBackwardWeightColumns", "conv2dForwardFused"] as const;
+const JOB_EXPORTS = ["sgemm", "conv2dForward", "conv2dBackwardInput", "conv2dBackwardWeightColumns", "conv2dForwardFused", "conv2dForwardPacked"] as const;
 
 /** The name of a kernel export that can run as a part on the pool. */
 export type JobExport = (typeof JOB_EXPORTS)[number];
