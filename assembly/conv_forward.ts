@@ -8,6 +8,18 @@ import { im2colPanel, padImage, tapOffsets } from "./conv_panels";
 const CONV_DEPTH_BLOCK: i32 = 512;
 /** The forward reads im2col in place when at most this many A panels share a B panel. */
 const DIRECT_MAX_PANELS: i32 = 8;
+/**
+ * Packed weights of one group above this size (bytes) no longer stay in L2
+ * (512 KB on Zen 3) while one B panel runs through all of them: the im2col
+ * path then builds a block of B panels at once and runs each over blocks of
+ * A_BLOCK_PANELS A panels, so each A block is read from L2 by every B panel
+ * of the block instead of from L3 or memory once per B panel.
+ */
+const BLOCKED_MIN_A_BYTES: i32 = 256 * 1024;
+/** A panels per A block of the blocked im2col path: A_BLOCK_PANELS·CONV_DEPTH_BLOCK·MR floats = 128 KB. */
+const A_BLOCK_PANELS: i32 = 16;
+/** Bytes of the im2col panels the blocked path builds at once (K rows of a multiple of NR columns). */
+const COLUMN_BLOCK_BYTES: i32 = 1024 * 1024;
 
 /**
  * Bytes of scratch `conv2dForward` needs. Computed in f64 (as are the other
@@ -37,7 +49,19 @@ export function conv2dForwardPackedScratchBytes(geom: usize): f64 {
   // whenever stride 1 along W allows the direct path: a part of a call cut by filters (parallel_kernels.ts)
   // has fewer A panels and may take it when the whole call does not (it then wrote past its scratch).
   const padded = g.strideW == 1 ? CinG * paddedRowsF64(g) * paddedColsF64(g) + NR : 0; // + NR: the last chunk's spare lanes read past the image
-  return (K + max(padded, K * NR) + 4) * 4;
+  return (K + max(padded, K * <f64>panelColumns(g, convK(geom))) + 4) * 4;
+}
+
+/**
+ * Columns of the im2col panels the im2col path builds at once: NR, or for
+ * weights too large for L2 (`BLOCKED_MIN_A_BYTES`) as many multiples of NR
+ * as fit COLUMN_BLOCK_BYTES, at most all P columns rounded up to NR.
+ */
+function panelColumns(g: ConvGeometry, K: i32): i32 {
+  const groupABytes = <f64>(panelsOf(g.Cout / g.groups, MR) * MR) * <f64>K * 4;
+  if (groupABytes <= <f64>BLOCKED_MIN_A_BYTES) return NR;
+  const fit = max(1, COLUMN_BLOCK_BYTES / (K * 4 * NR)) * NR;
+  return min(fit, panelsOf(g.Hout * g.Wout, NR) * NR);
 }
 
 /**
@@ -140,7 +164,7 @@ function convForward(geom: usize, a: usize, packedW: usize, bias: usize, residua
         const flat = isFlat(g, Hp, Wp);
         forwardDirect(g, K, wg, img, colsImg, offsets, zg, rg, flat ? 1 : g.Hout, flat ? P : g.Wout, bias != 0, relu);
       } else {
-        forwardPanels(geom, K, wg, ag, images, zg, rg, bias != 0, relu);
+        forwardPanels(geom, K, wg, ag, images, zg, rg, bias != 0, relu, panelColumns(g, K));
       }
     }
   }
@@ -174,23 +198,38 @@ function forwardDirect(g: ConvGeometry, K: i32, wg: usize, img: usize, colsImg: 
   }
 }
 
-/** One image and group of the im2col path: one packed panel of NR columns at a time, then its epilogue. */
-function forwardPanels(geom: usize, K: i32, wg: usize, ag: usize, images: usize, zg: usize, rg: usize, hasBias: bool, relu: bool): void {
+/**
+ * One image and group of the im2col path: `block` columns (a multiple of NR)
+ * at a time packed into im2col panels at `cols`, each K block of them run
+ * through the A panels in blocks of A_BLOCK_PANELS (each A block from L2 for
+ * every B panel), then the block's epilogue. With block = NR: one panel,
+ * every A panel in order. Every output element gets the same sum over the
+ * same K blocks whatever the blocking: the same bits.
+ */
+function forwardPanels(geom: usize, K: i32, wg: usize, ag: usize, cols: usize, zg: usize, rg: usize, hasBias: bool, relu: bool, block: i32): void {
   const g = changetype<ConvGeometry>(geom);
   const CoutG = g.Cout / g.groups, P = g.Hout * g.Wout;
   const panelsA = panelsOf(CoutG, MR);
-  for (let j0 = 0; j0 < P; j0 += NR) {
-    const width = min(NR, P - j0);
-    im2colPanel(geom, ag, j0, width, images);
+  for (let j0 = 0; j0 < P; j0 += block) {
+    const blockWidth = min(block, P - j0);
+    const panelsB = panelsOf(blockWidth, NR);
+    for (let jp = 0; jp < panelsB; jp++) im2colPanel(geom, ag, j0 + jp * NR, min(NR, blockWidth - jp * NR), cols + <usize>(jp * K * NR) * 4);
     for (let pc = 0; pc < K; pc += CONV_DEPTH_BLOCK) {
       const kc = min(CONV_DEPTH_BLOCK, K - pc);
       const beta: f32 = pc == 0 && !hasBias ? 0 : 1;
-      for (let ip = 0; ip < panelsA; ip++) {
-        microkernel(kc, wg + <usize>(ip * K + pc) * MR * 4, images + <usize>pc * NR * 4,
-          zg + <usize>(ip * MR * P + j0) * 4, P, 1, beta, min(MR, CoutG - ip * MR), width);
+      for (let ib = 0; ib < panelsA; ib += A_BLOCK_PANELS) {
+        const ie = min(panelsA, ib + A_BLOCK_PANELS);
+        for (let jp = 0; jp < panelsB; jp++) {
+          const width = min(NR, blockWidth - jp * NR);
+          const pb = cols + <usize>((jp * K + pc) * NR) * 4;
+          const zc = zg + <usize>(j0 + jp * NR) * 4;
+          for (let ip = ib; ip < ie; ip++) {
+            microkernel(kc, wg + <usize>(ip * K + pc) * MR * 4, pb, zc + <usize>(ip * MR * P) * 4, P, 1, beta, min(MR, CoutG - ip * MR), width);
+          }
+        }
       }
     }
-    if (rg != 0 || relu) epilogue(zg + <usize>j0 * 4, rg == 0 ? <usize>0 : rg + <usize>j0 * 4, CoutG, width, P, relu);
+    if (rg != 0 || relu) epilogue(zg + <usize>j0 * 4, rg == 0 ? <usize>0 : rg + <usize>j0 * 4, CoutG, blockWidth, P, relu);
   }
 }
 

@@ -143,6 +143,35 @@ test("packed weights give the same bits on 1 and 2 threads (N = 1 cut by filters
   assert.ok(split >= 15, `at least 15 of 30 cases ran in two parts (${split})`);
 });
 
+test("weights too large for L2 (the blocked im2col path: A blocks, several column blocks, K blocks) give the bits of the unblocked path (two parts of half the filters) and the reference's values", async () => {
+  // 64 filters × K = 128·9 = 1152: 295 KB of packed weights (> BLOCKED_MIN_A_BYTES, 256 KB), 16 A panels (> 8: not direct),
+  // 18·18 = 324 pixels > the 224 columns a 1 MB column block holds at this K. Cut by filters on 2 threads,
+  // each part has 147 KB of weights: the unblocked path.
+  const rng = new Random(13);
+  const input = new Tensor(uniform(128 * 18 * 18, rng), [1, 128, 18, 18]);
+  const weight = new Tensor(uniform(64 * 128 * 9, rng), [64, 128, 3, 3]);
+  const bias = new Tensor(uniform(64, rng), [64]);
+  const residual = new Tensor(uniform(64 * 18 * 18, rng), [1, 64, 18, 18]);
+  const attrs = conv2dFusedAttrs({ padding: 1, activation: "relu" });
+  const inputs = { input, weight, bias, residual };
+  const previous = setParallelThreshold(0);
+  try {
+    await setThreads(1);
+    const blocked = conv2dFusedKernelOp.forward(inputs, attrs).outputs.output.data as Float32Array;
+    await setThreads(2);
+    const { geom } = convGeometry("conv2d", input, weight, bias, attrs);
+    assert.equal(convParts(geom, "conv2dForwardFused"), { parts: 2, byFilters: true });
+    const halves = conv2dFusedKernelOp.forward(inputs, attrs).outputs.output.data as Float32Array;
+    const at = firstDifferentBits(blocked, halves);
+    assert.is(at, -1, `element ${at}: blocked ${blocked[at]}, unblocked halves ${halves[at]}`);
+    const reference = conv2dFusedOp.forward(inputs, attrs).outputs.output.data;
+    for (let i = 0; i < reference.length; i++) assert.ok(Math.abs(blocked[i] - reference[i]) <= 1e-4 * (1 + Math.abs(reference[i])), `element ${i}: ${blocked[i]} vs ${reference[i]}`);
+  } finally {
+    setParallelThreshold(previous);
+    await setThreads(1);
+  }
+});
+
 test("FusedConv2d packs its weight once on the wasm backend, packs again when the weight tensor is replaced, and frees the block", () => {
   const rng = new Random(9);
   const conv = new Conv2d(8, 20, 3, rng, { padding: 1, stride: 2 });
