@@ -9,13 +9,16 @@ const CONV_DEPTH_BLOCK: i32 = 512;
 /** The forward reads im2col in place when at most this many A panels share a B panel. */
 const DIRECT_MAX_PANELS: i32 = 8;
 /**
- * Packed weights of one group above this size (bytes) no longer stay in L2
- * (512 KB on Zen 3) while one B panel runs through all of them: the im2col
- * path then builds a block of B panels at once and runs each over blocks of
- * A_BLOCK_PANELS A panels, so each A block is read from L2 by every B panel
- * of the block instead of from L3 or memory once per B panel.
+ * Packed weights of one group above this size (bytes) are streamed from L3
+ * or memory once per B panel when one B panel runs through all of them: the
+ * im2col path then builds a block of B panels at once and runs each over
+ * blocks of A_BLOCK_PANELS A panels, so each A block is read from L2 by every
+ * B panel of the block. Measured (interleaved, one thread, under load): 512
+ * filters × K = 4608 (9.4 MB) at 7², 14², 28²: 1.08–1.18× faster; 256 × 2304
+ * (2.4 MB) at 56² and 128 × 1152 at 112² 3–11 % slower with a 256 KB
+ * threshold, hence 4 MB.
  */
-const BLOCKED_MIN_A_BYTES: i32 = 256 * 1024;
+const BLOCKED_MIN_A_BYTES: i32 = 4 * 1024 * 1024;
 /** A panels per A block of the blocked im2col path: A_BLOCK_PANELS·CONV_DEPTH_BLOCK·MR floats = 128 KB. */
 const A_BLOCK_PANELS: i32 = 16;
 /** Bytes of the im2col panels the blocked path builds at once (K rows of a multiple of NR columns). */

@@ -144,14 +144,14 @@ test("packed weights give the same bits on 1 and 2 threads (N = 1 cut by filters
 });
 
 test("weights too large for L2 (the blocked im2col path: A blocks, several column blocks, K blocks) give the bits of the unblocked path (two parts of half the filters) and the reference's values", async () => {
-  // 64 filters × K = 128·9 = 1152: 295 KB of packed weights (> BLOCKED_MIN_A_BYTES, 256 KB), 16 A panels (> 8: not direct),
-  // 18·18 = 324 pixels > the 224 columns a 1 MB column block holds at this K. Cut by filters on 2 threads,
-  // each part has 147 KB of weights: the unblocked path.
+  // 456 filters × K = 256·9 = 2304: 4.2 MB of packed weights (> BLOCKED_MIN_A_BYTES, 4 MB), 114 A panels (> 8: not
+  // direct), 11·11 = 121 pixels > the 112 columns a 1 MB column block holds at this K. Cut by filters on 2 threads,
+  // each part has 2.1 MB of weights: the unblocked path.
   const rng = new Random(13);
-  const input = new Tensor(uniform(128 * 18 * 18, rng), [1, 128, 18, 18]);
-  const weight = new Tensor(uniform(64 * 128 * 9, rng), [64, 128, 3, 3]);
-  const bias = new Tensor(uniform(64, rng), [64]);
-  const residual = new Tensor(uniform(64 * 18 * 18, rng), [1, 64, 18, 18]);
+  const input = new Tensor(uniform(256 * 11 * 11, rng), [1, 256, 11, 11]);
+  const weight = new Tensor(uniform(456 * 256 * 9, rng), [456, 256, 3, 3]);
+  const bias = new Tensor(uniform(456, rng), [456]);
+  const residual = new Tensor(uniform(456 * 11 * 11, rng), [1, 456, 11, 11]);
   const attrs = conv2dFusedAttrs({ padding: 1, activation: "relu" });
   const inputs = { input, weight, bias, residual };
   const previous = setParallelThreshold(0);
