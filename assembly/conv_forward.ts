@@ -8,6 +8,21 @@ import { im2colPanel, padImage, tapOffsets } from "./conv_panels";
 const CONV_DEPTH_BLOCK: i32 = 512;
 /** The forward reads im2col in place when at most this many A panels share a B panel. */
 const DIRECT_MAX_PANELS: i32 = 8;
+/**
+ * Packed weights of one group above this size (bytes) are streamed from L3
+ * or memory once per B panel when one B panel runs through all of them: the
+ * im2col path then builds a block of B panels at once and runs each over
+ * blocks of A_BLOCK_PANELS A panels, so each A block is read from L2 by every
+ * B panel of the block. Measured (interleaved, one thread, under load): 512
+ * filters × K = 4608 (9.4 MB) at 7², 14², 28²: 1.08–1.18× faster; 256 × 2304
+ * (2.4 MB) at 56² and 128 × 1152 at 112² 3–11 % slower with a 256 KB
+ * threshold, hence 4 MB.
+ */
+const BLOCKED_MIN_A_BYTES: i32 = 4 * 1024 * 1024;
+/** A panels per A block of the blocked im2col path: A_BLOCK_PANELS·CONV_DEPTH_BLOCK·MR floats = 128 KB. */
+const A_BLOCK_PANELS: i32 = 16;
+/** Bytes of the im2col panels the blocked path builds at once (K rows of a multiple of NR columns). */
+const COLUMN_BLOCK_BYTES: i32 = 1024 * 1024;
 
 /**
  * Bytes of scratch `conv2dForward` needs. Computed in f64 (as are the other
@@ -16,15 +31,56 @@ const DIRECT_MAX_PANELS: i32 = 8;
  * the arena.
  */
 export function conv2dForwardScratchBytes(geom: usize): f64 {
+  return conv2dPackedWeightsBytes(geom) + conv2dForwardPackedScratchBytes(geom);
+}
+
+/**
+ * Bytes of the weights packed into MR panels (`conv2dPackWeights`): per
+ * group ceil(CoutG/MR)·MR rows of K floats, the rows past CoutG zero. In f64.
+ */
+export function conv2dPackedWeightsBytes(geom: usize): f64 {
+  const g = changetype<ConvGeometry>(geom);
+  return <f64>g.groups * <f64>(panelsOf(g.Cout / g.groups, MR) * MR) * <f64>convK(geom) * 4;
+}
+
+/** Bytes of scratch `conv2dForwardPacked` needs: `conv2dForward`'s less the packed weights. In f64. */
+export function conv2dForwardPackedScratchBytes(geom: usize): f64 {
   const g = changetype<ConvGeometry>(geom);
   const K = <f64>convK(geom);
-  const CinG = <f64>(g.Cin / g.groups), CoutG = g.Cout / g.groups;
-  const packedW = <f64>g.groups * <f64>(panelsOf(CoutG, MR) * MR) * K;
+  const CinG = <f64>(g.Cin / g.groups);
   // Only the direct path needs a padded image; the other one, one im2col panel. Room for the image
   // whenever stride 1 along W allows the direct path: a part of a call cut by filters (parallel_kernels.ts)
   // has fewer A panels and may take it when the whole call does not (it then wrote past its scratch).
   const padded = g.strideW == 1 ? CinG * paddedRowsF64(g) * paddedColsF64(g) + NR : 0; // + NR: the last chunk's spare lanes read past the image
-  return (packedW + K + max(padded, K * NR) + 4) * 4;
+  return (K + max(padded, K * <f64>panelColumns(g, convK(geom))) + 4) * 4;
+}
+
+/**
+ * Columns of the im2col panels the im2col path builds at once: NR, or for
+ * weights too large for L2 (`BLOCKED_MIN_A_BYTES`) as many multiples of NR
+ * as fit COLUMN_BLOCK_BYTES, at most all P columns rounded up to NR.
+ */
+function panelColumns(g: ConvGeometry, K: i32): i32 {
+  const groupABytes = <f64>(panelsOf(g.Cout / g.groups, MR) * MR) * <f64>K * 4;
+  if (groupABytes <= <f64>BLOCKED_MIN_A_BYTES) return NR;
+  const fit = max(1, COLUMN_BLOCK_BYTES / (K * 4 * NR)) * NR;
+  return min(fit, panelsOf(g.Hout * g.Wout, NR) * NR);
+}
+
+/**
+ * Packs w [Cout, Cin/groups, kh, kw] into the A panels the forward's GEMM
+ * reads (`conv2dPackedWeightsBytes` bytes at `dst`): group g's filters as
+ * `packA` makes them, groups one after the other. A frozen (inference)
+ * convolution packs once and calls `conv2dForwardPacked`.
+ */
+export function conv2dPackWeights(geom: usize, w: usize, dst: usize): void {
+  const g = changetype<ConvGeometry>(geom);
+  const K = convK(geom);
+  const CoutG = g.Cout / g.groups;
+  const groupA = <usize>(panelsOf(CoutG, MR) * MR * K) * 4;
+  for (let gi = 0; gi < g.groups; gi++) {
+    packA(false, CoutG, K, w + <usize>(gi * CoutG * K) * 4, K, 0, 0, dst + <usize>gi * groupA);
+  }
 }
 
 /**
@@ -43,7 +99,8 @@ function forwardIsDirect(g: ConvGeometry): bool {
  * at a time (`im2colPanel`). Reads up to NR floats past the end of `a`.
  */
 export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: usize, scratch: usize): void {
-  convForward(geom, a, w, bias, 0, z, scratch, false);
+  conv2dPackWeights(geom, w, scratch);
+  convForward(geom, a, scratch, bias, 0, z, scratch + <usize>conv2dPackedWeightsBytes(geom), false);
 }
 
 /**
@@ -54,11 +111,25 @@ export function conv2dForward(geom: usize, a: usize, w: usize, bias: usize, z: u
  * no separate pass reads z again. The conv sums are `conv2dForward`'s bits.
  */
 export function conv2dForwardFused(geom: usize, a: usize, w: usize, bias: usize, residual: usize, z: usize, scratch: usize, relu: i32): void {
-  convForward(geom, a, w, bias, residual, z, scratch, relu != 0);
+  conv2dPackWeights(geom, w, scratch);
+  convForward(geom, a, scratch, bias, residual, z, scratch + <usize>conv2dPackedWeightsBytes(geom), relu != 0);
 }
 
-/** Both forwards: the epilogue runs only when `residual` ≠ 0 or `relu`. */
-function convForward(geom: usize, a: usize, w: usize, bias: usize, residual: usize, z: usize, scratch: usize, relu: bool): void {
+/**
+ * `conv2dForwardFused` with the weights already packed (`packed`: what
+ * `conv2dPackWeights` wrote for this geometry's Cout, Cin/groups, kh, kw,
+ * groups); `scratch` holds `conv2dForwardPackedScratchBytes`. The same
+ * bits: only the packing step is skipped.
+ */
+export function conv2dForwardPacked(geom: usize, a: usize, packed: usize, bias: usize, residual: usize, z: usize, scratch: usize, relu: i32): void {
+  convForward(geom, a, packed, bias, residual, z, scratch, relu != 0);
+}
+
+/**
+ * The forwards: `packedW` holds the packed weights (`conv2dPackWeights`);
+ * the epilogue runs only when `residual` ≠ 0 or `relu`.
+ */
+function convForward(geom: usize, a: usize, packedW: usize, bias: usize, residual: usize, z: usize, scratch: usize, relu: bool): void {
   const g = changetype<ConvGeometry>(geom);
   const K = convK(geom);
   const groups = g.groups;
@@ -67,12 +138,8 @@ function convForward(geom: usize, a: usize, w: usize, bias: usize, residual: usi
   const Hp = paddedRows(g), Wp = paddedCols(g);
   const panelsA = panelsOf(CoutG, MR);
   const groupA = <usize>(panelsA * MR * K) * 4;
-  const packedW = scratch;
-  const offsets = packedW + <usize>groups * groupA;
+  const offsets = scratch;
   const images = offsets + <usize>(K + 4) * 4; // a padded image, or one im2col panel
-  for (let gi = 0; gi < groups; gi++) {
-    packA(false, CoutG, K, w + <usize>(gi * CoutG * K) * 4, K, 0, 0, packedW + <usize>gi * groupA);
-  }
   // Direct when few A panels share each B panel; with many, one packed
   // im2col panel in L1 serves them all better than reading K scattered rows
   // of the image per panel (measured: VGG-like, 16 panels, K = 576: 36 vs 23
@@ -100,7 +167,7 @@ function convForward(geom: usize, a: usize, w: usize, bias: usize, residual: usi
         const flat = isFlat(g, Hp, Wp);
         forwardDirect(g, K, wg, img, colsImg, offsets, zg, rg, flat ? 1 : g.Hout, flat ? P : g.Wout, bias != 0, relu);
       } else {
-        forwardPanels(geom, K, wg, ag, images, zg, rg, bias != 0, relu);
+        forwardPanels(geom, K, wg, ag, images, zg, rg, bias != 0, relu, panelColumns(g, K));
       }
     }
   }
@@ -134,23 +201,38 @@ function forwardDirect(g: ConvGeometry, K: i32, wg: usize, img: usize, colsImg: 
   }
 }
 
-/** One image and group of the im2col path: one packed panel of NR columns at a time, then its epilogue. */
-function forwardPanels(geom: usize, K: i32, wg: usize, ag: usize, images: usize, zg: usize, rg: usize, hasBias: bool, relu: bool): void {
+/**
+ * One image and group of the im2col path: `block` columns (a multiple of NR)
+ * at a time packed into im2col panels at `cols`, each K block of them run
+ * through the A panels in blocks of A_BLOCK_PANELS (each A block from L2 for
+ * every B panel), then the block's epilogue. With block = NR: one panel,
+ * every A panel in order. Every output element gets the same sum over the
+ * same K blocks whatever the blocking: the same bits.
+ */
+function forwardPanels(geom: usize, K: i32, wg: usize, ag: usize, cols: usize, zg: usize, rg: usize, hasBias: bool, relu: bool, block: i32): void {
   const g = changetype<ConvGeometry>(geom);
   const CoutG = g.Cout / g.groups, P = g.Hout * g.Wout;
   const panelsA = panelsOf(CoutG, MR);
-  for (let j0 = 0; j0 < P; j0 += NR) {
-    const width = min(NR, P - j0);
-    im2colPanel(geom, ag, j0, width, images);
+  for (let j0 = 0; j0 < P; j0 += block) {
+    const blockWidth = min(block, P - j0);
+    const panelsB = panelsOf(blockWidth, NR);
+    for (let jp = 0; jp < panelsB; jp++) im2colPanel(geom, ag, j0 + jp * NR, min(NR, blockWidth - jp * NR), cols + <usize>(jp * K * NR) * 4);
     for (let pc = 0; pc < K; pc += CONV_DEPTH_BLOCK) {
       const kc = min(CONV_DEPTH_BLOCK, K - pc);
       const beta: f32 = pc == 0 && !hasBias ? 0 : 1;
-      for (let ip = 0; ip < panelsA; ip++) {
-        microkernel(kc, wg + <usize>(ip * K + pc) * MR * 4, images + <usize>pc * NR * 4,
-          zg + <usize>(ip * MR * P + j0) * 4, P, 1, beta, min(MR, CoutG - ip * MR), width);
+      for (let ib = 0; ib < panelsA; ib += A_BLOCK_PANELS) {
+        const ie = min(panelsA, ib + A_BLOCK_PANELS);
+        for (let jp = 0; jp < panelsB; jp++) {
+          const width = min(NR, blockWidth - jp * NR);
+          const pb = cols + <usize>((jp * K + pc) * NR) * 4;
+          const zc = zg + <usize>(j0 + jp * NR) * 4;
+          for (let ip = ib; ip < ie; ip++) {
+            microkernel(kc, wg + <usize>(ip * K + pc) * MR * 4, pb, zc + <usize>(ip * MR * P) * 4, P, 1, beta, min(MR, CoutG - ip * MR), width);
+          }
+        }
       }
     }
-    if (rg != 0 || relu) epilogue(zg + <usize>j0 * 4, rg == 0 ? <usize>0 : rg + <usize>j0 * 4, CoutG, width, P, relu);
+    if (rg != 0 || relu) epilogue(zg + <usize>j0 * 4, rg == 0 ? <usize>0 : rg + <usize>j0 * 4, CoutG, blockWidth, P, relu);
   }
 }
 

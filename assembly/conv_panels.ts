@@ -22,12 +22,12 @@ function laneCol(): usize {
 }
 
 // Fills LANE_ROW/LANE_COL for output pixels j0 … j0+width−1 and returns
-// whether the panel is one run of NR consecutive outputs of one row with
-// stride 1 along W (then lane l reads column LANE_COL[0] + l + y·dW).
+// whether the panel is one run of NR consecutive outputs of one row (then
+// lane l reads column LANE_COL[0] + l·strideW + y·dW).
 function laneOrigins(g: ConvGeometry, j0: i32, width: i32): bool {
   let i = j0 / g.Wout;
   let j = j0 - i * g.Wout;
-  const sameRow = width == NR && j + NR <= g.Wout && g.strideW == 1;
+  const sameRow = width == NR && j + NR <= g.Wout;
   const LANE_ROW = laneRow(), LANE_COL = laneCol();
   for (let l = 0; l < NR; l++) {
     store<i32>(LANE_ROW + <usize>l * 4, i * g.strideH - g.padTop);
@@ -67,7 +67,9 @@ function walkPanel(adjoint: bool, geom: usize, a: usize, j0: i32, width: i32, pa
   const CinG = g.Cin / g.groups;
   const H = g.H, W = g.W;
   const plane = <usize>(H * W) * 4;
-  const fast = laneOrigins(g, j0, width);
+  const sameRow = laneOrigins(g, j0, width);
+  const fast = sameRow && g.strideW == 1;
+  const everyOther = !adjoint && sameRow && g.strideW == 2; // ResNet's stride-2 convolutions
   const LANE_ROW = laneRow(), LANE_COL = laneCol();
   const row0 = load<i32>(LANE_ROW), col0 = load<i32>(LANE_COL);
   let at = panel;
@@ -78,6 +80,7 @@ function walkPanel(adjoint: bool, geom: usize, a: usize, j0: i32, width: i32, pa
       for (let y = 0; y < g.kw; y++) {
         const dy = y * g.dilationW;
         if (fast) panelRowOfOneImageRow(adjoint, channel, H, W, row0 + dx, col0 + dy, at);
+        else if (everyOther) panelRowOfEveryOtherPixel(channel, H, W, row0 + dx, col0 + dy, at);
         else panelRowByLanes(adjoint, channel, H, W, LANE_ROW, LANE_COL, dx, dy, width, at);
         at += NR * 4;
       }
@@ -120,6 +123,32 @@ function panelRowOfOneImageRow(adjoint: bool, channel: usize, H: i32, W: i32, r:
       } else {
         store<f32>(at + <usize>l * 4, <u32>ql < <u32>W ? load<f32>(row + <usize>ql * 4) : 0);
       }
+    }
+  }
+}
+
+/**
+ * One panel row whose NR lanes are every other pixel (r, q), (r, q + 2) …
+ * (r, q + 2·(NR−1)) of one image row (stride 2, `laneOrigins` said so),
+ * copied into the row at `at`: the even lanes of 2·NR consecutive floats
+ * when all lie in the row (the last one read may be the next row's first,
+ * or one float past the image: discarded; callers leave that room), else
+ * lane by lane with zeros outside the image.
+ */
+@inline
+function panelRowOfEveryOtherPixel(channel: usize, H: i32, W: i32, r: i32, q: i32, at: usize): void {
+  if (<u32>r >= <u32>H) {
+    v128.store(at, f32x4.splat(0));
+    v128.store(at, f32x4.splat(0), 16);
+  } else if (q >= 0 && q + 2 * NR <= W + 1) {
+    const pixels = channel + (<usize>r * <usize>W + <usize>q) * 4;
+    v128.store(at, v128.shuffle<f32>(v128.load(pixels), v128.load(pixels, 16), 0, 2, 4, 6));
+    v128.store(at, v128.shuffle<f32>(v128.load(pixels, 32), v128.load(pixels, 48), 0, 2, 4, 6), 16);
+  } else {
+    const row = channel + <usize>r * <usize>W * 4;
+    for (let l = 0; l < NR; l++) {
+      const ql = q + 2 * l;
+      store<f32>(at + <usize>l * 4, <u32>ql < <u32>W ? load<f32>(row + <usize>ql * 4) : 0);
     }
   }
 }

@@ -354,6 +354,10 @@ export function sgemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha:
     if (beta != 1) scaleC(m, n, beta, c, ldc);
     return;
   }
+  if (m == 1 && transB && !transA) {
+    rowTimesTransposed(n, k, alpha, a, b, ldb, beta, c);
+    return;
+  }
   const packedA = scratch;
   const packedB = scratch + <usize>(roundUp(min(m, MC), MR) * min(k, KC)) * 4;
   for (let jc = 0; jc < n; jc += NC) {
@@ -367,6 +371,76 @@ export function sgemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha:
         packA(transA, mc, kc, a, lda, ic, pc, packedA);
         gemmPacked(mc, nc, kc, alpha, packedA, packedB, betaHere, c + (<usize>ic * <usize>ldc + <usize>jc) * 4, ldc);
       }
+    }
+  }
+}
+
+/**
+ * `sgemm` for one row of A and op(B) = bᵀ (a linear layer on one sample,
+ * y = x·Wᵀ with W [n, k] row-major): C row ← α·a·bᵀ + β·C row without
+ * packing B. Packing would copy all of W (VGG-16's first fully connected
+ * layer: 411 MB) to read it once; here NR rows of W are read in place, four
+ * k at a time, transposed in registers. Each output gets the microkernel's
+ * sum: lane by lane over k within K blocks of KC, in order (row 0 of a tile:
+ * acc ← acc + a[p]·b[j, p]), then C ← α·acc + β·C with β for the first block
+ * and 1 after it — `storeRow`'s operations: the same bits as the packed path.
+ */
+function rowTimesTransposed(n: i32, k: i32, alpha: f32, a: usize, b: usize, ldb: i32, beta: f32, c: usize): void {
+  const va = f32x4.splat(alpha);
+  const step = <usize>ldb * 4;
+  for (let j = 0; j < n; j += NR) {
+    const nr = min(NR, n - j);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      let lo = f32x4.splat(0), hi = f32x4.splat(0);
+      const x = a + <usize>pc * 4;
+      if (nr == NR) {
+        const r0 = b + (<usize>j * <usize>ldb + <usize>pc) * 4;
+        const r1 = r0 + step, r2 = r1 + step, r3 = r2 + step, r4 = r3 + step, r5 = r4 + step, r6 = r5 + step, r7 = r6 + step;
+        let p = 0;
+        for (; p + 4 <= kc; p += 4) {
+          const off = <usize>p * 4;
+          // Columns p … p+3 of the 8 rows: two 4×4 transposes, then four k steps in order.
+          const v0 = v128.load(r0 + off), v1 = v128.load(r1 + off), v2 = v128.load(r2 + off), v3 = v128.load(r3 + off);
+          const v4 = v128.load(r4 + off), v5 = v128.load(r5 + off), v6 = v128.load(r6 + off), v7 = v128.load(r7 + off);
+          const s0 = v128.shuffle<i32>(v0, v1, 0, 4, 1, 5), s1 = v128.shuffle<i32>(v2, v3, 0, 4, 1, 5);
+          const s2 = v128.shuffle<i32>(v0, v1, 2, 6, 3, 7), s3 = v128.shuffle<i32>(v2, v3, 2, 6, 3, 7);
+          const t0 = v128.shuffle<i32>(v4, v5, 0, 4, 1, 5), t1 = v128.shuffle<i32>(v6, v7, 0, 4, 1, 5);
+          const t2 = v128.shuffle<i32>(v4, v5, 2, 6, 3, 7), t3 = v128.shuffle<i32>(v6, v7, 2, 6, 3, 7);
+          let xs = v128.load32_splat(x + off);
+          lo = f32x4.add(lo, f32x4.mul(xs, v128.shuffle<i32>(s0, s1, 0, 1, 4, 5)));
+          hi = f32x4.add(hi, f32x4.mul(xs, v128.shuffle<i32>(t0, t1, 0, 1, 4, 5)));
+          xs = v128.load32_splat(x + off, 4);
+          lo = f32x4.add(lo, f32x4.mul(xs, v128.shuffle<i32>(s0, s1, 2, 3, 6, 7)));
+          hi = f32x4.add(hi, f32x4.mul(xs, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7)));
+          xs = v128.load32_splat(x + off, 8);
+          lo = f32x4.add(lo, f32x4.mul(xs, v128.shuffle<i32>(s2, s3, 0, 1, 4, 5)));
+          hi = f32x4.add(hi, f32x4.mul(xs, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5)));
+          xs = v128.load32_splat(x + off, 12);
+          lo = f32x4.add(lo, f32x4.mul(xs, v128.shuffle<i32>(s2, s3, 2, 3, 6, 7)));
+          hi = f32x4.add(hi, f32x4.mul(xs, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7)));
+        }
+        for (; p < kc; p++) {
+          const off = <usize>p * 4;
+          const xs = v128.load32_splat(x + off);
+          const col0 = f32x4(load<f32>(r0 + off), load<f32>(r1 + off), load<f32>(r2 + off), load<f32>(r3 + off));
+          const col1 = f32x4(load<f32>(r4 + off), load<f32>(r5 + off), load<f32>(r6 + off), load<f32>(r7 + off));
+          lo = f32x4.add(lo, f32x4.mul(xs, col0));
+          hi = f32x4.add(hi, f32x4.mul(xs, col1));
+        }
+      } else {
+        // The last nr < NR outputs: lanes past nr stay zero (as the packed panel's zero padding).
+        for (let p = 0; p < kc; p++) {
+          const xs = v128.load32_splat(x + <usize>p * 4);
+          const edge = EDGE_TILES + <usize>(threadIndex * NR * 4);
+          v128.store(edge, f32x4.splat(0));
+          v128.store(edge, f32x4.splat(0), 16);
+          for (let l = 0; l < nr; l++) store<f32>(edge + <usize>l * 4, load<f32>(b + (<usize>(j + l) * <usize>ldb + <usize>(pc + p)) * 4));
+          lo = f32x4.add(lo, f32x4.mul(xs, v128.load(edge)));
+          hi = f32x4.add(hi, f32x4.mul(xs, v128.load(edge, 16)));
+        }
+      }
+      storeRow(c + <usize>j * 4, f32x4.mul(va, lo), f32x4.mul(va, hi), pc == 0 ? beta : 1, nr);
     }
   }
 }

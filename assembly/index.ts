@@ -6,6 +6,7 @@ export { convK } from "./conv_geometry";
 export { im2colPanel, col2imPanel, im2colRowsPanel } from "./conv_panels";
 export { conv2dForward, conv2dForwardScratchBytes } from "./conv_forward";
 export { conv2dForwardFused } from "./conv_forward";
+export { conv2dForwardPacked, conv2dForwardPackedScratchBytes, conv2dPackWeights, conv2dPackedWeightsBytes } from "./conv_forward";
 export { conv2dBackwardInput, conv2dBackwardInputScratchBytes } from "./conv_input_grad";
 export { conv2dBackwardWeight, conv2dBackwardWeightColumns, conv2dBackwardWeightScratchBytes } from "./conv_weight_grad";
 export { channelSums } from "./reduce";
@@ -16,7 +17,7 @@ export { MAX_THREADS, setThreadIndex } from "./thread_local";
 
 /** Version of the kernels' calling conventions (bumped when an export changes). */
 export function kernelsVersion(): i32 {
-  return 2;
+  return 3;
 }
 
 /** First byte the JS side may use: everything below holds the module's static data. */

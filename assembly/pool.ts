@@ -19,30 +19,88 @@ export function maxPool2dForward(
     maxPool2x2Inside(x, planes, H, W, sH, sW, Ho, Wo, y, indices);
     return;
   }
+  if (sW == 1 || sW == 2) {
+    maxPoolFourWide(x, planes, H, W, kH, kW, sH, sW, pH, pW, dH, dW, Ho, Wo, y, indices);
+    return;
+  }
   let o: usize = 0;
   for (let p = 0; p < planes; p++) {
     const plane = x + <usize>(p * H * W) * 4;
     for (let oh = 0; oh < Ho; oh++) {
       for (let ow = 0; ow < Wo; ow++) {
-        let best: f32 = -Infinity;
-        let at = -1;
-        for (let i = 0; i < kH; i++) {
-          const h = oh * sH - pH + i * dH;
-          if (<u32>h >= <u32>H) continue; // padding: −∞, never the maximum
-          for (let j = 0; j < kW; j++) {
-            const w = ow * sW - pW + j * dW;
-            if (<u32>w >= <u32>W) continue;
-            const v = load<f32>(plane + <usize>(h * W + w) * 4);
-            // Branch-free (a compare per element mispredicts on real data).
-            const take = (at < 0) | (v > best) | (v != v);
-            best = select<f32>(v, best, take);
-            at = select<i32>(h * W + w, at, take);
-          }
-        }
-        store<f32>(y + o * 4, best);
-        store<i32>(indices + o * 4, at);
+        maxPoolOne(plane, H, W, kH, kW, sH, sW, pH, pW, dH, dW, oh, ow, y + o * 4, indices + o * 4);
         o++;
       }
+    }
+  }
+}
+
+/** One output (oh, ow) of a plane: the window's maximum at `yo` and its flat index at `io` (the reference's order and ties). */
+@inline
+function maxPoolOne(plane: usize, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, oh: i32, ow: i32, yo: usize, io: usize): void {
+  let best: f32 = -Infinity;
+  let at = -1;
+  for (let i = 0; i < kH; i++) {
+    const h = oh * sH - pH + i * dH;
+    if (<u32>h >= <u32>H) continue; // padding: −∞, never the maximum
+    for (let j = 0; j < kW; j++) {
+      const w = ow * sW - pW + j * dW;
+      if (<u32>w >= <u32>W) continue;
+      const v = load<f32>(plane + <usize>(h * W + w) * 4);
+      // Branch-free (a compare per element mispredicts on real data).
+      const take = (at < 0) | (v > best) | (v != v);
+      best = select<f32>(v, best, take);
+      at = select<i32>(h * W + w, at, take);
+    }
+  }
+  store<f32>(yo, best);
+  store<i32>(io, at);
+}
+
+/**
+ * Stride 1 or 2 along W (ResNet's 3×3/2 with padding 1, and most others):
+ * four outputs of a row at once wherever all their window columns lie inside
+ * the plane — per tap four consecutive input columns (stride 1) or the even
+ * lanes of eight (stride 2), the reference's compares lane by lane in window
+ * order, so the same values and indices —; the outputs near the left and
+ * right edges one at a time (`maxPoolOne`). Reads up to one float past a row
+ * (stride 2; the lane is discarded).
+ */
+function maxPoolFourWide(x: usize, planes: i32, H: i32, W: i32, kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, Ho: i32, Wo: i32, y: usize, indices: usize): void {
+  // Outputs [owLo, owHi) have every window column inside the plane.
+  const owLo = min(Wo, (pW + sW - 1) / sW);
+  const span = W - 1 - (kW - 1) * dW + pW;
+  const owHi = span < 0 ? owLo : max(owLo, min(Wo, span / sW + 1));
+  const lanes = sW == 1 ? i32x4(0, 1, 2, 3) : i32x4(0, 2, 4, 6);
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = x + <usize>(p * H * W) * 4;
+    for (let oh = 0; oh < Ho; oh++) {
+      let ow = 0;
+      for (; ow < owLo; ow++) maxPoolOne(plane, H, W, kH, kW, sH, sW, pH, pW, dH, dW, oh, ow, y + (o + ow) * 4, indices + (o + ow) * 4);
+      for (; ow + 4 <= owHi; ow += 4) {
+        let best = f32x4.splat(-Infinity);
+        let at = i32x4.splat(-1);
+        let first = true;
+        for (let i = 0; i < kH; i++) {
+          const h = oh * sH - pH + i * dH;
+          if (<u32>h >= <u32>H) continue;
+          for (let j = 0; j < kW; j++) {
+            const w0 = ow * sW - pW + j * dW;
+            const q = plane + <usize>(h * W + w0) * 4;
+            const v = sW == 1 ? v128.load(q) : v128.shuffle<f32>(v128.load(q), v128.load(q, 16), 0, 2, 4, 6);
+            const idx = i32x4.add(i32x4.splat(h * W + w0), lanes);
+            const take = first ? i32x4.splat(-1) : v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+            best = v128.bitselect(v, best, take);
+            at = v128.bitselect(idx, at, take);
+            first = false;
+          }
+        }
+        v128.store(y + (o + ow) * 4, best);
+        v128.store(indices + (o + ow) * 4, at);
+      }
+      for (; ow < Wo; ow++) maxPoolOne(plane, H, W, kH, kW, sH, sW, pH, pW, dH, dW, oh, ow, y + (o + ow) * 4, indices + (o + ow) * 4);
+      o += <usize>Wo;
     }
   }
 }

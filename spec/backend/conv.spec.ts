@@ -244,6 +244,9 @@ const panelCases: ConvCase[] = [
   { N: 1, groups: 2, CinG: 2, CoutG: 1, H: 7, W: 11, kh: 2, kw: 3, stride: [2, 3], padding: [1, 0], dilation: [2, 1], bias: false, seed: 12 },
   { N: 2, groups: 1, CinG: 1, CoutG: 1, H: 12, W: 12, kh: 5, kw: 5, stride: [1, 1], padding: [0, 0], dilation: [1, 1], bias: false, seed: 13 },
   { N: 1, groups: 3, CinG: 3, CoutG: 1, H: 5, W: 33, kh: 1, kw: 3, stride: [1, 1], padding: [0, 1], dilation: [1, 2], bias: false, seed: 14 },
+  // Stride 2 along W with runs of NR outputs in one row (the even-lanes copy), inside and at the edges.
+  { N: 1, groups: 1, CinG: 2, CoutG: 1, H: 9, W: 40, kh: 3, kw: 3, stride: [2, 2], padding: [1, 1], dilation: [1, 1], bias: false, seed: 15 },
+  { N: 1, groups: 2, CinG: 1, CoutG: 1, H: 6, W: 37, kh: 2, kw: 3, stride: [1, 2], padding: [0, 2], dilation: [1, 2], bias: false, seed: 16 },
 ];
 
 test("im2colPanel packs NR columns of the reference column matrix (what packB makes of them)", () => {

@@ -56,12 +56,12 @@ test("no WebAssembly at all (node --jitless): the reason says so, the backend is
 });
 
 test("a kernels module of another version than the JS glue is refused: the reason names both versions, the backend is js", () => {
-  // A stale build: the module's kernelsVersion() answers 0, a version no glue expects (sync and async loads).
+  // A stale build: the module's kernelsVersion() answers 99 where the glue expects KERNELS_VERSION (sync and async loads).
   const out = run(`
     const load = await import("./src/backend/load.ts");
     const dispatch = await import("./src/backend/dispatch.ts");
     const RealInstance = WebAssembly.Instance, realInstantiate = WebAssembly.instantiate;
-    const stale = (instance) => ({ exports: { ...instance.exports, kernelsVersion: () => 0 } });
+    const stale = (instance) => ({ exports: { ...instance.exports, kernelsVersion: () => 99 } });
     WebAssembly.Instance = function (module, imports) { return stale(new RealInstance(module, imports)); };
     WebAssembly.instantiate = async (bytes, imports) => ({ instance: stale((await realInstantiate(bytes, imports)).instance) });
     const sync = { loaded: load.loadKernelsSync(), reason: load.kernelsUnavailableReason() };
@@ -69,7 +69,7 @@ test("a kernels module of another version than the JS glue is refused: the reaso
     console.log(JSON.stringify({ sync, loaded, reason: load.kernelsUnavailableReason(), backend: dispatch.getBackend(), available: dispatch.isWasmAvailable() }));
   `);
   const sync = out.sync as { loaded: boolean; reason: string };
-  const expected = `wasm kernels: the module is version 0, but this JS glue expects version ${KERNELS_VERSION} (rebuild both with npm run build:wasm)`;
+  const expected = `wasm kernels: the module is version 99, but this JS glue expects version ${KERNELS_VERSION} (rebuild both with npm run build:wasm)`;
   assert.is(sync.loaded, false);
   assert.is(sync.reason, expected);
   assert.is(out.loaded, false);

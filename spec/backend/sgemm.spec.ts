@@ -89,6 +89,33 @@ test("every transpose combination at block edges (m, n, k just around MR, NR, KC
   }
 });
 
+test("one row times a transposed B (a linear layer on one sample, B read in place) = the same row of the packed path, bit for bit", () => {
+  const rng = new Random(21);
+  let compared = 0;
+  fc.assert(fc.property(
+    fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 600 }), fc.constantFrom(0, 3), fc.constantFrom(1, -0.5), fc.constantFrom(0, 1, 0.25),
+    (n, k, extra, alpha, beta) => {
+      const ldb = k + extra;
+      const b = new Float32Array(n * ldb).map(() => rng.uniformIn(-1, 1));
+      const x = new Float32Array(k).map(() => rng.uniformIn(-1, 1));
+      const c0 = new Float32Array(n).map(() => rng.uniformIn(-1, 1));
+      const one = c0.slice();
+      sgemm(false, true, 1, n, k, alpha, x, k, b, ldb, beta, one, n);
+      // Two equal rows: m = 2 takes the packed path (packA, packB, microkernel); its first row is the reference here.
+      const two = new Float32Array(2 * n);
+      two.set(c0, 0);
+      two.set(c0, n);
+      const xx = new Float32Array(2 * k);
+      xx.set(x, 0);
+      xx.set(x, k);
+      sgemm(false, true, 2, n, k, alpha, xx, k, b, ldb, beta, two, n);
+      const bits = (f: Float32Array) => [...new Uint32Array(f.buffer, f.byteOffset, f.length)];
+      assert.equal(bits(one), bits(two.subarray(0, n)), `n ${n}, k ${k}, ldb ${ldb}, α ${alpha}, β ${beta}`);
+      compared++;
+    }), fcParams(60));
+  assert.is(compared, 60);
+});
+
 test("β = 0 overwrites C: NaN in C does not propagate (full and edge tiles)", () => {
   for (const [m, n, k] of [[MR * 3, NR * 2, 17], [MR * 2 + 1, NR + 3, KC + 9], [1, 1, 1]]) {
     checkCase(m, n, k, false, false, 1, 0, [0, 0, 2], m * n, true);

@@ -135,7 +135,7 @@ export function sgemmOnThreads(
 }
 
 /** The kernel exports `convOnThreads` cuts. */
-export type ConvCutExport = "conv2dForward" | "conv2dBackwardInput" | "conv2dForwardFused";
+export type ConvCutExport = "conv2dForward" | "conv2dBackwardInput" | "conv2dForwardFused" | "conv2dForwardPacked";
 
 /**
  * How a conv2d forward or input gradient of `geom` is cut: into how many
@@ -162,7 +162,7 @@ export function convParts(geom: ConvGeometry, name: ConvCutExport): { parts: num
  * the call's layout (the kernel ops write it there; every layout starts at
  * the arena's start), and is checked to be `geom` before it is touched.
  */
-function partKernelScratch(geom: ConvGeometry, byFilters: boolean, parts: number, kernelScratch: number): number {
+function partKernelScratch(geom: ConvGeometry, name: ConvCutExport, byFilters: boolean, parts: number, kernelScratch: number): number {
   if (!byFilters) return kernelScratch;
   const { arena, exports } = requireKernels();
   const [record] = arena.layout([GEOMETRY_BYTES]);
@@ -177,7 +177,7 @@ function partKernelScratch(geom: ConvGeometry, byFilters: boolean, parts: number
       const [start, end] = partRange(geom.Cout, ROW_UNIT, parts, i);
       if (end <= start) continue;
       heap[cout] = end - start;
-      most = Math.max(most, exports.conv2dForwardScratchBytes(record));
+      most = Math.max(most, name === "conv2dForwardPacked" ? exports.conv2dForwardPackedScratchBytes(record) : exports.conv2dForwardScratchBytes(record));
     }
   } finally {
     heap[cout] = geom.Cout;
@@ -192,7 +192,7 @@ function partKernelScratch(geom: ConvGeometry, byFilters: boolean, parts: number
  */
 export function convScratchBytesOnThreads(geom: ConvGeometry, name: ConvCutExport, kernelScratch: number): number {
   const { parts, byFilters } = convParts(geom, name);
-  return parts === 1 ? kernelScratch : parts * (GEOMETRY_BYTES + align64(partKernelScratch(geom, byFilters, parts, kernelScratch)));
+  return parts === 1 ? kernelScratch : parts * (GEOMETRY_BYTES + align64(partKernelScratch(geom, name, byFilters, parts, kernelScratch)));
 }
 
 /**
@@ -224,7 +224,7 @@ export function convOnThreads(
     runJobs([{ name, args: [geomPtr, ...operands.map((o) => o.ptr), scratch, ...tail] }]);
     return;
   }
-  const each = GEOMETRY_BYTES + align64(partKernelScratch(geom, byFilters, parts, kernelScratch));
+  const each = GEOMETRY_BYTES + align64(partKernelScratch(geom, name, byFilters, parts, kernelScratch));
   const { arena } = requireKernels();
   const jobs: Job[] = [];
   for (let i = 0; i < parts; i++) {

@@ -53,7 +53,7 @@ const WAIT_LIMIT_MS = 600_000;
 
 /** The kernel exports a part may call, by index (the same list goes to the workers). */
 const JOB_EXPORTS = [
-  "sgemm", "conv2dForward", "conv2dBackwardInput", "conv2dBackwardWeightColumns", "conv2dForwardFused",
+  "sgemm", "conv2dForward", "conv2dBackwardInput", "conv2dBackwardWeightColumns", "conv2dForwardFused", "conv2dForwardPacked",
   "reluForward", "reluBackward", "addForward", "mulForward",
   "maxPool2dForward", "maxPool2dBackward", "globalAvgPoolForward", "globalAvgPoolBackward",
 ] as const;

@@ -52,6 +52,11 @@ export interface KernelExports {
   conv2dForwardFused(geom: number, a: number, w: number, bias: number, residual: number, z: number, scratch: number, relu: number): void;
   /** Scratch sizes are f64 (exact whatever the geometry; may exceed what the arena can hold). */
   conv2dForwardScratchBytes(geom: number): number;
+  /** `conv2dForwardFused` with the weights packed beforehand by `conv2dPackWeights` (`packed`). */
+  conv2dForwardPacked(geom: number, a: number, packed: number, bias: number, residual: number, z: number, scratch: number, relu: number): void;
+  conv2dForwardPackedScratchBytes(geom: number): number;
+  conv2dPackWeights(geom: number, w: number, dst: number): void;
+  conv2dPackedWeightsBytes(geom: number): number;
   conv2dBackwardInput(geom: number, dz: number, w: number, da: number, scratch: number): void;
   conv2dBackwardInputScratchBytes(geom: number): number;
   conv2dBackwardWeight(geom: number, dz: number, a: number, dw: number, scratch: number): void;
@@ -249,7 +254,7 @@ export function kernelBytes(): Uint8Array {
  * The version of the kernels' calling conventions this JS glue is written
  * for: assembly/index.ts's `kernelsVersion()` must return it.
  */
-export const KERNELS_VERSION = 2;
+export const KERNELS_VERSION = 3;
 
 /** A kernels module built for other calling conventions than this JS glue (stale build): refused. */
 export class KernelsVersionError extends Error {

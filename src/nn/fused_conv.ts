@@ -17,6 +17,15 @@
  * computed in float64 and rounded once to the parameters' dtype. The result
  * differs from conv → batch norm only by rounding (W' is rounded where the
  * unfused path rounds z and then the normalized value).
+ *
+ * Weights packed once. On the wasm backend the layer packs its (frozen)
+ * weight into the convolution kernel's panel layout the first time it runs,
+ * in a block of the kernels' memory (src/backend/kernels/conv2d_packed.ts:
+ * about the weight's size again), and every later call reads the panels
+ * instead of packing the weights anew — the same bits. The block is freed
+ * when the weight tensor is replaced (the next forward packs the new one) or
+ * by `releasePackedWeights()`; values written into the weight in place
+ * (loadStateDict, an optimizer) need `releasePackedWeights()` to be seen.
  */
 import { allocate, Tensor, type FloatArray, type FloatDType, type Shape } from "../tensor.js";
 import * as F from "../autograd/functional.js";
@@ -24,6 +33,10 @@ import type { Variable } from "../autograd/variable.js";
 import { Module, type Parameter } from "./module.js";
 import { Conv2d } from "./conv.js";
 import { BatchNorm2d } from "./batch_norm.js";
+import { getBackend } from "../backend/dispatch.js";
+import { loadedKernels } from "../backend/wasm.js";
+import { ArenaTooSmallError } from "../backend/kernel_memory.js";
+import { packConvWeights, type PackedConvWeights } from "../backend/kernels/conv2d_packed.js";
 
 /** The folded parameters of Conv2d → BatchNorm2d: weight [Cout, Cin/groups, kh, kw], bias [Cout]. */
 export interface FoldedConv {
@@ -74,8 +87,10 @@ export class FusedConv2d extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter;
   readonly activation: "none" | "relu";
-  private readonly source: Conv2d;
+  /** The Conv2d it was built from: its geometry (stride, padding, dilation, groups) is this layer's. */
+  readonly source: Conv2d;
   private readonly folded: string;
+  private packed: PackedConvWeights | null = null;
 
   constructor(conv: Conv2d, options: FusedConv2dOptions = {}) {
     super();
@@ -100,8 +115,36 @@ export class FusedConv2d extends Module {
   private run(x: Variable, residual: Variable | undefined): Variable {
     if (this.training) throw new Error(`FusedConv2d: inference only (batch norm is folded with its running statistics); call eval() before forward`);
     this.outputShape(x.shape);
+    this.packWeights();
     const c = this.source;
     return F.conv2dFused(x, this.weight, this.bias, residual, { stride: c.stride, padding: c.opPadding(), dilation: c.dilation, groups: c.groups, activation: this.activation });
+  }
+
+  /**
+   * Bytes of the kernels' memory the weight's packed panels hold (0 when not
+   * packed: before the first forward on the wasm backend, or after
+   * `releasePackedWeights`).
+   */
+  packedWeightBytes(): number {
+    return this.packed?.bytes() ?? 0;
+  }
+
+  /** Frees the packed panels of the weight; the next forward on the wasm backend packs the weight's current values again. */
+  releasePackedWeights(): void {
+    this.packed?.free();
+    this.packed = null;
+  }
+
+  /** On the wasm backend: packs the current float32 weight once (again when the tensor was replaced or the kernels moved memory). */
+  private packWeights(): void {
+    const w = this.weight.value;
+    if (this.packed !== null && (this.packed.source !== w || this.packed.pointer() < 0)) this.releasePackedWeights();
+    if (this.packed !== null || getBackend() !== "wasm" || loadedKernels() === null || w.dtype !== "float32") return;
+    try {
+      this.packed = packConvWeights(w, this.source.groups);
+    } catch (e) {
+      if (!(e instanceof ArenaTooSmallError)) throw e; // no room: the kernel op packs per call (or runs the reference)
+    }
   }
 
   outputShape(inputShape: Shape): Shape {

@@ -5,6 +5,7 @@
  * update rules. One file per op family, as in src/ops/:
  *   conv2d.ts            conv2d forward and backward (im2col/col2im + GEMM)
  *   conv2d_fused.ts      conv2d + residual add + ReLU in the forward's epilogue (inference)
+ *   conv2d_packed.ts     conv weights packed once for inference (conv2d_fused reads the panels)
  *   conv_transpose2d.ts  conv_transpose2d through conv2d's adjoint
  *   conv2d_fused.ts      conv2d + residual + ReLU in the GEMM's epilogue (inference)
  *   linear.ts            linear: three SGEMMs
