@@ -134,6 +134,16 @@ export class Tensor {
   private block: ResidentStorage | null;
   /** How it was disposed, for the error; null while alive. */
   private disposedHow: string | null = null;
+  /**
+   * How many times the library has written this tensor's values in place
+   * (`markModified`: an optimizer step, `loadStateDict`). A cache of
+   * something computed from the values — a fused convolution's packed
+   * weights — remembers the version it saw and recomputes when it moved.
+   * Writes a program makes itself through `data` are not counted (call
+   * `markModified()` after them), as PyTorch's `.data` bypasses its own
+   * version counter.
+   */
+  private writes = 0;
 
   /**
    * Wraps `data` (not copied) with `shape`; throws if their sizes disagree.
@@ -182,6 +192,12 @@ export class Tensor {
 
   /** Number of dimensions. */
   get rank(): number { return this.shape.length; }
+
+  /** The count of in-place writes through the library (see `markModified`); 0 for a tensor never written in place. */
+  get version(): number { return this.writes; }
+
+  /** Records an in-place write of the values (optimizers and `loadStateDict` call it; so should a program that writes `data` of a tensor something caches). */
+  markModified(): void { this.writes++; }
 
   /** Whether the values live in the wasm kernels' memory (src/backend/resident.ts) rather than a JS typed array. */
   get resident(): boolean { return this.block !== null; }

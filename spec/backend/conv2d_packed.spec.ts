@@ -23,6 +23,8 @@ import { convGeometry } from "../../src/ops/conv_geometry.js";
 import { noGrad } from "../../src/autograd/apply.js";
 import { Variable } from "../../src/autograd/variable.js";
 import { Conv2d, FusedConv2d } from "../../src/nn/index.js";
+import { SGD } from "../../src/optim/sgd.js";
+import * as F from "../../src/autograd/functional.js";
 import { fcParams } from "../support/properties.js";
 import { firstDifferentBits, fusedCaseArbitrary, makeFusedCase, uniform } from "../support/fused_conv_cases.js";
 
@@ -65,7 +67,7 @@ test("conv2d_fused with weights packed once = packed per call (the same bits) = 
   assert.ok(ran >= 35, `at least 35 of 50 cases had an output (${ran})`);
 });
 
-test("the packed kernel reads the panels, not the weight: changing the panels changes the output, changing the weight in place does not", () => {
+test("the packed kernel reads the panels: changing the panels changes the output; a write the library counts (markModified) makes the panels stale, a silent one through data is not seen", () => {
   const rng = new Random(5);
   const input = new Tensor(uniform(2 * 6 * 7, rng), [1, 2, 6, 7]);
   const weight = new Tensor(uniform(12 * 2 * 9, rng), [12, 2, 3, 3]);
@@ -73,15 +75,55 @@ test("the packed kernel reads the panels, not the weight: changing the panels ch
   const packed = packConvWeights(weight, 1);
   try {
     const before = (conv2dFusedKernelOp.forward({ input, weight }, attrs).outputs.output.data as Float32Array).slice();
-    (weight.data as Float32Array).fill(0); // the documented limit: in-place writes are not seen until repacked
+    (weight.data as Float32Array).fill(0); // uncounted, as PyTorch's .data: the panels still hold the old values
     const stale = conv2dFusedKernelOp.forward({ input, weight }, attrs).outputs.output.data as Float32Array;
     assert.is(firstDifferentBits(before, stale), -1);
     requireKernels().arena.f32.fill(0, packed.pointer() / 4, (packed.pointer() + packed.bytes()) / 4);
     const zeroed = conv2dFusedKernelOp.forward({ input, weight }, attrs).outputs.output.data as Float32Array;
     assert.ok(zeroed.every((v) => v === 0) && before.some((v) => v !== 0), "zero panels give a zero output");
+    (weight.data as Float32Array).set(uniform(weight.size, new Random(6)));
+    weight.markModified();
+    assert.is(packedConvWeightsOf(weight, 1), -1, "stale panels are not offered");
+    const fresh = conv2dFusedKernelOp.forward({ input, weight }, attrs).outputs.output.data as Float32Array;
+    const unpacked = new Tensor((weight.data as Float32Array).slice(), weight.shape); // a tensor with no packed form: packed per call
+    const want = conv2dFusedKernelOp.forward({ input, weight: unpacked }, attrs).outputs.output.data as Float32Array;
+    assert.is(firstDifferentBits(want, fresh), -1, "after markModified the op computes with the current values");
   } finally {
     packed.free();
   }
+});
+
+test("FusedConv2d sees an optimizer step and loadStateDict on its weight: it packs the current values again", () => {
+  const rng = new Random(11);
+  const conv = new Conv2d(4, 8, 3, rng, { padding: 1 });
+  const layer = new FusedConv2d(conv);
+  layer.eval();
+  const x = new Variable(new Tensor(uniform(4 * 6 * 6, rng), [1, 4, 6, 6]));
+  const attrs = conv2dFusedAttrs({ padding: 1 });
+  // The kernel op on a copy of the weight (no packed form: packed per call) gives the packed path's bits.
+  const expected = () => {
+    const w = layer.weight.value;
+    return conv2dFusedKernelOp.forward({ input: x.value, weight: new Tensor((w.data as Float32Array).slice(), w.shape), bias: layer.bias.value }, attrs).outputs.output.data as Float32Array;
+  };
+  const run = () => noGrad(() => layer.forward(x)).value.data as Float32Array;
+  assert.is(firstDifferentBits(expected(), run()), -1, "as built");
+  assert.ok(layer.packedWeightBytes() > 0, "packed");
+
+  // An SGD step in place (the gradient computed in eval mode).
+  const loss = F.sum(layer.forward(x));
+  loss.backward();
+  const before = run().slice();
+  new SGD(layer.parameters(), { lr: 0.5 }).step();
+  const stepped = run();
+  assert.ok(firstDifferentBits(before, stepped) >= 0, "the step changed the output");
+  assert.is(firstDifferentBits(expected(), stepped), -1, "the forward used the stepped weight");
+
+  // loadStateDict writes the weight in place.
+  const state = layer.stateDict();
+  const negated = new Map([...state].map(([k, t]) => [k, new Tensor((t.data as Float32Array).map((v) => -v), t.shape)] as const));
+  layer.loadStateDict(negated);
+  assert.is(firstDifferentBits(expected(), run()), -1, "the forward used the loaded weight");
+  layer.releasePackedWeights();
 });
 
 test("packed weights give the same bits on 1 and 2 threads (N = 1 cut by filters, N = 2 by images)", async () => {

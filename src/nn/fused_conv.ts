@@ -23,9 +23,9 @@
  * in a block of the kernels' memory (src/backend/kernels/conv2d_packed.ts:
  * about the weight's size again), and every later call reads the panels
  * instead of packing the weights anew — the same bits. The block is freed
- * when the weight tensor is replaced (the next forward packs the new one) or
- * by `releasePackedWeights()`; values written into the weight in place
- * (loadStateDict, an optimizer) need `releasePackedWeights()` to be seen.
+ * when the weight tensor is replaced or written in place through the library
+ * (loadStateDict, an optimizer step: the tensor's `version` moves), and the
+ * next forward packs the current values; or by `releasePackedWeights()`.
  */
 import { allocate, Tensor, type FloatArray, type FloatDType, type Shape } from "../tensor.js";
 import * as F from "../autograd/functional.js";

@@ -175,7 +175,10 @@ export abstract class Module {
     }
     for (const [k, t] of own) {
       const s = entries.get(k);
-      if (s) t.data.set(s.dtype === t.dtype ? s.data : s.astype(t.dtype).data);
+      if (s) {
+        t.data.set(s.dtype === t.dtype ? s.data : s.astype(t.dtype).data);
+        t.markModified();
+      }
     }
   }
 

@@ -123,6 +123,7 @@ export class Adam implements Optimizer {
       s.step += 1;
       const own = this.weightDecays[i] === hyper.weightDecay ? hyper : { ...hyper, weightDecay: this.weightDecays[i] };
       resolveUpdate("adam_step", adamStepInPlace)(p.value.data as FloatArray, g.data as FloatArray, s.m.data as FloatArray, s.v.data as FloatArray, s.step, own);
+      p.value.markModified();
     });
   }
 

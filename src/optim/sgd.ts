@@ -119,6 +119,7 @@ export class SGD implements Optimizer {
       // Resident tensors' data are views of the kernels' memory: the kernel updates them there, in place.
       // Read them only now: allocating the buffer above may have grown the memory and detached older views.
       resolveUpdate("sgd_step", sgdStepInPlace)(p.value.data as FloatArray, g.data as FloatArray, (this.buffers[i]?.data ?? null) as FloatArray | null, own, firstStep);
+      p.value.markModified();
     });
   }
 

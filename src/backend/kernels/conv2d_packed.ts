@@ -19,9 +19,12 @@
  * until the PackedConvWeights object is collected (a FinalizationRegistry
  * frees the block then).
  *
- * The packed copy is taken once: values written into the weight tensor in
- * place afterwards (loadStateDict, an optimizer step) are not seen until the
- * owner packs again (FusedConv2d: `releasePackedWeights()`).
+ * The packed copy is taken of the weight's values at one `version` (the
+ * count of in-place writes through the library, src/tensor.ts): once an
+ * optimizer step or loadStateDict has written the weight, the panels are
+ * stale and `packedConvWeightsOf` no longer offers them, so the op packs per
+ * call (the current values) and FusedConv2d packs again on its next forward.
+ * A program writing `weight.data` itself calls `weight.markModified()`.
  */
 import type { Tensor } from "../../tensor.js";
 import type { ConvGeometry } from "../../ops/conv_geometry.js";
@@ -42,19 +45,23 @@ export class PackedConvWeights {
   readonly source: Tensor;
   /** The convolution's groups (the panel layout depends on them). */
   readonly groups: number;
+  /** `source.version` when it was packed: the panels hold those values. */
+  readonly version: number;
   private block: KernelBlock | null;
 
   constructor(source: Tensor, groups: number, block: KernelBlock) {
     this.source = source;
     this.groups = groups;
+    this.version = source.version;
     this.block = block;
     collected.register(this, block, this);
   }
 
-  /** Byte offset of the panels in the kernels' current memory, or -1 (freed, or the kernels moved to another memory: ./threads.ts). */
+  /** Byte offset of the panels in the kernels' current memory, or -1 (freed, stale: the weight was written since, or the kernels moved to another memory: ./threads.ts). */
   pointer(): number {
     const kernels = loadedKernels();
-    return this.block !== null && kernels !== null && this.block.heap === kernels.arena.heap ? this.block.ptr : -1;
+    const current = this.block !== null && kernels !== null && this.block.heap === kernels.arena.heap && this.version === this.source.version;
+    return current ? this.block!.ptr : -1;
   }
 
   /** Bytes the panels take. */
