@@ -20,8 +20,13 @@
  * into parts that write disjoint outputs (./parallel_kernels.ts), part 0 runs
  * here, parts 1 … on the workers. Each part's arguments go into a small
  * control SharedArrayBuffer, a sequence number is bumped and notified
- * (Atomics), and this thread waits (Atomics.wait) until every worker has
- * stored that number back. Each worker instance has its own `threadIndex`
+ * (Atomics), and this thread waits until every worker has stored that
+ * number back. Both sides spin a short while (SPIN_MS) on the number before
+ * they sleep in Atomics.wait: waking a sleeping thread took 100–150 µs on a
+ * 2-vCPU KVM machine (bench/threads.ts's "split sgemm" rows: a 1 M
+ * multiply-add SGEMM ran at 0.47× on two threads), longer than a small
+ * part's work; a training step calls the kernels every few tens of µs, so a
+ * worker that spins between calls is awake when the next part comes. Each worker instance has its own `threadIndex`
  * (assembly/thread_local.ts), so the kernels' per-thread static rows do not
  * collide; packing scratch is each part's own region of the arena. The
  * worker's program (`WORKER_PROGRAM`) is one source string for Node and
@@ -50,6 +55,14 @@ const ARGS_BYTE = 256;
 const ARG_SLOTS = 20; // max_pool2d forward takes 16 arguments
 /** A worker that has not answered after this long is taken as dead (no kernel call runs minutes). */
 const WAIT_LIMIT_MS = 600_000;
+/**
+ * How long a waiting thread checks the control block in a loop before it
+ * sleeps in Atomics.wait, in ms: a worker after its part (the next call of
+ * a training step or forward comes within this), and the calling thread
+ * waiting for the workers' parts. Spinning costs the core it runs on for at
+ * most this long after the last call.
+ */
+const SPIN_MS = 2;
 
 /** The kernel exports a part may call, by index (the same list goes to the workers). */
 const JOB_EXPORTS = [
@@ -203,6 +216,8 @@ function runKernelWorker({ module, memory, control, slot, names }, ready) {
   let seen = Atomics.load(ctl, ${SEQ});
   ready();
   for (;;) {
+    const spinUntil = performance.now() + ${SPIN_MS};
+    while (Atomics.load(ctl, ${SEQ}) === seen && performance.now() < spinUntil);
     Atomics.wait(ctl, ${SEQ}, seen);
     const seq = Atomics.load(ctl, ${SEQ});
     if (seq === seen) continue;
@@ -299,6 +314,8 @@ export function runJobs(jobs: readonly Job[]): void {
 
 /** Blocks until worker `slot` has stored the current sequence number (Atomics.wait: Node's main thread or a browser Web Worker may block). */
 function waitDone(p: Pool, slot: number): void {
+  const spinUntil = performance.now() + SPIN_MS;
+  while (Atomics.load(p.control, DONE + 2 * slot) !== p.seq && performance.now() < spinUntil);
   const deadline = Date.now() + WAIT_LIMIT_MS;
   for (;;) {
     const done = Atomics.load(p.control, DONE + 2 * slot);
