@@ -8,6 +8,12 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
+import { loadKernelsSync } from "../src/backend/load.js";
+import { setBackend } from "../src/backend/dispatch.js";
+import { setThreads } from "../src/backend/threads.js";
+import { resnet18, vgg16 } from "../src/models/index.js";
+import type { Module } from "../src/nn/module.js";
+import type { Random } from "../src/random.js";
 
 /**
  * The command line every benchmark reads: `option("--name")` is the value
@@ -77,6 +83,16 @@ export function medianMs(name: string, fn: () => void, timeMs = 700): number {
 export function gflops(flops: number, ms: number): number {
   return flops / (ms * 1e6);
 }
+
+/** Loads nnref's wasm kernels, puts them on `threads` threads and makes "wasm" the backend; throws when either is unavailable. */
+export async function startWasmKernels(threads: number): Promise<void> {
+  if (!loadKernelsSync()) throw new Error("the nnref wasm kernels did not load (WebAssembly SIMD missing?)");
+  if ((await setThreads(threads)) !== threads) throw new Error(`--threads ${threads}: threads are unavailable here`);
+  setBackend("wasm");
+}
+
+/** The zoo networks the inference benchmarks run (models.ts, layers.ts), by name. */
+export const INFERENCE_NETWORKS: ReadonlyArray<[string, (rng: Random) => Module]> = [["resnet18", resnet18], ["vgg16", vgg16]];
 
 /**
  * TF.js with its WASM backend (SIMD, one thread in Node), ready to use. The

@@ -18,10 +18,7 @@
  *   npm run layers -- --threads 2                           # nnref's kernels on 2 threads
  */
 import os from "node:os";
-import { benchOptions, childOrMedians, gflops, medianMs, printTable, tfjsWasm, type Row } from "./harness.js";
-import { loadKernelsSync } from "../src/backend/load.js";
-import { setThreads } from "../src/backend/threads.js";
-import { setBackend } from "../src/backend/dispatch.js";
+import { INFERENCE_NETWORKS, benchOptions, childOrMedians, gflops, medianMs, printTable, startWasmKernels, tfjsWasm, type Row } from "./harness.js";
 import { toResident } from "../src/backend/resident.js";
 import { noGrad } from "../src/autograd/apply.js";
 import { keep, tidy } from "../src/tensor_lifetime.js";
@@ -30,7 +27,7 @@ import { Variable } from "../src/autograd/variable.js";
 import { randn, type Shape, type Tensor } from "../src/tensor.js";
 import { Random } from "../src/random.js";
 import { FusedConv2d, Linear, MaxPool2d, type Module } from "../src/nn/index.js";
-import { fuseModelForInference, resnet18, vgg16 } from "../src/models/index.js";
+import { fuseModelForInference } from "../src/models/index.js";
 
 const options = benchOptions();
 const { threads, wanted } = options;
@@ -145,13 +142,10 @@ function measureLayer(tf: TF, call: LayerCall, rng: Random, model: string): Row 
 }
 
 async function measure(): Promise<Row[]> {
-  if (!loadKernelsSync()) throw new Error("the nnref wasm kernels did not load (WebAssembly SIMD missing?)");
-  if ((await setThreads(threads)) !== threads) throw new Error(`--threads ${threads}: threads are unavailable here`);
-  setBackend("wasm");
+  await startWasmKernels(threads);
   const tf = await tfjsWasm();
   const rows: Row[] = [];
-  const builders: Array<[string, (rng: Random) => Module]> = [["resnet18", resnet18], ["vgg16", vgg16]];
-  for (const [name, build] of builders) {
+  for (const [name, build] of INFERENCE_NETWORKS) {
     if (!wanted(name)) continue;
     const rng = new Random(1);
     const fused = fuseModelForInference(build(rng).eval());

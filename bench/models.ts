@@ -23,10 +23,7 @@
  * nnref. Layouts are each framework's own: nnref NCHW, TF.js NHWC (weights
  * are converted once, outside the timing).
  */
-import { benchOptions, childOrMedians, printTable, tfjsWasm, warmUp, type Row } from "./harness.js";
-import { loadKernelsSync } from "../src/backend/load.js";
-import { setThreads } from "../src/backend/threads.js";
-import { setBackend } from "../src/backend/dispatch.js";
+import { INFERENCE_NETWORKS, benchOptions, childOrMedians, printTable, startWasmKernels, tfjsWasm, warmUp, type Row } from "./harness.js";
 import { noGrad } from "../src/autograd/apply.js";
 import { tidy } from "../src/tensor_lifetime.js";
 import { makeParametersResident } from "../src/nn/resident_parameters.js";
@@ -34,7 +31,7 @@ import { Variable } from "../src/autograd/variable.js";
 import { randn, type Tensor } from "../src/tensor.js";
 import { Random } from "../src/random.js";
 import type { Module } from "../src/nn/index.js";
-import { fuseModelForInference, resnet18, summarize, vgg16 } from "../src/models/index.js";
+import { fuseModelForInference, summarize } from "../src/models/index.js";
 import { tfForward } from "./tf_forward.js";
 
 const options = benchOptions();
@@ -55,13 +52,10 @@ function medianOfRuns(fn: () => void, runs: number): number {
 }
 
 async function measure(): Promise<Row[]> {
-  if (!loadKernelsSync()) throw new Error("the nnref wasm kernels did not load (WebAssembly SIMD missing?)");
-  if ((await setThreads(threads)) !== threads) throw new Error(`--threads ${threads}: threads are unavailable here`);
-  setBackend("wasm");
+  await startWasmKernels(threads);
   const tf = await tfjsWasm();
   const rows: Row[] = [];
-  const builders: Array<[string, (rng: Random) => Module]> = [["resnet18", resnet18], ["vgg16", vgg16]];
-  for (const [name, build] of builders) {
+  for (const [name, build] of INFERENCE_NETWORKS) {
     if (!wanted(name)) continue;
     const rng = new Random(1);
     const model = build(rng).eval();
