@@ -137,11 +137,18 @@ export function checkIdxFileLength(head: Uint8Array, fileBytes: number, file = "
 
 /**
  * Gunzips an IDX file, bounded by its own header: the header (the first
- * inflated bytes) declares the size of the data, the output buffer is
- * allocated once at that size, and inflating stops with an `IdxError` as soon
- * as the stream would pass it (a decompression bomb costs no more than the
- * size it declares). A header declaring more than `compressedBytes` of gzip
- * can hold (1032:1) is refused before anything is allocated.
+ * inflated bytes) declares the size of the data, and inflating stops with an
+ * `IdxError` as soon as the stream would pass it. A header declaring more
+ * than `compressedBytes` of gzip can hold (1032:1) is refused before
+ * anything is inflated past it.
+ *
+ * The inflated pieces are kept as they come and joined once at the end, not
+ * copied into a buffer allocated up front: the pieces the platform hands out
+ * are garbage once copied, and the collector need not reclaim them while
+ * the stream runs, so an up-front buffer plus its copied pieces could reach
+ * twice the declared size. This way a decompression bomb costs no more than
+ * the size it declares before it is refused; a good file peaks at twice its
+ * size only while the pieces are joined.
  *
  * `source`: the gzip bytes, or a stream of them (e.g. a file read piece by
  * piece) of `compressedBytes` in all. Returns the inflated file, for parseIdx.
@@ -149,47 +156,71 @@ export function checkIdxFileLength(head: Uint8Array, fileBytes: number, file = "
 export async function gunzipIdx(source: Uint8Array | ReadableStream<Uint8Array>, file = "IDX data", compressedBytes = source instanceof Uint8Array ? source.length : Infinity): Promise<Uint8Array> {
   let head: Uint8Array = new Uint8Array(0); // the first inflated bytes, until the header is complete
   let header: IdxHeader | undefined;
-  let out: Uint8Array = new Uint8Array(0);
+  let declaredBytes = 0; // header and data, once the header is known
+  const pieces: Uint8Array[] = [];
   let filled = 0;
   try {
     for await (const chunk of inflateChunks(source, "gzip", file)) {
+      let piece = chunk;
       if (header === undefined) {
         head = concat(head, chunk);
         header = readIdxHeader(head, file);
         if (header === undefined) continue;
-        out = allocateDeclared(header, compressedBytes, file);
-        if (head.length > out.length) throw bomb(header, file);
-        out.set(head);
-        filled = head.length;
-        continue;
+        declaredBytes = checkDeclaredBytes(header, compressedBytes, file);
+        piece = head;
       }
-      if (filled + chunk.length > out.length) throw bomb(header, file);
-      out.set(chunk, filled);
-      filled += chunk.length;
+      if (filled + piece.length > declaredBytes) throw bomb(header, file);
+      pieces.push(piece);
+      filled += piece.length;
     }
   } catch (err) {
     if (err instanceof InflateError) throw new IdxError(file, err.message.slice(file.length + 2));
     throw err;
   }
-  return header === undefined ? head : out.subarray(0, filled); // short: parseIdx says how short
+  if (header === undefined) return head; // short: parseIdx says how short
+  return joinPieces(pieces, filled, header, file);
 }
 
 function bomb(header: IdxHeader, file: string): IdxError {
   return new IdxError(file, `inflates to more than the ${header.headerBytes + header.dataBytes} bytes its header declares (${header.type} [${header.dims.join(", ")}]); stopped there (corrupt, or a decompression bomb)`);
 }
 
-/** The output buffer for a gzipped file whose header says `header`; refuses what the gzip cannot hold or this platform cannot allocate. */
-function allocateDeclared(header: IdxHeader, compressedBytes: number, file: string): Uint8Array {
+/** The size, header included, that a gzipped file whose header says `header` may inflate to; refuses what its gzip cannot hold or no typed array can. */
+function checkDeclaredBytes(header: IdxHeader, compressedBytes: number, file: string): number {
   const total = header.headerBytes + header.dataBytes;
-  const declares = `its header declares ${header.dataBytes} bytes of ${header.type} data for dims [${header.dims.join(", ")}]`;
   if (total > DEFLATE_MAX_RATIO * compressedBytes) {
-    throw new IdxError(file, `${declares}, more than ${compressedBytes} bytes of gzip can inflate to (at most ${DEFLATE_MAX_RATIO}:1): truncated or corrupt`);
+    throw new IdxError(file, `${declaration(header)}, more than ${compressedBytes} bytes of gzip can inflate to (at most ${DEFLATE_MAX_RATIO}:1): truncated or corrupt`);
   }
+  if (total > MAX_TYPED_ARRAY_BYTES) throw tooLarge(header, file);
+  return total;
+}
+
+/** The pieces as one array (the first piece itself when there is only one). */
+function joinPieces(pieces: Uint8Array[], length: number, header: IdxHeader, file: string): Uint8Array {
+  if (pieces.length === 1) return pieces[0];
+  let out: Uint8Array;
   try {
-    return new Uint8Array(total);
+    out = new Uint8Array(length);
   } catch {
-    throw new IdxError(file, `${declares}, more than this platform can allocate`);
+    throw tooLarge(header, file);
   }
+  let offset = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    out.set(pieces[i], offset);
+    offset += pieces[i].length;
+  }
+  return out;
+}
+
+/** The largest typed array JavaScript engines allow (V8: 2³² − 1 elements on 64-bit; others less, caught on allocation). */
+const MAX_TYPED_ARRAY_BYTES = 2 ** 32 - 1;
+
+function declaration(header: IdxHeader): string {
+  return `its header declares ${header.dataBytes} bytes of ${header.type} data for dims [${header.dims.join(", ")}]`;
+}
+
+function tooLarge(header: IdxHeader, file: string): IdxError {
+  return new IdxError(file, `${declaration(header)}, more than this platform can allocate`);
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
