@@ -7,6 +7,7 @@
  */
 import { printTable, type Row } from "./harness.js";
 import type { JobResult, Measured } from "./browser_worker.js";
+import { WITH_COPIES, YARDSTICK_N } from "./conv_runs.js";
 
 /** One round's answers by job: key `${group} ${library} ${threads}`. */
 export type Results = Map<string, JobResult>;
@@ -33,7 +34,7 @@ function threadNote(results: Results, group: string): string {
 function rowsOf(results: Results, group: string): Row[] {
   const labels = [...new Set([...results].filter(([key]) => key.startsWith(`${group} nnref`)).flatMap(([, r]) => r.rows.map((m) => m.label)))];
   return labels.map((label) => {
-    const base = label.replace(/ fused$/, "");
+    const base = label.replace(/ fused$/, "").replace(WITH_COPIES, "");
     const n1 = find(results, group, "nnref", 1, label), n2 = find(results, group, "nnref", 2, label);
     const t1 = find(results, group, "tfjs", 1, base), t2 = find(results, group, "tfjs", 2, base);
     return {
@@ -52,9 +53,37 @@ function printTables(title: string, results: Results): void {
   for (const group of GROUPS) {
     const rows = rowsOf(results, group);
     if (rows.length === 0) continue;
-    const what = group === "kernels" ? "kernels, GFLOP/s" : `${group} forward, batch 1, ms`;
+    const what = group === "kernels" ? `kernels, GFLOP/s; conv2d on resident tensors, and "${WITH_COPIES.trim()}" on plain ones` : `${group} forward, batch 1, ms`;
     printTable(`${title}: ${what} (× columns: how many times faster; × TF.js > 1: nnref faster)`, COLUMNS, rows);
   }
+  printConvCeiling(title, results);
+}
+
+/**
+ * Each conv2d forward against the SGEMM ceiling of the same job: nnref's
+ * square SGEMM (n = YARDSTICK_N) runs at the microkernel's mul+add ceiling,
+ * and a convolution does that GEMM's multiply-adds and more, so
+ * "SGEMM / TF.js" is about the most any conv built on the same SIMD
+ * instructions could be ahead of TF.js's (docs/benchmarks.md).
+ */
+function printConvCeiling(title: string, results: Results): void {
+  const sgemm = (threads: number) => find(results, "kernels", "nnref", threads, `sgemm n=${YARDSTICK_N}`);
+  const labels = (results.get("kernels nnref 1")?.rows ?? []).map((m) => m.label).filter((l) => l.startsWith("conv2d fwd") && !l.endsWith(WITH_COPIES));
+  if (labels.length === 0 || !sgemm(1)) return;
+  const rows = labels.map((label) => {
+    const values: Record<string, number> = {};
+    for (const t of [1, 2]) {
+      const tf = find(results, "kernels", "tfjs", t, label);
+      values[`nnref ${t}t`] = find(results, "kernels", "nnref", t, label)?.value ?? NaN;
+      values[`TF.js ${t}t`] = tf?.value ?? NaN;
+      values[`SGEMM ${t}t`] = sgemm(t)?.value ?? NaN;
+      values[`× TF.js ${t}t`] = faster(find(results, "kernels", "nnref", t, label), tf);
+      values[`× TF.js at SGEMM speed ${t}t`] = faster(sgemm(t), tf);
+    }
+    return { label, values };
+  });
+  const columns = [1, 2].flatMap((t) => [`nnref ${t}t`, `TF.js ${t}t`, `SGEMM ${t}t`, `× TF.js ${t}t`, `× TF.js at SGEMM speed ${t}t`]);
+  printTable(`${title}: conv2d forward against nnref's SGEMM n=${YARDSTICK_N} of the same job, GFLOP/s (× at SGEMM speed: how far ahead of TF.js a conv running at the GEMM ceiling would be)`, columns, rows);
 }
 
 /** Prints one round's tables, with the load average around it. */

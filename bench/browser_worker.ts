@@ -11,8 +11,9 @@
  *
  * - nnref: `setThreads(n)`; SGEMM is the kernel on matrices already in the
  *   kernels' memory, cut over the threads (`sgemmOnThreads`, what a kernel
- *   op on resident tensors runs); conv2d forward is the kernel op on plain
- *   tensors, copies in and out included (as in bench/kernels.ts); ResNet-18
+ *   op on resident tensors runs); conv2d forward is the kernel op on
+ *   resident tensors, and again on plain ones with the copies in and out
+ *   (./conv_runs.ts, as in bench/kernels.ts); ResNet-18
  *   and VGG-16 forward with resident parameters in a tidy scope, as built
  *   and after `fuseModelForInference` (as in bench/models.ts).
  * - TF.js 4.22 WASM (XNNPACK): `setWasmPaths` to the copied .wasm files,
@@ -27,8 +28,6 @@
 import { getThreads, kernelsUnavailableReason, loadKernelsSync, setBackend, setThreads, threadsUnavailableReason } from "../src/index.js";
 import { requireKernels } from "../src/backend/wasm.js";
 import { sgemmOnThreads, sgemmScratchBytesOnThreads } from "../src/backend/parallel_kernels.js";
-import { conv2dKernelOp } from "../src/backend/kernels/conv2d.js";
-import { conv2dAttrs } from "../src/ops/conv_geometry.js";
 import { noGrad } from "../src/autograd/apply.js";
 import { Variable } from "../src/autograd/variable.js";
 import { tidy } from "../src/tensor_lifetime.js";
@@ -39,6 +38,7 @@ import { Tensor, randn } from "../src/tensor.js";
 import { Random } from "../src/random.js";
 import { gflops, medianMs, warmUp } from "./harness.js";
 import { convGeometry, forwardShapes, randomArray, toChannelsLast, toHWIO, type ConvShape } from "./conv_cases.js";
+import { WITH_COPIES, convForwardCalls } from "./conv_runs.js";
 import { tfForward } from "./tf_forward.js";
 
 /** What a worker is asked to measure. */
@@ -113,22 +113,23 @@ function kernelMs(label: string, fn: () => void, quick: boolean): number {
 }
 
 function nnrefKernels(quick: boolean): Measured[] {
-  return kernelCases(quick).map(({ label, flops, sgemm, conv }) => {
-    let ms: number;
+  return kernelCases(quick).flatMap(({ label, flops, sgemm, conv }): Measured[] => {
     if (sgemm) {
       const { n, a, b } = sgemm;
       const { arena } = requireKernels();
       const [pa, pb, pc, scratch] = arena.layout([n * n * 4, n * n * 4, n * n * 4, sgemmScratchBytesOnThreads(n, n, n)]);
       arena.f32.set(a, pa / 4);
       arena.f32.set(b, pb / 4);
-      ms = kernelMs(label, () => sgemmOnThreads(false, false, n, n, n, 1, pa, n, pb, n, 0, pc, n, scratch), quick);
-    } else {
-      const { shape: s, x, w } = conv!;
-      const input = new Tensor(x, [s.N, s.Cin, s.H, s.W]), weight = new Tensor(w, [s.Cout, s.Cin, s.k, s.k]);
-      const attrs = conv2dAttrs({ padding: s.pad });
-      ms = kernelMs(label, () => conv2dKernelOp.forward({ input, weight }, attrs), quick);
+      const ms = kernelMs(label, () => sgemmOnThreads(false, false, n, n, n, 1, pa, n, pb, n, 0, pc, n, scratch), quick);
+      return [{ label, unit: "GFLOP/s", value: gflops(flops, ms) }];
     }
-    return { label, unit: "GFLOP/s", value: gflops(flops, ms) };
+    // The conv on resident tensors (as TF.js's live in its wasm memory), and on plain ones with the copies in and out.
+    const { shape: s, x, w } = conv!;
+    const { resident, withCopies } = convForwardCalls(s, x, w);
+    return [
+      { label, unit: "GFLOP/s", value: gflops(flops, kernelMs(label, resident, quick)) },
+      { label: `${label}${WITH_COPIES}`, unit: "GFLOP/s", value: gflops(flops, kernelMs(label, withCopies, quick)) },
+    ];
   });
 }
 

@@ -21,6 +21,7 @@ import { conv2dAttrs } from "../src/ops/conv_geometry.js";
 import { Tensor } from "../src/tensor.js";
 import { Random } from "../src/random.js";
 import { forwardShapes, randomArray, toChannelsLast, toHWIO, type ConvShape } from "./conv_cases.js";
+import { YARDSTICK_N, convForwardCalls, squareSgemm } from "./conv_runs.js";
 
 const options = benchOptions();
 const { threads, wanted } = options;
@@ -69,17 +70,33 @@ function convSetup(tf: TF, s: ConvShape, rng: Random) {
   const tx = tf.tensor4d(toChannelsLast(x, s.N, s.Cin, s.H, s.W), [s.N, s.H, s.W, s.Cin]);
   const tw = tf.tensor4d(toHWIO(w, s.Cout, s.Cin, s.k, s.k), [s.k, s.k, s.Cin, s.Cout]);
   const tdz = tf.tensor4d(toChannelsLast(dz, s.N, s.Cout, Hout, Wout), [s.N, Hout, Wout, s.Cout]);
-  return { Hout, Wout, flops, input, weight, attrs, dz: new Tensor(dz, [s.N, s.Cout, Hout, Wout]), tx, tw, tdz };
+  return { Hout, Wout, flops, x, w, input, weight, attrs, dz: new Tensor(dz, [s.N, s.Cout, Hout, Wout]), tx, tw, tdz };
 }
 
-/** conv2d forward rows: nnref's kernel op against tf.conv2d. */
+/**
+ * conv2d forward rows: nnref's kernel op on resident tensors (what a chain of
+ * ops runs; TF.js's tensors live in its wasm memory too) and on plain ones
+ * (copies in and out), tf.conv2d, and nnref's square SGEMM measured just
+ * before (./conv_runs.ts): how close each conv comes to the GEMM ceiling.
+ */
 function measureConvForward(tf: TF, rng: Random, rows: Row[]): void {
   for (const s of forwardShapes) {
-    const { flops, input, weight, attrs, tx, tw, tdz } = convSetup(tf, s, rng);
-    const ours = medianMs(`conv2d ${s.label}`, () => conv2dKernelOp.forward({ input, weight }, attrs));
+    const n = YARDSTICK_N;
+    const { flops, x, w, tx, tw, tdz } = convSetup(tf, s, rng);
+    const gemm = gflops(2 * n * n * n, medianMs(`sgemm n=${n} before ${s.label}`, squareSgemm(rng)));
+    const { resident, withCopies } = convForwardCalls(s, x, w);
+    const ours = medianMs(`conv2d ${s.label}`, resident);
+    const copying = medianMs(`conv2d incl. copies ${s.label}`, withCopies);
     const theirs = medianMs(`tf.conv2d ${s.label}`, () => tf.conv2d(tx, tw, 1, s.pad).dispose());
     tx.dispose(); tw.dispose(); tdz.dispose();
-    rows.push({ label: `conv2d fwd ${s.label}`, values: { "nnref": gflops(flops, ours), "TF.js": gflops(flops, theirs), "× TF.js": theirs / ours } });
+    rows.push({
+      label: `conv2d fwd ${s.label}`,
+      values: {
+        "nnref": gflops(flops, ours), "nnref incl. copies": gflops(flops, copying), "TF.js": gflops(flops, theirs),
+        "× TF.js": theirs / ours, "× TF.js incl. copies": theirs / copying,
+        [`SGEMM n=${n}`]: gemm, "× TF.js at SGEMM speed": gemm / gflops(flops, theirs),
+      },
+    });
   }
 }
 
@@ -128,7 +145,10 @@ if (rows) {
   const sg = rows.filter((r) => r.label.startsWith("sgemm"));
   if (sg.length) printTable("SGEMM (C = A·B, square; nnref = kernel on arena data, sgemm() = with copies in/out)", ["nnref", "nnref sgemm()", "TF.js", "× TF.js", "× TF.js (sgemm())"], sg);
   const fw = rows.filter((r) => r.label.startsWith("conv2d fwd"));
-  if (fw.length) printTable("conv2d forward (nnref NCHW incl. copies, TF.js NHWC)", ["nnref", "TF.js", "× TF.js"], fw);
+  if (fw.length) {
+    printTable(`conv2d forward (nnref NCHW on resident tensors and incl. copies, TF.js NHWC; SGEMM n=${YARDSTICK_N}: nnref's GEMM at the microkernel ceiling, the same run)`,
+      ["nnref", "nnref incl. copies", "TF.js", "× TF.js", "× TF.js incl. copies", `SGEMM n=${YARDSTICK_N}`, "× TF.js at SGEMM speed"], fw);
+  }
   const bw = rows.filter((r) => r.label.startsWith("conv2d bwd"));
   if (bw.length) printTable("conv2d backward (input + weight gradients)", ["nnref", "TF.js", "× TF.js"], bw);
 }
